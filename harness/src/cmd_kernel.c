@@ -1,0 +1,183 @@
+// SPDX-License-Identifier: GPL-2.0
+#define _GNU_SOURCE
+#include "cmd.h"
+#include "cmdline.h"
+#include "kernel.h"
+#include "output.h"
+
+#include <string.h>
+
+enum { OPT_FORCE = 256, OPT_IMAGE, OPT_MODULES, OPT_NAME };
+
+struct kargs {
+	bool force;
+	const char *image, *modules, *name;
+};
+
+static int kernel_opt(int id, const char *arg, void *ctx)
+{
+	struct kargs *a = ctx;
+
+	switch (id) {
+	case OPT_FORCE:
+		a->force = true;
+		break;
+	case OPT_IMAGE:
+		a->image = arg;
+		break;
+	case OPT_MODULES:
+		a->modules = arg;
+		break;
+	case OPT_NAME:
+		a->name = arg;
+		break;
+	}
+	return 0;
+}
+
+static void print_kernel(const struct kernel *k)
+{
+	if (json_output) {
+		json_t *o = json_deep_copy(k->meta);
+
+		json_object_set_new(o, "dir", json_string(k->dir));
+		json_print(o);
+		json_decref(o);
+		return;
+	}
+	printf("%s\t%s\t%s\n", k->name, k->kver,
+	       json_string_value(json_object_get(k->meta, "source")));
+}
+
+static const struct opt fetch_opts[] = {
+	{OPT_NAME, "name", "NAME", "store it under NAME (default: the ABI)"},
+	{OPT_FORCE, "force", NULL, "fetch again even if the store has it"},
+	{0},
+};
+
+static const struct cmd_spec fetch_spec = {
+	.name = "kernel fetch",
+	.usage = "[--name NAME] [--force] debian:ABI...",
+	.summary = "Download Debian's unsigned kernel image package with apt, unpack it into the "
+		   "store (never /boot), extract the uncompressed vmlinux, run depmod and build "
+		   "the base initramfs.",
+	.opts = fetch_opts,
+	.more = "Examples: debian:" DEFAULT_KERNEL ", debian:6.1.0-56-amd64",
+};
+
+static int do_fetch(int argc, char **argv)
+{
+	struct kargs a = {0};
+	int first = opt_parse(&fetch_spec, argc, argv, kernel_opt, &a), bad = 0;
+
+	if (first < 0)
+		return OPT_EXIT(first);
+	if (first >= argc || (a.name && argc - first > 1)) {
+		opt_usage(&fetch_spec, stderr);
+		return EXIT_USAGE;
+	}
+	for (int i = first; i < argc; i++) {
+		struct kernel k;
+		double t0 = now_mono();
+
+		if (!str_startswith(argv[i], "debian:")) {
+			p_err("kernel fetch: '%s': only debian:ABI sources can be fetched; use "
+			      "`iputstorm kernel add` for a local build",
+			      argv[i]);
+			return EXIT_USAGE;
+		}
+		if (kernel_fetch_debian(argv[i] + 7, a.name, a.force, &k) < 0) {
+			p_err("kernel fetch %s: %s", argv[i], err_msg());
+			bad++;
+			continue;
+		}
+		if (!json_output)
+			p_info("kernel %s ready in %.1f s: %s", k.name, now_mono() - t0, k.dir);
+		print_kernel(&k);
+		kernel_close(&k);
+	}
+	return bad ? EXIT_UNDECIDED : 0;
+}
+
+static const struct opt add_opts[] = {
+	{OPT_IMAGE, "image", "FILE", "vmlinux (with CONFIG_PVH) or bzImage"},
+	{OPT_MODULES, "modules", "DIR", "lib/modules/KVER of the build, or its INSTALL_MOD_PATH"},
+	{0},
+};
+
+static const struct cmd_spec add_spec = {
+	.name = "kernel add",
+	.usage = "NAME --image FILE --modules DIR",
+	.summary = "Register a locally built kernel in the store.",
+	.opts = add_opts,
+};
+
+static int do_add(int argc, char **argv)
+{
+	struct kargs a = {0};
+	struct kernel k;
+	int first = opt_parse(&add_spec, argc, argv, kernel_opt, &a);
+
+	if (first < 0)
+		return OPT_EXIT(first);
+	if (first != argc - 1 || !a.image) {
+		opt_usage(&add_spec, stderr);
+		return EXIT_USAGE;
+	}
+	if (kernel_add(argv[first], a.image, a.modules, &k) < 0) {
+		p_err("kernel add %s: %s", argv[first], err_msg());
+		return EXIT_UNDECIDED;
+	}
+	print_kernel(&k);
+	kernel_close(&k);
+	return 0;
+}
+
+static const struct cmd_spec list_spec = {
+	.name = "kernel list",
+	.usage = "",
+	.summary = "List the kernels in the store: name, uname -r, source.",
+	.opts = (const struct opt[]){{0}},
+};
+
+static int do_list(int argc, char **argv)
+{
+	struct kargs a = {0};
+	int first = opt_parse(&list_spec, argc, argv, kernel_opt, &a);
+	json_t *l;
+	size_t i;
+	json_t *e;
+
+	if (first < 0)
+		return OPT_EXIT(first);
+	l = kernel_list();
+	if (json_output) {
+		json_print(l);
+	} else {
+		json_array_foreach (l, i, e)
+			printf("%s\t%s\t%s%s%s\n", json_string_value(json_object_get(e, "name")),
+			       json_string_value(json_object_get(e, "kver")),
+			       json_string_value(json_object_get(e, "source")),
+			       json_object_get(e, "base") ? "\tbase=" : "",
+			       json_object_get(e, "base")
+				       ? json_string_value(json_object_get(e, "base"))
+				       : "");
+		if (!json_array_size(l))
+			p_info("the kernel store is empty; `iputstorm kernel fetch debian:%s`",
+			       DEFAULT_KERNEL);
+	}
+	json_decref(l);
+	return 0;
+}
+
+static const struct verb kernel_verbs[] = {
+	{"fetch", do_fetch, "download a Debian kernel into the store"},
+	{"add", do_add, "register a local kernel build"},
+	{"list", do_list, "list stored kernels"},
+	{NULL, NULL, NULL},
+};
+
+int cmd_kernel(int argc, char **argv)
+{
+	return verb_select("kernel", kernel_verbs, argc - 1, argv + 1);
+}

@@ -1,0 +1,74 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * iputstorm: reproduce the CephFS kernel client's "final iput() in an unsafe
+ * context" deadlock on demand, detect it in seconds, and compare kernels.
+ */
+#define _GNU_SOURCE
+#include "cmd.h"
+#include "output.h"
+#include "util.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static const struct verb commands[] = {
+	{"validate", cmd_validate, "check scenario files; --keys prints every key"},
+	{"kernel", cmd_kernel, "kernel store: fetch, add, list"},
+	{"cluster", cmd_cluster, "embedded Ceph cluster: up, down, status"},
+	{NULL, NULL, NULL},
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: iputstorm [--json] [-v] COMMAND [ARGS]\n\ncommands:\n");
+	for (const struct verb *v = commands; v->name; v++)
+		fprintf(f, "  %-12s %s\n", v->name, v->summary);
+	fprintf(f, "\n`iputstorm COMMAND --help` describes each command.\n"
+		   "Exit codes: 0 PASS, 1 FAIL (kernel hang found, regression), 2 usage or input "
+		   "error, 3 could not decide (MISS/ERROR).\n");
+}
+
+int verb_select(const char *cmd, const struct verb *verbs, int argc, char **argv)
+{
+	if (argc < 1 || !strcmp(argv[0], "--help") || !strcmp(argv[0], "-h") ||
+	    !strcmp(argv[0], "help")) {
+		FILE *f = argc < 1 ? stderr : stdout;
+
+		fprintf(f, "usage: iputstorm %s VERB [ARGS]\n\nverbs:\n", cmd);
+		for (const struct verb *v = verbs; v->name; v++)
+			fprintf(f, "  %-14s %s\n", v->name, v->summary);
+		return argc < 1 ? EXIT_USAGE : 0;
+	}
+	for (const struct verb *v = verbs; v->name; v++)
+		if (!strcmp(v->name, argv[0]))
+			return v->fn(argc, argv);
+	p_err("%s: unknown verb '%s'; see `iputstorm %s --help`", cmd, argv[0], cmd);
+	return EXIT_USAGE;
+}
+
+int main(int argc, char **argv)
+{
+	int i = 1;
+
+	for (; i < argc && argv[i][0] == '-'; i++) {
+		if (!strcmp(argv[i], "--json") || !strcmp(argv[i], "-j")) {
+			json_output = true;
+		} else if (!strcmp(argv[i], "-v") || !strcmp(argv[i], "--verbose")) {
+			verbose = true;
+		} else if (!strcmp(argv[i], "--version")) {
+			printf("iputstorm %s\n", IPUTSTORM_VERSION);
+			return 0;
+		} else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+			usage(stdout);
+			return 0;
+		} else {
+			p_err("unknown option %s; see `iputstorm --help`", argv[i]);
+			return EXIT_USAGE;
+		}
+	}
+	if (i >= argc) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	return verb_select("iputstorm", commands, argc - i, argv + i);
+}

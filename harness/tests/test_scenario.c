@@ -1,0 +1,185 @@
+// SPDX-License-Identifier: GPL-2.0
+#define _GNU_SOURCE
+#include <check.h>
+#include <glob.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "output.h"
+#include "scenario.h"
+#include "util.h"
+
+static struct scenario s;
+
+static void teardown(void)
+{
+	scenario_free(&s);
+}
+
+static char *data(const char *name)
+{
+	return xasprintf("%s/scenario/%s", TEST_DATA_DIR, name);
+}
+
+START_TEST(valid_scenario_yields_values_and_defaults)
+{
+	_cleanup_free_ char *p = data("valid.ini");
+	struct scn_section *g, *w;
+
+	ck_assert_msg(scenario_load(&s, p) == 0, "load failed: %s", err_msg());
+	g = scenario_global(&s);
+	w = scenario_section(&s, "writers");
+	ck_assert_ptr_nonnull(w);
+	ck_assert_int_eq(w->type, SEC_FIO);
+	ck_assert_double_eq(scn_secs(g, "duration"), 45);
+	ck_assert_double_eq(scn_secs(g, "stuck_after"), 15);
+	ck_assert_int_eq(scn_int(g, "trials"), 1);
+	ck_assert_uint_eq(scn_size(w, "memory.max"), 64ULL << 20);
+	ck_assert_str_eq(scn_nth(g, "sysctl", 1), "vm.vfs_cache_pressure=1000");
+	ck_assert_ptr_null(scn_nth(g, "sysctl", 2));
+	ck_assert_str_eq(scn_str(w, "dir"), "writers");
+	ck_assert_str_eq(scn_cgroup(scenario_section(&s, "trunc")), "writers");
+	ck_assert_double_eq(scn_secs(scenario_section(&s, "reclaim"), "interval"), 0.3);
+}
+END_TEST
+
+START_TEST(indented_continuation_joins_the_previous_value)
+{
+	_cleanup_free_ char *p = data("valid.ini");
+
+	ck_assert_int_eq(scenario_load(&s, p), 0);
+	ck_assert_str_eq(scn_str(scenario_section(&s, "writers"), "args"),
+			 "--name=w --rw=randwrite --bs=4k --size=8M --directory={dir} "
+			 "--time_based --runtime={duration}");
+}
+END_TEST
+
+static const struct {
+	const char *file;
+	const char *expect;
+} bad[] = {
+	{"unknown-key.ini", "unknown-key.ini:3: unknown key 'bogus' in [global]"},
+	{"zero-memory.ini", "zero-memory.ini:7: memory.max must be > 0"},
+	{"no-type.ini", "no-type.ini:4: [w] has no 'type'"},
+	{"bad-client.ini", "bad-client.ini:7: client 2 does not exist: [global] clients = 1"},
+	{"bad-duration.ini", "bad-duration.ini:2: duration must be a duration"},
+	{"duplicate.ini", "duplicate.ini:3: 'duration' given twice in [global] (first on line 2)"},
+	{"cgroup-conflict.ini", "cgroup-conflict.ini:10: [a] and [b] share cgroup 'a' but set "
+				"different memory.max"},
+	{"bad-sysctl.ini", "bad-sysctl.ini:2: sysctl must look like name=value"},
+	{"reclaim-orphan.ini", "reclaim-orphan.ini:3: no workload runs in cgroup 'nowhere'"},
+	{"wrong-section.ini", "wrong-section.ini:4: 'at' does not apply to [w] (type churn)"},
+	{"long-line.ini", "long-line.ini:2: line longer than"},
+	{"garbage.ini", "garbage.ini:3: not a `key = value` line"},
+	{"missing-jobfile.ini", "missing-jobfile.ini:3: jobfile: cannot open"},
+};
+
+START_TEST(bad_scenario_is_rejected_with_file_and_line)
+{
+	_cleanup_free_ char *p = data(bad[_i].file);
+
+	ck_assert_int_eq(scenario_load(&s, p), -1);
+	ck_assert_msg(strstr(err_msg(), bad[_i].expect), "%s: expected '%s', got '%s'",
+		      bad[_i].file, bad[_i].expect, err_msg());
+}
+END_TEST
+
+START_TEST(override_changes_a_value_and_is_validated)
+{
+	_cleanup_free_ char *p = data("valid.ini");
+
+	ck_assert_int_eq(scenario_load(&s, p), 0);
+	ck_assert_int_eq(scenario_override(&s, "duration=10"), 0);
+	ck_assert_double_eq(scn_secs(scenario_global(&s), "duration"), 10);
+	ck_assert_int_eq(scenario_override(&s, "writers.memory.max=32M"), 0);
+	ck_assert_uint_eq(scn_size(scenario_section(&s, "writers"), "memory.max"), 32ULL << 20);
+	ck_assert_int_eq(scenario_override(&s, "writers.memory.max=0"), -1);
+	ck_assert_msg(strstr(err_msg(), "-o memory.max=0: memory.max must be > 0"), "got %s",
+		      err_msg());
+	ck_assert_int_eq(scenario_override(&s, "nonsense=1"), -1);
+	ck_assert_msg(strstr(err_msg(), "unknown key 'nonsense'"), "got %s", err_msg());
+	ck_assert_int_eq(scenario_override(&s, "no-equals"), -1);
+}
+END_TEST
+
+START_TEST(dump_reloads_to_the_same_values)
+{
+	_cleanup_free_ char *p = data("valid.ini");
+	_cleanup_free_ char *d = NULL, *d2 = NULL;
+	struct scenario s2;
+
+	ck_assert_int_eq(scenario_load(&s, p), 0);
+	ck_assert_int_eq(scenario_override(&s, "duration=12"), 0);
+	d = scenario_dump(&s);
+	ck_assert_msg(scenario_load_string(&s2, "as-run", d) == 0, "reload: %s\n%s", err_msg(), d);
+	d2 = scenario_dump(&s2);
+	/* The header names the scenario; everything after it must match. */
+	ck_assert_str_eq(strchr(d, '\n'), strchr(d2, '\n'));
+	ck_assert_double_eq(scn_secs(scenario_global(&s2), "duration"), 12);
+	scenario_free(&s2);
+}
+END_TEST
+
+START_TEST(key_reference_matches_docs)
+{
+	_cleanup_free_ char *doc = xasprintf("%s/docs/scenario-keys.md", IPUTSTORM_SOURCE_DIR);
+	_cleanup_free_ char *want = read_file(doc, NULL);
+	char *got = NULL;
+	size_t n = 0;
+	FILE *f = open_memstream(&got, &n);
+
+	scenario_print_keys(f);
+	fclose(f);
+	ck_assert_msg(want, "%s is missing: `iputstorm validate --keys > %s`", doc, doc);
+	ck_assert_msg(!strcmp(want, got), "%s is stale: `iputstorm validate --keys > %s`", doc,
+		      doc);
+	free(got);
+}
+END_TEST
+
+START_TEST(shipped_scenarios_validate)
+{
+	_cleanup_free_ char *pat = xasprintf("%s/scenarios/*.ini", IPUTSTORM_SOURCE_DIR);
+	glob_t g;
+
+	ck_assert_int_eq(glob(pat, 0, NULL, &g), 0);
+	ck_assert_uint_gt(g.gl_pathc, 1);
+	for (size_t i = 0; i < g.gl_pathc; i++) {
+		struct scenario x;
+
+		if (strstr(g.gl_pathv[i], "signatures.ini"))
+			continue;
+		ck_assert_msg(scenario_load(&x, g.gl_pathv[i]) == 0, "%s", err_msg());
+		scenario_free(&x);
+	}
+	globfree(&g);
+}
+END_TEST
+
+static Suite *scenario_suite(void)
+{
+	Suite *su = suite_create("scenario");
+	TCase *tc = tcase_create("parse");
+
+	tcase_add_checked_fixture(tc, NULL, teardown);
+	tcase_add_test(tc, valid_scenario_yields_values_and_defaults);
+	tcase_add_test(tc, indented_continuation_joins_the_previous_value);
+	tcase_add_loop_test(tc, bad_scenario_is_rejected_with_file_and_line, 0, ARRAY_SIZE(bad));
+	tcase_add_test(tc, override_changes_a_value_and_is_validated);
+	tcase_add_test(tc, dump_reloads_to_the_same_values);
+	tcase_add_test(tc, key_reference_matches_docs);
+	tcase_add_test(tc, shipped_scenarios_validate);
+	suite_add_tcase(su, tc);
+	return su;
+}
+
+int main(void)
+{
+	SRunner *sr = srunner_create(scenario_suite());
+	int failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? 1 : 0;
+}
