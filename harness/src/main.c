@@ -12,9 +12,13 @@
 #include <string.h>
 
 static const struct verb commands[] = {
+	{"run", cmd_run,
+	 "boot a kernel in QEMU against a throwaway Ceph cluster, run a "
+	 "scenario N times, write results"},
 	{"validate", cmd_validate, "check scenario files; --keys prints every key"},
 	{"kernel", cmd_kernel, "kernel store: fetch, add, list"},
 	{"cluster", cmd_cluster, "embedded Ceph cluster: up, down, status"},
+	{"agent", cmd_agent, "the in-guest agent (started by the guest's /init)"},
 	{NULL, NULL, NULL},
 };
 

@@ -46,10 +46,10 @@ int record_create(struct record *r, const char *kind, const char *id, bool persi
 	if (mkdir_p(dir, 0755) < 0)
 		return err_set("cannot create %s: %s (are you root?)", dir, strerror(errno));
 	r->path = xasprintf("%s/%s-%s.json", dir, kind, id);
-	r->j = json_pack("{s:s, s:s, s:{s:i, s:I}, s:b, s:[], s:[], s:[]}", "kind", kind, "id", id,
-			 "owner", "pid", (int)getpid(), "start",
+	r->j = json_pack("{s:s, s:s, s:{s:i, s:I}, s:b, s:[], s:[], s:[], s:[]}", "kind", kind,
+			 "id", id, "owner", "pid", (int)getpid(), "start",
 			 (json_int_t)proc_starttime(getpid()), "persistent", persistent, "pids",
-			 "netns", "dirs");
+			 "taps", "netns", "dirs");
 	return record_save(r);
 }
 
@@ -126,6 +126,17 @@ int record_release(struct record *r)
 		if (proc_alive(pid, st))
 			ret = err_set("%s (pid %d) survived SIGKILL",
 				      json_string_value(json_object_get(e, "what")), (int)pid);
+	}
+	/* "NETNS/TAP": a guest's tap on a cluster bridge that may outlive it. */
+	json_array_foreach (json_object_get(r->j, "taps"), i, e) {
+		_cleanup_free_ char *ns = xstrdup(json_string_value(e));
+		char *slash = strchr(ns, '/');
+
+		if (slash) {
+			*slash = '\0';
+			if (netns_exists(ns))
+				netns_del_tap(ns, slash + 1);
+		}
 	}
 	json_array_foreach (json_object_get(r->j, "netns"), i, e)
 		if (netns_delete(json_string_value(e)) < 0)

@@ -1,0 +1,28 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef IPUTSTORM_CHURN_H
+#define IPUTSTORM_CHURN_H
+
+#include <stdint.h>
+
+/*
+ * Built-in churners, each run in its own process inside the group's cgroup,
+ * with the group's directory on the CephFS mount as its working directory.
+ * They run until SIGTERM. Races with other clients (ENOENT, ESTALE on a file
+ * another client removed) are expected and counted; any other error ends the
+ * churner with a message and exit status 1, which the trial reports as ERROR.
+ */
+
+struct churn_opts {
+	const char *kind;
+	int files;
+	int pages;
+	double interval;
+	int keep;
+	uint64_t seed;
+	int instance;
+};
+
+/* Returns the process exit status. */
+int churn_run(const struct churn_opts *o);
+
+#endif

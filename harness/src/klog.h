@@ -1,0 +1,85 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef IPUTSTORM_KLOG_H
+#define IPUTSTORM_KLOG_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+/*
+ * Kernel log reports (hung tasks, sysrq task dumps, BUG, Oops, WARNING,
+ * panics, OOM kills, RCU stalls) out of any text the kernel's log ends up
+ * in: the serial console, `dmesg` (with or without timestamps), `journalctl
+ * -k` or syslog lines, /dev/kmsg records, with printk caller ids. One parser
+ * for the agent (/dev/kmsg), the host (console.log) and `iputstorm triage`.
+ */
+
+enum kr_kind {
+	KR_HUNG_TASK, /* INFO: task X:PID blocked for more than N seconds. */
+	KR_TASK_DUMP, /* task:X state:D ... from sysrq w/t or show_state */
+	KR_BUG,	      /* BUG: ... (also soft lockups) */
+	KR_OOPS,      /* Oops: / general protection fault */
+	KR_WARNING,   /* WARNING: CPU: N PID: N at file:line fn+off/len */
+	KR_PANIC,     /* Kernel panic - not syncing: ... */
+	KR_OOM_KILL,  /* Out of memory / Memory cgroup out of memory: Killed process */
+	KR_RCU_STALL, /* rcu: INFO: rcu_* detected stalls */
+	KR_NKINDS,
+};
+
+struct kframe {
+	char *fn;	 /* "inode_wait_for_writeback" */
+	char *module;	 /* "ceph", or NULL for the core kernel */
+	bool unreliable; /* printed with "? " */
+};
+
+struct kreport {
+	enum kr_kind kind;
+	char *headline; /* the report's first line, prefixes stripped */
+	char *task;	/* comm */
+	int pid;
+	char state; /* 'D', 'S', ... for task reports; 0 otherwise */
+	long blocked_secs;
+	char *workqueue; /* "writeback" */
+	char *work_fn;	 /* "wb_workfn" */
+	char *work_desc; /* "flush-ceph-1" */
+	char *rip;	 /* BUG/Oops/WARNING: the faulting function */
+	double ts;	 /* kernel timestamp (s) of the first line, or -1 */
+	int line;	 /* 1-based line in the input where it started */
+	struct kframe *frames;
+	size_t nframes;
+};
+
+typedef void (*kreport_fn)(struct kreport *r, void *ctx);
+
+struct klog_parser {
+	struct kreport *cur;
+	bool in_trace;
+	int line;
+	kreport_fn fn;
+	void *ctx;
+};
+
+void klog_init(struct klog_parser *p, kreport_fn fn, void *ctx);
+/* Any one line of log text; prefixes are recognised and stripped. */
+void klog_feed(struct klog_parser *p, const char *line);
+void klog_finish(struct klog_parser *p);
+
+/* The message text of a line with every known prefix removed (ts: -1 if none). */
+const char *klog_strip(const char *line, double *ts);
+
+void kreport_free(struct kreport *r);
+const char *kr_kind_name(enum kr_kind k);
+/* A hang or a crash (not a WARNING, not an OOM kill, not a running task in a dump). */
+bool kreport_is_hang(const struct kreport *r);
+bool kreport_is_crash(const struct kreport *r);
+
+/* syzbot-style: "task hung in evict", "BUG: ... in fn", "WARNING in fn". */
+char *kreport_title(const struct kreport *r);
+/* First frame that names where a task waits, skipping sched/wait/lock/... frames. */
+const char *stack_culprit(char *const *frames, size_t n);
+
+json_t *kreport_json(const struct kreport *r);
+/* Frames of a /proc/PID/stack ("[<0>] fn+0x1/0x2 [mod]") or a trace line. */
+int parse_frame(const char *text, struct kframe *f);
+
+#endif

@@ -1,0 +1,56 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef IPUTSTORM_VERDICT_H
+#define IPUTSTORM_VERDICT_H
+
+#include <stdbool.h>
+
+/*
+ * KCIDB's statuses. FAIL is the kernel's fault (hang, deadlock, panic, BUG);
+ * ERROR is the trial's own workload or scenario failing; MISS is
+ * infrastructure (cluster unhealthy, VM did not boot, harness fault). An
+ * infrastructure fault is never a FAIL: a hang while the cluster does not
+ * serve I/O is a MISS.
+ */
+enum verdict { V_PASS, V_FAIL, V_ERROR, V_MISS, V_NVERDICTS };
+
+/* What the host observed during one trial. */
+struct trial_facts {
+	bool booted, stress_started, done;
+	bool boot_timeout, qemu_died, init_failed, interrupted;
+	bool mount_failed;
+	bool agent_fatal;
+	const char *fatal_blame; /* "scenario", "infra", "agent" */
+	const char *fatal_msg;
+	const char *init_msg;
+	const char *qemu_status;
+	int workload_errors;
+	const char *workload_error;
+	/* The kernel's side. */
+	int stuck;	   /* tasks the watchdog saw stuck */
+	int hung_reports;  /* hung-task / RCU-stall / soft-lockup reports */
+	int dump_blocked;  /* D tasks in sysrq dumps */
+	bool panic, crash; /* panic; BUG/Oops */
+	bool init_killed;  /* "Attempted to kill init": our /init died */
+	int warnings;
+	const char *crash_title, *hang_title, *warning_title;
+	bool heartbeat_lost, end_timeout, guest_silent;
+	bool fail_on_warning;
+	/* The cluster, checked when the kernel looked stuck. */
+	bool cluster_checked, cluster_ok;
+	const char *cluster_reason;
+	double boot_timeout_secs;
+};
+
+struct verdict_result {
+	enum verdict v;
+	char reason[640];
+};
+
+void verdict_decide(const struct trial_facts *f, struct verdict_result *out);
+const char *verdict_name(enum verdict v);
+int verdict_parse(const char *s);
+/* FAIL > ERROR > PASS (any) > MISS, for a run of trials. */
+enum verdict verdict_combine(const int counts[V_NVERDICTS]);
+int verdict_exit_code(enum verdict v);
+
+#endif

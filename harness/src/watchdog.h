@@ -1,0 +1,49 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef IPUTSTORM_WATCHDOG_H
+#define IPUTSTORM_WATCHDOG_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <sys/types.h>
+
+/*
+ * Stuck-task detection from /proc, twice a second. A task is stuck when it
+ * stays in D with its voluntary and involuntary context-switch counts
+ * unchanged for stuck_after seconds: a task that sleeps and wakes in D
+ * (balance_dirty_pages, io_schedule_timeout) changes them and never counts.
+ * Reads only /proc/PID/{stat,status,stack,wchan,cgroup}: nothing that takes
+ * the target's mmap lock, nothing on CephFS.
+ */
+
+struct wd_task {
+	pid_t tid, tgid;
+	unsigned long long nvcsw, nivcsw;
+	double since; /* when its counters last changed while in D */
+	double seen;  /* last sample that saw it in D */
+	bool reported;
+};
+
+struct watchdog {
+	double stuck_after;
+	const char *proc; /* "/proc", or a test tree */
+	struct wd_task *t;
+	size_t n, cap;
+	int dstate; /* tasks in D at the last sample */
+	int stuck;  /* reported so far */
+	unsigned long long samples;
+};
+
+void watchdog_init(struct watchdog *w, double stuck_after, const char *proc);
+void watchdog_free(struct watchdog *w);
+/* Calls report(json, ctx) once for each newly stuck task. */
+void watchdog_sample(struct watchdog *w, double now, void (*report)(json_t *task, void *ctx),
+		     void *ctx);
+
+/* The D/counter rule alone, for tests: true when it should be reported now. */
+bool wd_update(struct wd_task *t, char state, unsigned long long nvcsw, unsigned long long nivcsw,
+	       double now, double stuck_after);
+
+/* Facts about one task, as the stuck event carries them. */
+json_t *wd_describe(const char *proc, pid_t tgid, pid_t tid);
+
+#endif
