@@ -1,0 +1,393 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * End to end, for real: Debian's kernel in QEMU, the embedded Ceph cluster,
+ * the CephFS kernel client. Needs root and the default kernel in the store
+ * (tools/setup fetches it). Every test leaves no VM, daemon, netns or tap,
+ * even when it fails: the teardown stops the harness it started and releases
+ * whatever records remain in its private state directory.
+ */
+#define _GNU_SOURCE
+#include <check.h>
+#include <dirent.h>
+#include <jansson.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "kernel.h"
+#include "state.h"
+#include "util.h"
+
+static char state[128];
+static char results[128];
+static pid_t harness = -1;
+
+static void setup(void)
+{
+	struct kernel k;
+
+	snprintf(state, sizeof(state), "/run/iputstorm-it-%d", (int)getpid());
+	snprintf(results, sizeof(results), "/tmp/iputstorm-it-results-%d", (int)getpid());
+	setenv("IPUTSTORM_STATE", state, 1);
+	rm_rf(results);
+	ck_assert_msg(geteuid() == 0, "integration tests need root");
+	ck_assert_msg(kernel_open(DEFAULT_KERNEL, &k) == 0,
+		      "kernel %s is not in the store: run tools/setup", DEFAULT_KERNEL);
+	kernel_close(&k);
+}
+
+static void teardown(void)
+{
+	int st;
+
+	if (harness > 0 && waitpid(harness, &st, WNOHANG) == 0) {
+		kill(harness, SIGTERM);
+		if (wait_timeout(harness, 90, &st) != 0) {
+			kill(harness, SIGKILL);
+			waitpid(harness, &st, 0);
+		}
+	}
+	harness = -1;
+	/* Whatever a failed test left behind is in the records. */
+	reap_orphans(true);
+	rm_rf(state);
+	rm_rf(results);
+	{
+		_cleanup_free_ char *log = xasprintf("%s.log", results);
+		unlink(log);
+	}
+}
+
+static char *data(const char *name)
+{
+	return xasprintf("%s/it/%s", TEST_DATA_DIR, name);
+}
+
+static pid_t start(char *const extra[])
+{
+	_cleanup_free_ char *log = xasprintf("%s.log", results);
+	struct strv argv = {0};
+	struct spawn_opts o = {.netns_fd = -1, .stdout_path = log, .stderr_path = "=stdout"};
+	pid_t pid;
+
+	strv_push(&argv, IPUTSTORM_BIN);
+	strv_push(&argv, "run");
+	strv_push(&argv, "--results");
+	strv_push(&argv, results);
+	for (int i = 0; extra[i]; i++)
+		strv_push(&argv, extra[i]);
+	pid = spawn(argv.v, &o);
+	strv_release(&argv);
+	ck_assert_int_gt(pid, 0);
+	harness = pid;
+	return pid;
+}
+
+static int finish(pid_t pid, double timeout)
+{
+	int st;
+
+	ck_assert_msg(wait_timeout(pid, timeout, &st) == 0, "iputstorm run did not end in %.0f s",
+		      timeout);
+	harness = -1;
+	ck_assert(WIFEXITED(st));
+	return WEXITSTATUS(st);
+}
+
+static char *trial_file(const char *name)
+{
+	return xasprintf("%s/latest/trials/1/%s", results, name);
+}
+
+static json_t *load(const char *path)
+{
+	json_error_t je;
+	json_t *j = json_load_file(path, 0, &je);
+
+	ck_assert_msg(j, "%s: %s", path, je.text);
+	return j;
+}
+
+/* Waits for an event of the given type (and phase name) in the running trial. */
+static bool wait_event(const char *type, const char *name, double timeout)
+{
+	_cleanup_free_ char *p = trial_file("events.jsonl");
+	double deadline = now_mono() + timeout;
+
+	while (now_mono() < deadline) {
+		_cleanup_free_ char *text = read_file(p, NULL);
+		char *save = NULL;
+
+		for (char *l = text ? strtok_r(text, "\n", &save) : NULL; l;
+		     l = strtok_r(NULL, "\n", &save)) {
+			json_t *e = json_loads(l, 0, NULL);
+			bool hit = e &&
+				   !strcmp(json_string_value(json_object_get(e, "type")) ?: "",
+					   type) &&
+				   (!name ||
+				    !strcmp(json_string_value(json_object_get(e, "name")) ?: "",
+					    name));
+
+			json_decref(e);
+			if (hit)
+				return true;
+		}
+		sleep_s(0.2);
+	}
+	return false;
+}
+
+static json_t *cluster_state(pid_t pid)
+{
+	_cleanup_free_ char *p = xasprintf("%s/clusters/r%d/cluster.json", state, (int)pid);
+
+	return load(p);
+}
+
+static pid_t daemon_pid(json_t *cl, const char *name)
+{
+	size_t i;
+	json_t *d;
+
+	json_array_foreach (json_object_get(cl, "daemons"), i, d)
+		if (!strcmp(json_string_value(json_object_get(d, "name")), name))
+			return json_integer_value(json_object_get(d, "pid"));
+	ck_abort_msg("no %s in the cluster state", name);
+	return -1;
+}
+
+/* Every PID in every record under the state dir, for checking they are gone later. */
+static json_t *recorded_pids(void)
+{
+	_cleanup_free_ char *dir = xasprintf("%s/records", state);
+	json_t *all = json_array();
+	DIR *d = opendir(dir);
+	struct dirent *de;
+
+	while (d && (de = readdir(d))) {
+		_cleanup_free_ char *p = NULL;
+		json_t *r, *e;
+		size_t i;
+
+		if (!str_endswith(de->d_name, ".json"))
+			continue;
+		p = path_join(dir, de->d_name);
+		r = json_load_file(p, 0, NULL);
+		json_array_foreach (json_object_get(r, "pids"), i, e)
+			json_array_append(all, e);
+		json_decref(r);
+	}
+	if (d)
+		closedir(d);
+	return all;
+}
+
+static int records_left(void)
+{
+	_cleanup_free_ char *dir = xasprintf("%s/records", state);
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	int n = 0;
+
+	while (d && (de = readdir(d)))
+		if (str_endswith(de->d_name, ".json"))
+			n++;
+	if (d)
+		closedir(d);
+	return n;
+}
+
+static void assert_nothing_left(pid_t run_pid, json_t *pids)
+{
+	_cleanup_free_ char *ns = xasprintf("/run/netns/ipst-r%d", (int)run_pid);
+	size_t i;
+	json_t *e;
+
+	json_array_foreach (pids, i, e) {
+		pid_t p = json_integer_value(json_object_get(e, "pid"));
+		unsigned long long st = json_integer_value(json_object_get(e, "start"));
+
+		ck_assert_msg(!proc_alive(p, st), "%s (pid %d) is still running",
+			      json_string_value(json_object_get(e, "what")), (int)p);
+	}
+	ck_assert_msg(!path_exists(ns), "%s is still there", ns);
+	ck_assert_int_eq(records_left(), 0);
+}
+
+START_TEST(smoke_passes_with_a_complete_results_directory)
+{
+	char *args[] = {"-s", "smoke", NULL};
+	pid_t pid = start(args);
+	int code = finish(pid, 600);
+	_cleanup_free_ char *runp = xasprintf("%s/latest/run.json", results);
+	_cleanup_free_ char *scn = xasprintf("%s/latest/scenario.ini", results);
+	_cleanup_free_ char *kj = xasprintf("%s/latest/kernel.json", results);
+	_cleanup_free_ char *vp = trial_file("verdict.json");
+	_cleanup_free_ char *cp = trial_file("console.log");
+	_cleanup_free_ char *console = NULL;
+	json_t *run = load(runp), *v = load(vp), *t;
+
+	ck_assert_msg(code == 0, "exit %d, run.json verdict %s: %s", code,
+		      json_string_value(json_object_get(run, "verdict")),
+		      json_string_value(json_object_get(
+			      json_array_get(json_object_get(run, "trials"), 0), "reason")));
+	ck_assert_str_eq(json_string_value(json_object_get(run, "verdict")), "PASS");
+	t = json_array_get(json_object_get(run, "trials"), 0);
+	ck_assert_str_eq(json_string_value(json_object_get(t, "verdict")), "PASS");
+	ck_assert(json_real_value(json_object_get(t, "duration")) > 30);
+	ck_assert(path_exists(scn) && path_exists(kj));
+	ck_assert(json_real_value(json_object_get(json_object_get(v, "timing"), "stress_start")) >
+		  0);
+	console = read_file(cp, NULL);
+	ck_assert_msg(console && strstr(console, "libceph: mon0"), "console.log lacks the mount");
+	ck_assert(wait_event("hello", NULL, 0.1));
+	ck_assert(wait_event("phase", "stress", 0.1));
+	ck_assert(wait_event("done", NULL, 0.1));
+	json_decref(run);
+	json_decref(v);
+}
+END_TEST
+
+START_TEST(stopped_osd_gives_stuck_stacks_and_miss_not_fail)
+{
+	_cleanup_free_ char *scn = data("osd-stop.ini");
+	char *args[] = {"-s", scn, NULL};
+	pid_t pid = start(args), osd;
+	_cleanup_free_ char *vp = NULL;
+	json_t *cl, *v, *stuck, *task;
+	double stopped, seen;
+	int code;
+
+	ck_assert_msg(wait_event("phase", "stress", 180), "stress never started");
+	sleep_s(5); /* fio has files and dirty pages by now */
+	cl = cluster_state(pid);
+	osd = daemon_pid(cl, "osd.0");
+	json_decref(cl);
+	ck_assert_int_eq(kill(osd, SIGSTOP), 0);
+	stopped = now_mono();
+	ck_assert_msg(wait_event("stuck", NULL, 10 + 10),
+		      "no stuck task within stuck_after + 10 s");
+	seen = now_mono();
+	code = finish(pid, 300);
+	vp = trial_file("verdict.json");
+	v = load(vp);
+	ck_assert_str_eq(json_string_value(json_object_get(v, "verdict")), "MISS");
+	ck_assert_msg(
+		strstr(json_string_value(json_object_get(v, "reason")), "cluster not serving I/O"),
+		"reason: %s", json_string_value(json_object_get(v, "reason")));
+	ck_assert_int_eq(code, 3);
+	stuck = json_object_get(v, "stuck");
+	ck_assert_uint_gt(json_array_size(stuck), 0);
+	task = json_array_get(stuck, 0);
+	ck_assert_uint_gt(json_array_size(json_object_get(task, "stack")), 2);
+	fprintf(stderr, "stopped OSD -> first stuck event: %.1f s (stuck_after 10); verdict %s\n",
+		seen - stopped, json_string_value(json_object_get(v, "reason")));
+	json_decref(v);
+}
+END_TEST
+
+START_TEST(guest_panic_gives_fail_with_the_panic_in_console_log)
+{
+	_cleanup_free_ char *scn = data("panic.ini");
+	char *args[] = {"-s", scn, NULL};
+	pid_t pid = start(args);
+	int code = finish(pid, 300);
+	_cleanup_free_ char *vp = trial_file("verdict.json");
+	_cleanup_free_ char *cp = trial_file("console.log");
+	_cleanup_free_ char *console = read_file(cp, NULL);
+	json_t *v = load(vp);
+
+	ck_assert_int_eq(code, 1);
+	ck_assert_str_eq(json_string_value(json_object_get(v, "verdict")), "FAIL");
+	ck_assert_str_eq(json_string_value(json_object_get(v, "title")),
+			 "kernel panic: sysrq triggered crash");
+	ck_assert_msg(console &&
+			      strstr(console, "Kernel panic - not syncing: sysrq triggered crash"),
+		      "console.log lacks the panic");
+	json_decref(v);
+}
+END_TEST
+
+START_TEST(sigterm_mid_trial_leaves_nothing_behind)
+{
+	_cleanup_free_ char *scn = data("long.ini");
+	char *args[] = {"-s", scn, NULL};
+	pid_t pid = start(args);
+	_cleanup_free_ char *vp = NULL;
+	json_t *pids, *v;
+	double t0;
+	int code;
+
+	ck_assert_msg(wait_event("phase", "stress", 180), "stress never started");
+	pids = recorded_pids();
+	ck_assert_uint_ge(json_array_size(pids), 6); /* five daemons and QEMU */
+	t0 = now_mono();
+	kill(pid, SIGTERM);
+	code = finish(pid, 60);
+	fprintf(stderr, "SIGTERM -> harness exit: %.2f s\n", now_mono() - t0);
+	ck_assert_int_eq(code, 3);
+	assert_nothing_left(pid, pids);
+	/* The interrupted trial still has a complete verdict. */
+	vp = trial_file("verdict.json");
+	v = load(vp);
+	ck_assert_str_eq(json_string_value(json_object_get(v, "verdict")), "MISS");
+	json_decref(v);
+	json_decref(pids);
+}
+END_TEST
+
+START_TEST(sigkill_mid_trial_is_cleaned_up_by_the_next_start)
+{
+	_cleanup_free_ char *scn = data("long.ini");
+	char *args[] = {"-s", scn, NULL};
+	char *next[] = {"-s", "smoke", "-k", "no-such-kernel", NULL};
+	pid_t pid = start(args), pid2;
+	_cleanup_free_ char *ns = xasprintf("/run/netns/ipst-r%d", (int)pid);
+	json_t *pids;
+	int st, code;
+
+	ck_assert_msg(wait_event("phase", "stress", 180), "stress never started");
+	pids = recorded_pids();
+	kill(pid, SIGKILL);
+	waitpid(pid, &st, 0);
+	harness = -1;
+	/* Killed: QEMU and the daemons are orphans now, and the netns stays. */
+	ck_assert(path_exists(ns));
+	ck_assert_int_gt(records_left(), 0);
+	/* The next start (here one that then fails on its kernel) removes them. */
+	pid2 = start(next);
+	code = finish(pid2, 120);
+	ck_assert_int_eq(code, 3);
+	assert_nothing_left(pid, pids);
+	json_decref(pids);
+}
+END_TEST
+
+static Suite *integration_suite(void)
+{
+	Suite *su = suite_create("integration");
+	TCase *tc = tcase_create("real kernel, real cluster");
+
+	tcase_set_timeout(tc, 900);
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, smoke_passes_with_a_complete_results_directory);
+	tcase_add_test(tc, stopped_osd_gives_stuck_stacks_and_miss_not_fail);
+	tcase_add_test(tc, guest_panic_gives_fail_with_the_panic_in_console_log);
+	tcase_add_test(tc, sigterm_mid_trial_leaves_nothing_behind);
+	tcase_add_test(tc, sigkill_mid_trial_is_cleaned_up_by_the_next_start);
+	suite_add_tcase(su, tc);
+	return su;
+}
+
+int main(void)
+{
+	SRunner *sr = srunner_create(integration_suite());
+	int failed;
+
+	srunner_run_all(sr, CK_VERBOSE);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? 1 : 0;
+}

@@ -1,0 +1,267 @@
+// SPDX-License-Identifier: GPL-2.0
+#define _GNU_SOURCE
+#include <check.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "klog.h"
+#include "util.h"
+
+struct collected {
+	struct kreport *r[32];
+	int n;
+};
+
+static void collect(struct kreport *r, void *ctx)
+{
+	struct collected *c = ctx;
+
+	if (c->n < 32)
+		c->r[c->n++] = r;
+	else
+		kreport_free(r);
+}
+
+static struct collected parse(const char *name)
+{
+	_cleanup_free_ char *p = xasprintf("%s/klog/%s", TEST_DATA_DIR, name);
+	_cleanup_free_ char *text = read_file(p, NULL);
+	struct collected c = {.n = 0};
+	struct klog_parser kp;
+	char *save = NULL;
+
+	ck_assert_msg(text, "cannot read %s", p);
+	klog_init(&kp, collect, &c);
+	for (char *l = strtok_r(text, "\n", &save); l; l = strtok_r(NULL, "\n", &save))
+		klog_feed(&kp, l);
+	klog_finish(&kp);
+	return c;
+}
+
+static void release(struct collected *c)
+{
+	for (int i = 0; i < c->n; i++)
+		kreport_free(c->r[i]);
+}
+
+static void assert_title(const struct kreport *r, const char *want)
+{
+	_cleanup_free_ char *t = kreport_title(r);
+
+	ck_assert_str_eq(t, want);
+}
+
+START_TEST(console_hung_task_has_task_workqueue_and_stack)
+{
+	struct collected c = parse("console-6.12-writeback-hang.log");
+	struct kreport *r;
+
+	ck_assert_int_eq(c.n, 2);
+	r = c.r[0];
+	ck_assert_int_eq(r->kind, KR_HUNG_TASK);
+	ck_assert_str_eq(r->task, "kworker/u8:3");
+	ck_assert_int_eq(r->pid, 58);
+	ck_assert_int_eq(r->state, 'D');
+	ck_assert_int_eq(r->blocked_secs, 30);
+	ck_assert_str_eq(r->workqueue, "writeback");
+	ck_assert_str_eq(r->work_fn, "wb_workfn");
+	ck_assert_str_eq(r->work_desc, "flush-ceph-1");
+	ck_assert_double_eq_tol(r->ts, 71.552913, 1e-6);
+	ck_assert_str_eq(r->frames[2].fn, "inode_wait_for_writeback");
+	ck_assert(r->frames[3].unreliable);
+	ck_assert_str_eq(r->frames[5].fn, "ceph_put_wrbuffer_cap_refs");
+	ck_assert_str_eq(r->frames[5].module, "ceph");
+	ck_assert_ptr_null(r->frames[4].module);
+	assert_title(r, "task hung in evict");
+	release(&c);
+}
+END_TEST
+
+START_TEST(second_report_in_a_row_is_separate)
+{
+	struct collected c = parse("console-6.12-writeback-hang.log");
+
+	ck_assert_int_eq(c.n, 2);
+	ck_assert_str_eq(c.r[1]->task, "kworker/0:2");
+	ck_assert_str_eq(c.r[1]->workqueue, "ceph-msgr");
+	ck_assert_str_eq(c.r[1]->work_fn, "ceph_con_workfn");
+	ck_assert_ptr_null(c.r[1]->work_desc);
+	assert_title(c.r[1], "task hung in find_inode");
+	release(&c);
+}
+END_TEST
+
+START_TEST(dmesg_without_timestamps_and_6_1_task_line)
+{
+	struct collected c = parse("dmesg-6.1-no-timestamps.log");
+
+	ck_assert_int_eq(c.n, 1);
+	ck_assert_double_eq(c.r[0]->ts, -1);
+	ck_assert_int_eq(c.r[0]->pid, 41);
+	ck_assert_int_eq(c.r[0]->blocked_secs, 120);
+	ck_assert_uint_eq(c.r[0]->nframes, 20);
+	assert_title(c.r[0], "task hung in evict");
+	release(&c);
+}
+END_TEST
+
+START_TEST(journalctl_prefix_is_stripped)
+{
+	struct collected c = parse("journal-jbd2-khugepaged.log");
+
+	ck_assert_int_eq(c.n, 2);
+	ck_assert_str_eq(c.r[0]->task, "jbd2/sda1-8");
+	ck_assert_int_eq(c.r[0]->pid, 412);
+	ck_assert_str_eq(c.r[0]->frames[6].module, "jbd2");
+	assert_title(c.r[0], "task hung in jbd2_journal_commit_transaction");
+	assert_title(c.r[1], "task hung in collapse_huge_page");
+	release(&c);
+}
+END_TEST
+
+START_TEST(kmsg_records_give_hang_and_oom_kill)
+{
+	struct collected c = parse("kmsg-records.log");
+
+	ck_assert_int_eq(c.n, 2);
+	ck_assert_int_eq(c.r[0]->kind, KR_HUNG_TASK);
+	ck_assert_double_eq_tol(c.r[0]->ts, 71.552913, 1e-6);
+	assert_title(c.r[0], "task hung in ceph_fsync");
+	ck_assert_int_eq(c.r[1]->kind, KR_OOM_KILL);
+	ck_assert_int_eq(c.r[1]->pid, 245);
+	ck_assert_str_eq(c.r[1]->task, "fio");
+	assert_title(c.r[1], "OOM kill of fio");
+	release(&c);
+}
+END_TEST
+
+START_TEST(printk_caller_ids_are_stripped)
+{
+	struct collected c = parse("caller-id.log");
+
+	ck_assert_int_eq(c.n, 1);
+	ck_assert_str_eq(c.r[0]->frames[2].module, "netfs");
+	assert_title(c.r[0], "task hung in ceph_evict_inode");
+	release(&c);
+}
+END_TEST
+
+START_TEST(warning_bug_and_panic_are_titled)
+{
+	struct collected c = parse("crashes.log");
+
+	ck_assert_int_eq(c.n, 3);
+	ck_assert_int_eq(c.r[0]->kind, KR_WARNING);
+	ck_assert_int_eq(c.r[0]->pid, 233);
+	assert_title(c.r[0], "WARNING in ceph_put_wrbuffer_cap_refs");
+	ck_assert_int_eq(c.r[1]->kind, KR_BUG);
+	ck_assert_str_eq(c.r[1]->task, "kworker/0:2");
+	assert_title(c.r[1], "BUG: kernel NULL pointer dereference in ceph_handle_caps");
+	ck_assert(kreport_is_crash(c.r[1]));
+	ck_assert_int_eq(c.r[2]->kind, KR_PANIC);
+	assert_title(c.r[2], "kernel panic: sysrq triggered crash");
+	ck_assert(!kreport_is_hang(c.r[0]));
+	release(&c);
+}
+END_TEST
+
+START_TEST(sysrq_dump_keeps_task_states)
+{
+	struct collected c = parse("sysrq-w.log");
+
+	ck_assert_int_eq(c.n, 2);
+	ck_assert_int_eq(c.r[0]->kind, KR_TASK_DUMP);
+	ck_assert(kreport_is_hang(c.r[0]));
+	ck_assert_int_eq(c.r[1]->state, 'S');
+	ck_assert(!kreport_is_hang(c.r[1]));
+	release(&c);
+}
+END_TEST
+
+static const struct {
+	const char *line;
+	int ok;
+	const char *fn, *mod;
+	bool unreliable;
+} frames[] = {
+	{"[<0>] inode_wait_for_writeback+0x8c/0xd0", 0, "inode_wait_for_writeback", NULL, false},
+	{" [<ffffffff81234567>] ? ceph_fsync+0x1/0x2 [ceph]", 0, "ceph_fsync", "ceph", true},
+	{" shrink_folio_list.cold+0x5/0x10", 0, "shrink_folio_list.cold", NULL, false},
+	{" mds_dispatch+0x5f2/0x1700 [ceph E]", 0, "mds_dispatch", "ceph", false},
+	{"RIP: 0033:0x461189", -1, NULL, NULL, false},
+	{"Code: 00 49 c7 c0 e0 ff", -1, NULL, NULL, false},
+	{" <TASK>", -1, NULL, NULL, false},
+};
+
+START_TEST(stack_frame_forms)
+{
+	struct kframe f;
+	int r = parse_frame(frames[_i].line, &f);
+
+	ck_assert_int_eq(r, frames[_i].ok);
+	if (r)
+		return;
+	ck_assert_str_eq(f.fn, frames[_i].fn);
+	if (frames[_i].mod)
+		ck_assert_str_eq(f.module, frames[_i].mod);
+	else
+		ck_assert_ptr_null(f.module);
+	ck_assert_int_eq(f.unreliable, frames[_i].unreliable);
+	free(f.fn);
+	free(f.module);
+}
+END_TEST
+
+static const struct {
+	const char *in, *out;
+	double ts;
+} strips[] = {
+	{"[   71.552913] INFO: task x:1 blocked", "INFO: task x:1 blocked", 71.552913},
+	{"<3>[    1.5] hi", "hi", 1.5},
+	{"6,1204,71554391,-;task:fio", "task:fio", 71.554391},
+	{"Nov 21 03:14:07 node7 kernel: hello", "hello", -1},
+	{"2026-11-21T03:14:07.123456+00:00 node7 kernel: [ 5.000000] x", "x", 5.0},
+	{"kern  :err   : [  2.000000] y", "y", 2.0},
+	{"[   12.000001][ T1234]  __schedule+0x1/0x2", " __schedule+0x1/0x2", 12.000001},
+	{"plain text [not a ts]", "plain text [not a ts]", -1},
+};
+
+START_TEST(known_prefixes_are_stripped)
+{
+	double ts;
+	const char *s = klog_strip(strips[_i].in, &ts);
+
+	ck_assert_str_eq(s, strips[_i].out);
+	ck_assert_double_eq_tol(ts, strips[_i].ts, 1e-6);
+}
+END_TEST
+
+static Suite *klog_suite(void)
+{
+	Suite *su = suite_create("klog");
+	TCase *tc = tcase_create("reports");
+
+	tcase_add_test(tc, console_hung_task_has_task_workqueue_and_stack);
+	tcase_add_test(tc, second_report_in_a_row_is_separate);
+	tcase_add_test(tc, dmesg_without_timestamps_and_6_1_task_line);
+	tcase_add_test(tc, journalctl_prefix_is_stripped);
+	tcase_add_test(tc, kmsg_records_give_hang_and_oom_kill);
+	tcase_add_test(tc, printk_caller_ids_are_stripped);
+	tcase_add_test(tc, warning_bug_and_panic_are_titled);
+	tcase_add_test(tc, sysrq_dump_keeps_task_states);
+	tcase_add_loop_test(tc, stack_frame_forms, 0, ARRAY_SIZE(frames));
+	tcase_add_loop_test(tc, known_prefixes_are_stripped, 0, ARRAY_SIZE(strips));
+	suite_add_tcase(su, tc);
+	return su;
+}
+
+int main(void)
+{
+	SRunner *sr = srunner_create(klog_suite());
+	int failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? 1 : 0;
+}

@@ -1,0 +1,167 @@
+// SPDX-License-Identifier: GPL-2.0
+#define _GNU_SOURCE
+#include <check.h>
+#include <string.h>
+
+#include "util.h"
+#include "verdict.h"
+
+static const struct {
+	const char *name;
+	struct trial_facts f;
+	enum verdict want;
+	const char *reason;
+} cases[] = {
+	{"clean trial passes",
+	 {.booted = true, .stress_started = true, .done = true},
+	 V_PASS,
+	 "no hang"},
+	{"stuck task on a healthy cluster is the kernel's fault",
+	 {.booted = true,
+	  .stuck = 2,
+	  .cluster_checked = true,
+	  .cluster_ok = true,
+	  .hang_title = "task hung in evict"},
+	 V_FAIL,
+	 "task hung in evict"},
+	{"stuck task while the OSD is stopped is infrastructure",
+	 {.booted = true,
+	  .stuck = 3,
+	  .cluster_checked = true,
+	  .cluster_ok = false,
+	  .cluster_reason = "osd.0 (pid 12) is stopped (SIGSTOP)"},
+	 V_MISS,
+	 "cluster not serving I/O"},
+	{"hung-task report alone is a hang",
+	 {.booted = true, .hung_reports = 1, .cluster_checked = true, .cluster_ok = true},
+	 V_FAIL,
+	 "task hung"},
+	{"panic is FAIL even without a cluster check",
+	 {.booted = true, .panic = true, .crash_title = "kernel panic: sysrq triggered crash"},
+	 V_FAIL,
+	 "kernel panic: sysrq triggered crash"},
+	{"panic wins over an unhealthy cluster",
+	 {.booted = true,
+	  .panic = true,
+	  .cluster_checked = true,
+	  .cluster_ok = false,
+	  .crash_title = "BUG: x in y"},
+	 V_FAIL,
+	 "BUG: x in y"},
+	{"our init dying is never the kernel's fault",
+	 {.init_killed = true, .panic = true, .init_msg = "agent exited with status 2"},
+	 V_MISS,
+	 "harness fault"},
+	{"no boot is MISS",
+	 {.boot_timeout = true, .boot_timeout_secs = 120},
+	 V_MISS,
+	 "did not boot"},
+	{"failed mount is MISS",
+	 {.booted = true,
+	  .mount_failed = true,
+	  .agent_fatal = true,
+	  .fatal_blame = "infra",
+	  .fatal_msg = "mount: timed out"},
+	 V_MISS,
+	 "mount: timed out"},
+	{"bad sysctl in the scenario is ERROR",
+	 {.booted = true,
+	  .agent_fatal = true,
+	  .fatal_blame = "scenario",
+	  .fatal_msg = "sysctl vm.nope=1: No such file"},
+	 V_ERROR,
+	 "scenario could not run"},
+	{"workload failure is ERROR",
+	 {.booted = true, .done = true, .workload_errors = 1, .workload_error = "[fio] exit 1"},
+	 V_ERROR,
+	 "[fio] exit 1"},
+	{"hang beats a workload failure",
+	 {.booted = true,
+	  .workload_errors = 3,
+	  .stuck = 1,
+	  .cluster_checked = true,
+	  .cluster_ok = true},
+	 V_FAIL,
+	 "task hung"},
+	{"silent agent without stuck tasks is MISS",
+	 {.booted = true, .heartbeat_lost = true},
+	 V_MISS,
+	 "heartbeats"},
+	{"blocked tasks in the dump after heartbeats stopped is a hang",
+	 {.booted = true,
+	  .heartbeat_lost = true,
+	  .dump_blocked = 2,
+	  .cluster_checked = true,
+	  .cluster_ok = true},
+	 V_FAIL,
+	 "task hung"},
+	{"WARNING is recorded, not failed, by default",
+	 {.booted = true, .done = true, .warnings = 1},
+	 V_PASS,
+	 "WARNING"},
+	{"WARNING fails when asked",
+	 {.booted = true,
+	  .done = true,
+	  .warnings = 1,
+	  .fail_on_warning = true,
+	  .warning_title = "WARNING in f"},
+	 V_FAIL,
+	 "WARNING in f"},
+	{"interrupted trial is MISS", {.booted = true, .interrupted = true}, V_MISS, "interrupted"},
+	{"QEMU dying without a panic is MISS",
+	 {.qemu_died = true, .qemu_status = "signal 9"},
+	 V_MISS,
+	 "QEMU exited early"},
+};
+
+START_TEST(verdict_rules)
+{
+	struct verdict_result r;
+
+	verdict_decide(&cases[_i].f, &r);
+	ck_assert_msg(r.v == cases[_i].want, "%s: got %s (%s), want %s", cases[_i].name,
+		      verdict_name(r.v), r.reason, verdict_name(cases[_i].want));
+	ck_assert_msg(strstr(r.reason, cases[_i].reason), "%s: reason '%s' lacks '%s'",
+		      cases[_i].name, r.reason, cases[_i].reason);
+}
+END_TEST
+
+START_TEST(run_verdict_combines_trials)
+{
+	int fail[V_NVERDICTS] = {[V_PASS] = 9, [V_FAIL] = 1};
+	int error[V_NVERDICTS] = {[V_PASS] = 9, [V_ERROR] = 1, [V_MISS] = 2};
+	int pass_miss[V_NVERDICTS] = {[V_PASS] = 9, [V_MISS] = 1};
+	int miss[V_NVERDICTS] = {[V_MISS] = 3};
+
+	ck_assert_int_eq(verdict_combine(fail), V_FAIL);
+	ck_assert_int_eq(verdict_combine(error), V_ERROR);
+	ck_assert_int_eq(verdict_combine(pass_miss), V_PASS);
+	ck_assert_int_eq(verdict_combine(miss), V_MISS);
+	ck_assert_int_eq(verdict_exit_code(V_FAIL), 1);
+	ck_assert_int_eq(verdict_exit_code(V_MISS), 3);
+	ck_assert_int_eq(verdict_parse("ERROR"), V_ERROR);
+	ck_assert_int_eq(verdict_parse("nope"), -1);
+}
+END_TEST
+
+static Suite *verdict_suite(void)
+{
+	Suite *su = suite_create("verdict");
+	TCase *tc = tcase_create("rules");
+
+	tcase_add_loop_test(tc, verdict_rules, 0, ARRAY_SIZE(cases));
+	tcase_add_test(tc, run_verdict_combines_trials);
+	suite_add_tcase(su, tc);
+	return su;
+}
+
+int main(void)
+{
+	SRunner *sr = srunner_create(verdict_suite());
+	int failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? 1 : 0;
+}

@@ -1,0 +1,173 @@
+// SPDX-License-Identifier: GPL-2.0
+#define _GNU_SOURCE
+#include <check.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util.h"
+#include "watchdog.h"
+
+static char proc[] = "/tmp/iputstorm-wd.XXXXXX";
+
+static void put(int pid, int tid, const char *file, const char *text)
+{
+	_cleanup_free_ char *d = xasprintf("%s/%d/task/%d", proc, pid, tid);
+	_cleanup_free_ char *p = xasprintf("%s/%s", d, file);
+
+	ck_assert_int_eq(mkdir_p(d, 0755), 0);
+	ck_assert_int_eq(write_file(p, text, strlen(text)), 0);
+}
+
+/* A task as /proc shows it: state, context switches, stack. */
+static void task(int pid, int tid, const char *comm, char state, int vol, int invol)
+{
+	_cleanup_free_ char *stat = xasprintf("%d (%s) %c 2 0 0 0 -1 0 0 0 0 0 0 0 0 0 20 0 1 0 "
+					      "100 0 0\n",
+					      tid, comm, state);
+	_cleanup_free_ char *status = xasprintf("Name:\t%s\nvoluntary_ctxt_switches:\t%d\n"
+						"nonvoluntary_ctxt_switches:\t%d\n",
+						comm, vol, invol);
+
+	put(pid, tid, "stat", stat);
+	put(pid, tid, "status", status);
+	put(pid, tid, "wchan", "inode_wait_for_writeback");
+	put(pid, tid, "cgroup", "0::/iputstorm/writers\n");
+	put(pid, tid, "stack",
+	    "[<0>] __schedule+0x403/0xbf0\n[<0>] inode_wait_for_writeback+0x8c/"
+	    "0xd0\n[<0>] evict+0x1a6/0x2b0\n[<0>] ceph_put_wrbuffer_cap_refs+0x1"
+	    "3b/0x3a0 [ceph]\n");
+}
+
+static void setup(void)
+{
+	strcpy(proc, "/tmp/iputstorm-wd.XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(proc));
+}
+
+static void teardown(void)
+{
+	rm_rf(proc);
+}
+
+static json_t *reported;
+
+static void on_report(json_t *t, void *ctx)
+{
+	json_array_append_new(reported, t);
+}
+
+START_TEST(d_task_with_frozen_counters_is_stuck_after_the_threshold)
+{
+	struct watchdog w;
+
+	reported = json_array();
+	watchdog_init(&w, 10, proc);
+	task(58, 58, "kworker/u8:3+flush-ceph-1", 'D', 5, 1);
+	watchdog_sample(&w, 100, on_report, NULL);
+	watchdog_sample(&w, 109.5, on_report, NULL);
+	ck_assert_uint_eq(json_array_size(reported), 0);
+	watchdog_sample(&w, 110.5, on_report, NULL);
+	ck_assert_uint_eq(json_array_size(reported), 1);
+	/* Reported once, not at every sample. */
+	watchdog_sample(&w, 120, on_report, NULL);
+	ck_assert_uint_eq(json_array_size(reported), 1);
+	ck_assert_int_eq(w.dstate, 1);
+	watchdog_free(&w);
+	json_decref(reported);
+}
+END_TEST
+
+START_TEST(stuck_task_carries_stack_workqueue_and_cgroup)
+{
+	struct watchdog w;
+	json_t *t;
+
+	reported = json_array();
+	watchdog_init(&w, 2, proc);
+	task(58, 58, "kworker/u8:3+flush-ceph-1", 'D', 5, 1);
+	watchdog_sample(&w, 0, on_report, NULL);
+	watchdog_sample(&w, 3, on_report, NULL);
+	ck_assert_uint_eq(json_array_size(reported), 1);
+	t = json_array_get(reported, 0);
+	ck_assert_str_eq(json_string_value(json_object_get(t, "workqueue")), "flush-ceph-1");
+	ck_assert_str_eq(json_string_value(json_object_get(t, "cgroup")), "/iputstorm/writers");
+	ck_assert_str_eq(json_string_value(json_object_get(t, "wchan")),
+			 "inode_wait_for_writeback");
+	ck_assert_str_eq(json_string_value(json_array_get(json_object_get(t, "stack"), 3)),
+			 "ceph_put_wrbuffer_cap_refs [ceph]");
+	ck_assert_int_eq(json_integer_value(json_object_get(t, "pid")), 58);
+	watchdog_free(&w);
+	json_decref(reported);
+}
+END_TEST
+
+START_TEST(d_task_whose_counters_move_is_not_stuck)
+{
+	struct watchdog w;
+
+	reported = json_array();
+	watchdog_init(&w, 5, proc);
+	/* balance_dirty_pages: D, but it wakes every 200 ms. */
+	for (int i = 0; i < 40; i++) {
+		task(200, 201, "fio", 'D', 10 + i, 3);
+		watchdog_sample(&w, i * 0.5, on_report, NULL);
+	}
+	ck_assert_uint_eq(json_array_size(reported), 0);
+	watchdog_free(&w);
+	json_decref(reported);
+}
+END_TEST
+
+START_TEST(sleeping_task_is_never_stuck)
+{
+	struct watchdog w;
+
+	reported = json_array();
+	watchdog_init(&w, 2, proc);
+	task(300, 300, "sleep", 'S', 1, 1);
+	for (int i = 0; i < 20; i++)
+		watchdog_sample(&w, i, on_report, NULL);
+	ck_assert_uint_eq(json_array_size(reported), 0);
+	ck_assert_int_eq(w.dstate, 0);
+	watchdog_free(&w);
+	json_decref(reported);
+}
+END_TEST
+
+START_TEST(task_that_recovers_then_sticks_again_is_reported_again)
+{
+	struct wd_task t = {0};
+
+	ck_assert(!wd_update(&t, 'D', 1, 1, 0, 5));
+	ck_assert(wd_update(&t, 'D', 1, 1, 6, 5));
+	ck_assert(!wd_update(&t, 'D', 2, 1, 7, 5));
+	ck_assert(!wd_update(&t, 'D', 2, 1, 11, 5));
+	ck_assert(wd_update(&t, 'D', 2, 1, 12.5, 5));
+}
+END_TEST
+
+static Suite *watchdog_suite(void)
+{
+	Suite *su = suite_create("watchdog");
+	TCase *tc = tcase_create("stuck");
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, d_task_with_frozen_counters_is_stuck_after_the_threshold);
+	tcase_add_test(tc, stuck_task_carries_stack_workqueue_and_cgroup);
+	tcase_add_test(tc, d_task_whose_counters_move_is_not_stuck);
+	tcase_add_test(tc, sleeping_task_is_never_stuck);
+	tcase_add_test(tc, task_that_recovers_then_sticks_again_is_reported_again);
+	suite_add_tcase(su, tc);
+	return su;
+}
+
+int main(void)
+{
+	SRunner *sr = srunner_create(watchdog_suite());
+	int failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? 1 : 0;
+}
