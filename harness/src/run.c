@@ -144,9 +144,9 @@ static void progress(const struct trial_progress *p, void *ctx)
 	if (!tty || json_output)
 		return;
 	fprintf(stderr,
-		"\r\033[K[trial %d/%d %s] %02d:%02d elapsed, %s %4.0f s, stuck %d, hangs "
-		"so far %d",
-		st->trial, st->total, st->kernel, (int)el / 60, (int)el % 60, p->phase, p->elapsed,
+		"\r\033[K[trial %d/%d %s] run %02d:%02d, trial %3.0f s %s, stuck %d, hangs so "
+		"far %d",
+		st->trial, st->total, st->kernel, (int)el / 60, (int)el % 60, p->elapsed, p->phase,
 		p->stuck, st->hangs);
 	fflush(stderr);
 }
