@@ -10,21 +10,28 @@
 #include <string.h>
 #include <unistd.h>
 
+/*
+ * `ip` run inside the namespace by our own setns() before exec, not `ip -n`:
+ * that one also remounts / (make-rslave), which fails where / is not a mount
+ * point (a chroot).
+ */
 static int ip(const char *ns, const char *a, const char *b, const char *c, const char *d,
 	      const char *e, const char *f, const char *g)
 {
 	char *argv[12] = {"ip"};
 	int n = 1;
 	_cleanup_free_ char *out = NULL;
+	_cleanup_close_ int fd = -1;
 
 	if (ns) {
-		argv[n++] = "-n";
-		argv[n++] = (char *)ns;
+		fd = netns_open(ns);
+		if (fd < 0)
+			return -1;
 	}
 	for (const char *w[] = {a, b, c, d, e, f, g}, **p = w; p < w + 7 && *p; p++)
 		argv[n++] = (char *)*p;
 	argv[n] = NULL;
-	if (run_capture(argv, 30, &out) < 0)
+	if (run_capture_ns(argv, fd, 30, &out) < 0)
 		return -1;
 	return 0;
 }

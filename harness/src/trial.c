@@ -150,6 +150,10 @@ static void note_report(struct trial *t, json_t *rep, const char *source)
 				replace(&t->crash_title, title);
 		}
 	} else if (!strcmp(kind, "bug") || !strcmp(kind, "oops")) {
+		const char *h = json_string_value(json_object_get(rep, "headline"));
+
+		if (!t->f.crash && !t->f.panic)
+			t->f.crash_int3 = h && strstr(h, "Oops: int3");
 		t->f.crash = true;
 		if (!t->crash_title)
 			replace(&t->crash_title, title);
@@ -620,6 +624,7 @@ static int trial_start(struct trial *t)
 	vc.qemu_log = qemu_log;
 	if (vm_start(&t->vm, &vc, &t->rec) < 0)
 		return -1;
+	t->f.emulated = strcmp(t->vm.accel, "kvm") != 0;
 	t->t0 = t->vm.t0;
 	t->last_event_t = now_mono();
 	return 0;

@@ -10,6 +10,7 @@
 #include <limits.h>
 #include <math.h>
 #include <sched.h>
+#include <sys/prctl.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -616,6 +617,8 @@ pid_t spawn(char *const argv[], const struct spawn_opts *o)
 	signal(SIGPIPE, SIG_DFL);
 	if (o->new_session)
 		setsid();
+	if (o->pdeathsig > 0)
+		prctl(PR_SET_PDEATHSIG, o->pdeathsig);
 	if (o->netns_fd >= 0 && setns(o->netns_fd, CLONE_NEWNET) < 0) {
 		dprintf(2, "iputstorm: setns for %s: %s\n", argv[0], strerror(errno));
 		_exit(127);
@@ -696,9 +699,9 @@ char *argv_join(char *const argv[])
 }
 
 /* Runs argv to completion; output to log_path (appended) or inherited. */
-int run_argv(char *const argv[], double timeout, const char *log_path)
+static int run_argv_ns(char *const argv[], int netns_fd, double timeout, const char *log_path)
 {
-	struct spawn_opts o = {.netns_fd = -1,
+	struct spawn_opts o = {.netns_fd = netns_fd,
 			       .stdout_path = log_path,
 			       .stdout_append = true,
 			       .stderr_path = log_path ? "=stdout" : NULL};
@@ -723,8 +726,18 @@ int run_argv(char *const argv[], double timeout, const char *log_path)
 	return 0;
 }
 
-/* Runs argv and returns its stdout; stderr is appended to the message on failure. */
+int run_argv(char *const argv[], double timeout, const char *log_path)
+{
+	return run_argv_ns(argv, -1, timeout, log_path);
+}
+
 int run_capture(char *const argv[], double timeout, char **out)
+{
+	return run_capture_ns(argv, -1, timeout, out);
+}
+
+/* Runs argv (in a network namespace if netns_fd >= 0) and returns its output. */
+int run_capture_ns(char *const argv[], int netns_fd, double timeout, char **out)
 {
 	char tmpl[] = "/tmp/iputstorm-cap.XXXXXX";
 	_cleanup_close_ int fd = mkstemp(tmpl);
@@ -732,7 +745,7 @@ int run_capture(char *const argv[], double timeout, char **out)
 
 	if (fd < 0)
 		return err_set("cannot create a temporary file: %s", strerror(errno));
-	r = run_argv(argv, timeout, tmpl);
+	r = run_argv_ns(argv, netns_fd, timeout, tmpl);
 	*out = read_file(tmpl, NULL);
 	unlink(tmpl);
 	if (!*out)

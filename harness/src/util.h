@@ -114,11 +114,13 @@ struct spawn_opts {
 	bool new_session;
 	char *const *envp; /* NULL: inherit */
 	const char *cwd;
+	int pdeathsig; /* > 0: this signal when the spawning thread dies */
 };
 pid_t spawn(char *const argv[], const struct spawn_opts *o);
 int wait_timeout(pid_t pid, double timeout, int *status);
 int run_argv(char *const argv[], double timeout, const char *log_path);
 int run_capture(char *const argv[], double timeout, char **out);
+int run_capture_ns(char *const argv[], int netns_fd, double timeout, char **out);
 void kill_wait(pid_t pid, double grace);
 unsigned long long proc_starttime(pid_t pid);
 char proc_state(pid_t pid);

@@ -30,6 +30,8 @@ struct trial_facts {
 	int hung_reports;  /* hung-task / RCU-stall / soft-lockup reports */
 	int dump_blocked;  /* D tasks in sysrq dumps */
 	bool panic, crash; /* panic; BUG/Oops */
+	bool crash_int3;   /* the first crash was "Oops: int3" ... */
+	bool emulated;	   /* ... on a TCG guest: a stale code-patching breakpoint */
 	bool init_killed;  /* "Attempted to kill init": our /init died */
 	int warnings;
 	const char *crash_title, *hang_title, *warning_title;

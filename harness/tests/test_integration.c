@@ -9,6 +9,7 @@
 #define _GNU_SOURCE
 #include <check.h>
 #include <dirent.h>
+#include <glob.h>
 #include <jansson.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -28,8 +29,10 @@ static void setup(void)
 {
 	struct kernel k;
 
-	snprintf(state, sizeof(state), "/run/iputstorm-it-%d", (int)getpid());
-	snprintf(results, sizeof(results), "/tmp/iputstorm-it-results-%d", (int)getpid());
+	/* Named after the runner too, so its final sweep finds what a failed test left. */
+	snprintf(state, sizeof(state), "/run/iputstorm-it-%d-%d", (int)getppid(), (int)getpid());
+	snprintf(results, sizeof(results), "/tmp/iputstorm-it-%d-%d", (int)getppid(),
+		 (int)getpid());
 	setenv("IPUTSTORM_STATE", state, 1);
 	rm_rf(results);
 	ck_assert_msg(geteuid() == 0, "integration tests need root");
@@ -57,6 +60,46 @@ static void teardown(void)
 	{
 		_cleanup_free_ char *log = xasprintf("%s.log", results);
 		unlink(log);
+	}
+}
+
+/*
+ * Check does not run a checked teardown after a failed assertion, so the
+ * runner sweeps every test's state and results once all tests are done:
+ * harnesses that got SIGTERM have released their records by then; whatever
+ * a SIGKILL left is released here from the records.
+ */
+static void sweep(void)
+{
+	_cleanup_free_ char *pat = xasprintf("/run/iputstorm-it-%d-*", (int)getpid());
+	_cleanup_free_ char *rpat = xasprintf("/tmp/iputstorm-it-%d-*", (int)getpid());
+	glob_t g;
+
+	if (glob(pat, 0, NULL, &g) == 0) {
+		for (size_t i = 0; i < g.gl_pathc; i++) {
+			setenv("IPUTSTORM_STATE", g.gl_pathv[i], 1);
+			for (int tries = 0; tries < 600 && reap_orphans(true) == 0; tries++) {
+				_cleanup_free_ char *rec = xasprintf("%s/records", g.gl_pathv[i]);
+				DIR *d = opendir(rec);
+				struct dirent *de;
+				int n = 0;
+
+				while (d && (de = readdir(d)))
+					n += str_endswith(de->d_name, ".json");
+				if (d)
+					closedir(d);
+				if (!n)
+					break;
+				sleep_s(0.1); /* an owner still shutting down */
+			}
+			rm_rf(g.gl_pathv[i]);
+		}
+		globfree(&g);
+	}
+	if (glob(rpat, 0, NULL, &g) == 0) {
+		for (size_t i = 0; i < g.gl_pathc; i++)
+			rm_rf(g.gl_pathv[i]);
+		globfree(&g);
 	}
 }
 
@@ -372,6 +415,7 @@ static Suite *integration_suite(void)
 
 	tcase_set_timeout(tc, 900);
 	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_unchecked_fixture(tc, NULL, sweep);
 	tcase_add_test(tc, smoke_passes_with_a_complete_results_directory);
 	tcase_add_test(tc, stopped_osd_gives_stuck_stacks_and_miss_not_fail);
 	tcase_add_test(tc, guest_panic_gives_fail_with_the_panic_in_console_log);
