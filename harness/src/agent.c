@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 #define _GNU_SOURCE
 #include "agent.h"
+#include "inject.h"
 #include "cgroup.h"
 #include "events.h"
 #include "klog.h"
@@ -70,6 +71,8 @@ struct agent {
 	int step; /* index within the current multi-step phase */
 	bool *actions_done;
 	unsigned long long oom_kills, workload_errors, restarts;
+	bool telemetry; /* the module's counters are read and reported */
+	double last_tele;
 };
 
 static volatile sig_atomic_t got_sigchld;
@@ -528,13 +531,85 @@ static void run_actions(struct agent *a)
 	}
 }
 
-/* ---- phases ---- */
-
 static void fail_setup(struct agent *a, const char *what, const char *blame)
 {
 	emit_error(a, what, err_msg(), true, blame);
 	set_phase(a, PH_FAILED);
 }
+
+/* ---- fault injection and telemetry (iputstorm_inject.ko) ---- */
+
+static bool scenario_injects(struct agent *a)
+{
+	for (size_t i = 0; i < a->scn.nsec; i++)
+		if (sec_is_injection(&a->scn.sec[i]))
+			return true;
+	return false;
+}
+
+/*
+ * Injections need the module; telemetry only wants it. A missing module
+ * fails the first (infrastructure) and only silences the second.
+ */
+static int setup_inject(struct agent *a)
+{
+	const char *ko = json_string_value(json_object_get(a->trial, "inject_module"));
+	bool want_tele = scn_bool(a->g, "telemetry");
+
+	if (!scenario_injects(a) && !want_tele)
+		return 0;
+	if (!ko || inject_load(ko) < 0) {
+		if (!ko)
+			err_set("the host built no iputstorm_inject.ko for this kernel");
+		if (scenario_injects(a)) {
+			fail_setup(a, "inject module", "infra");
+			return -1;
+		}
+		emit_error(a, "telemetry", err_msg(), false, "infra");
+		return 0;
+	}
+	if (inject_ctl("telemetry %d", want_tele) < 0) {
+		fail_setup(a, "inject module", "agent");
+		return -1;
+	}
+	a->telemetry = want_tele;
+	return 0;
+}
+
+/* Delay injections go live with the stress, so mounts and boot run undisturbed. */
+static void arm_injections(struct agent *a)
+{
+	for (size_t i = 0; i < a->scn.nsec; i++) {
+		struct scn_section *s = &a->scn.sec[i];
+
+		if (!sec_is_injection(s) || sec_is_lost_truncate(s))
+			continue;
+		if (inject_arm(s) < 0) {
+			emit_error(a, s->name, err_msg(), true, "scenario");
+			set_phase(a, PH_FAILED);
+			return;
+		}
+		emit(a,
+		     json_pack("{s:s, s:s, s:s, s:f, s:i}", "type", "inject", "group", s->name,
+			       "injection", scn_str(s, "injection"), "delay", scn_secs(s, "delay"),
+			       "probability", (int)scn_int(s, "probability")));
+	}
+}
+
+static void report_telemetry(struct agent *a)
+{
+	json_t *c;
+
+	if (!a->telemetry || !a->stress_t0)
+		return;
+	c = inject_stats();
+	if (!c)
+		return;
+	emit(a, json_pack("{s:s, s:f, s:o}", "type", "telemetry", "stress_secs",
+			  now_mono() - a->stress_t0, "counters", c));
+}
+
+/* ---- phases ---- */
 
 static void phase_mounting(struct agent *a)
 {
@@ -576,6 +651,8 @@ static void phase_mounting(struct agent *a)
 	}
 	set_phase(a, PH_STRESS);
 	a->stress_t0 = now_mono();
+	a->last_tele = a->stress_t0;
+	arm_injections(a);
 }
 
 static void phase_stress(struct agent *a)
@@ -586,6 +663,7 @@ static void phase_stress(struct agent *a)
 			start_instance(a, &a->inst[i]);
 	run_actions(a);
 	if (stress_left(a) <= 0) {
+		report_telemetry(a);
 		set_phase(a, PH_STOPPING);
 		a->end_t0 = now_mono();
 		for (size_t i = 0; i < a->ninst; i++)
@@ -749,6 +827,8 @@ static int agent_setup(struct agent *a)
 		fail_setup(a, "cgroups", "agent");
 		return -1;
 	}
+	if (setup_inject(a) < 0)
+		return -1;
 	build_instances(a);
 	set_phase(a, PH_MOUNTING);
 	return 0;
@@ -784,6 +864,11 @@ int agent_main(const struct agent_opts *o)
 		if (now - a.last_hb >= 1) {
 			heartbeat(&a);
 			a.last_hb = now;
+		}
+		/* Every few seconds: a hang leaves the counters up to its moment. */
+		if (a.phase == PH_STRESS && now - a.last_tele >= 5) {
+			report_telemetry(&a);
+			a.last_tele = now;
 		}
 		if (!got_sigchld)
 			sleep_s(TICK);

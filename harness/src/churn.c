@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 #define _GNU_SOURCE
 #include "churn.h"
+#include "inject.h"
+#include "output.h"
 #include "util.h"
 
 #include <dirent.h>
@@ -213,13 +215,85 @@ static int op_snapshot(struct churn *c)
 	return 0;
 }
 
+/* Interruptible by SIGTERM: a stop request must not wait out a long pause. */
+static void nap(double secs)
+{
+	double end = now_mono() + secs;
+
+	while (!stopping && now_mono() < end)
+		sleep_s(MIN(0.1, end - now_mono()));
+}
+
+static int set_dirty_expire(const char *centisecs)
+{
+	if (write_str("/proc/sys/vm/dirty_expire_centisecs", centisecs) < 0 ||
+	    write_str("/proc/sys/vm/dirty_writeback_centisecs", centisecs) < 0) {
+		fprintf(stderr, "churn lost-truncate: setting vm.dirty_*_centisecs: %s\n",
+			strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * One cycle of the lost-truncate injection (path #1): dirty files that the
+ * flusher leaves alone, unlinked while still open; after the cap flush has
+ * settled, their size is shrunk to 0 behind ceph's back and the last file
+ * reference goes, leaving the dirty-page pin as the only inode reference.
+ * Then the flusher is woken: it meets folios beyond EOF, invalidates them,
+ * and drops that pin in writeback.
+ */
+static int op_lost_truncate(struct churn *c)
+{
+	int n = c->o->files, made = 0, r = 0;
+	int *fds = xcalloc((size_t)n, sizeof(int));
+	char name[64];
+
+	/* Keep the flusher away from our dirty pages until the size is gone. */
+	if (set_dirty_expire("360000") < 0) {
+		free(fds);
+		return -1;
+	}
+	for (; made < n && !stopping; made++) {
+		size_t len = (size_t)c->o->pages * PAGE;
+
+		snprintf(name, sizeof(name), "lt-%d-%llu-%d", c->o->instance, c->ops, made);
+		fds[made] = open(name, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+		if (fds[made] < 0 || write(fds[made], c->buf, len) != (ssize_t)len ||
+		    unlink(name) < 0) {
+			r = fail(c, "write+unlink", name);
+			if (fds[made] >= 0)
+				close(fds[made]);
+			break;
+		}
+	}
+	nap(c->o->settle);
+	for (int i = 0; i < made; i++) {
+		if (!stopping && inject_ctl("lost_truncate %d", fds[i]) < 0) {
+			fprintf(stderr, "churn lost-truncate: %s\n", err_msg());
+			r = -1;
+		}
+		close(fds[i]);
+	}
+	free(fds);
+	if (r < 0)
+		return -1;
+	/* Now the flusher may come, at once. */
+	return stopping ? 0 : set_dirty_expire("10");
+}
+
 static const struct {
 	const char *kind;
 	int (*op)(struct churn *c);
 	double interval; /* default pause between operations */
 } kinds[] = {
-	{"writer", op_write, 0},  {"truncate", op_truncate, 0}, {"reader", op_read, 0},
-	{"append", op_append, 0}, {"metadata", op_metadata, 0}, {"snapshot", op_snapshot, 2},
+	{"writer", op_write, 0},
+	{"truncate", op_truncate, 0},
+	{"reader", op_read, 0},
+	{"append", op_append, 0},
+	{"metadata", op_metadata, 0},
+	{"snapshot", op_snapshot, 2},
+	{"lost-truncate", op_lost_truncate, 2},
 };
 
 int churn_run(const struct churn_opts *o)
@@ -259,7 +333,7 @@ int churn_run(const struct churn_opts *o)
 		}
 		c.ops++;
 		if (interval > 0)
-			sleep_s(interval);
+			nap(interval);
 	}
 	fprintf(stderr,
 		"churn %s: %llu operations, %llu expected misses (ENOENT/EEXIST from races or "

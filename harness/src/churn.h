@@ -18,6 +18,7 @@ struct churn_opts {
 	int pages;
 	double interval;
 	int keep;
+	double settle; /* lost-truncate: seconds between unlink and the lost size */
 	uint64_t seed;
 	int instance;
 };

@@ -3,15 +3,18 @@
 #include "cmd.h"
 #include "cmdline.h"
 #include "kernel.h"
+#include "kmodule.h"
 #include "output.h"
 
+#include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
-enum { OPT_FORCE = 256, OPT_IMAGE, OPT_MODULES, OPT_NAME };
+enum { OPT_FORCE = 256, OPT_IMAGE, OPT_MODULES, OPT_NAME, OPT_BUILD };
 
 struct kargs {
 	bool force;
-	const char *image, *modules, *name;
+	const char *image, *modules, *name, *build;
 };
 
 static int kernel_opt(int id, const char *arg, void *ctx)
@@ -31,6 +34,9 @@ static int kernel_opt(int id, const char *arg, void *ctx)
 	case OPT_NAME:
 		a->name = arg;
 		break;
+	case OPT_BUILD:
+		a->build = arg;
+		break;
 	}
 	return 0;
 }
@@ -47,6 +53,19 @@ static void print_kernel(const struct kernel *k)
 	}
 	printf("%s\t%s\t%s\n", k->name, k->kver,
 	       json_string_value(json_object_get(k->meta, "source")));
+}
+
+/*
+ * Without the module a kernel still runs natural scenarios (no telemetry);
+ * say so now rather than at the first run.
+ */
+static void prepare_inject_module(struct kernel *k)
+{
+	_cleanup_free_ char *ko = inject_module_ensure(k);
+
+	if (!ko)
+		p_warn("%s; scenarios with [inject] sections or telemetry cannot use kernel %s",
+		       err_msg(), k->name);
 }
 
 static const struct opt fetch_opts[] = {
@@ -91,6 +110,7 @@ static int do_fetch(int argc, char **argv)
 			bad++;
 			continue;
 		}
+		prepare_inject_module(&k);
 		if (!json_output)
 			p_info("kernel %s ready in %.1f s: %s", k.name, now_mono() - t0, k.dir);
 		print_kernel(&k);
@@ -102,12 +122,14 @@ static int do_fetch(int argc, char **argv)
 static const struct opt add_opts[] = {
 	{OPT_IMAGE, "image", "FILE", "vmlinux (with CONFIG_PVH) or bzImage"},
 	{OPT_MODULES, "modules", "DIR", "lib/modules/KVER of the build, or its INSTALL_MOD_PATH"},
+	{OPT_BUILD, "build", "DIR",
+	 "the kernel build tree (where `make` ran), to build the inject module against"},
 	{0},
 };
 
 static const struct cmd_spec add_spec = {
 	.name = "kernel add",
-	.usage = "NAME --image FILE --modules DIR",
+	.usage = "NAME --image FILE --modules DIR [--build DIR]",
 	.summary = "Register a locally built kernel in the store.",
 	.opts = add_opts,
 };
@@ -127,6 +149,23 @@ static int do_add(int argc, char **argv)
 	if (kernel_add(argv[first], a.image, a.modules, &k) < 0) {
 		p_err("kernel add %s: %s", argv[first], err_msg());
 		return EXIT_UNDECIDED;
+	}
+	if (a.build) {
+		char *bd = realpath(a.build, NULL);
+
+		if (!bd) {
+			p_err("kernel add: --build %s: %s", a.build, strerror(errno));
+			kernel_close(&k);
+			return EXIT_USAGE;
+		}
+		json_object_set_new(k.meta, "build_dir", json_string(bd));
+		free(bd);
+		if (kernel_save_meta(&k) < 0) {
+			p_err("kernel add %s: %s", argv[first], err_msg());
+			kernel_close(&k);
+			return EXIT_UNDECIDED;
+		}
+		prepare_inject_module(&k);
 	}
 	print_kernel(&k);
 	kernel_close(&k);

@@ -7,6 +7,7 @@
 #include "output.h"
 #include "results.h"
 #include "run.h"
+#include "inject.h"
 #include "scenario.h"
 #include "state.h"
 #include "trial.h"
@@ -84,11 +85,15 @@ int cmd_run(int argc, char **argv)
 	if (results_create(&r, a.results ? a.results : "results", s.name) < 0 ||
 	    results_write(&r, "scenario.ini", text) < 0)
 		goto fail;
-	if (kernel_resolve(a.kernels.n ? a.kernels.v[0] : DEFAULT_KERNEL, &k) < 0)
+	if (kernel_resolve(a.kernels.n ? a.kernels.v[0] : DEFAULT_KERNEL, &k) < 0 ||
+	    run_prepare_kernel(&s, &k) < 0)
 		goto fail;
 	results_write_json(&r, "kernel.json", k.meta);
 	json_object_set_new(r.run, "scenario", json_string(s.name));
 	json_object_set_new(r.run, "kernel", json_string(k.name));
+	/* Injected and natural reproductions must never be confused. */
+	json_object_set_new(r.run, "injected", json_boolean(scenario_has_injection(&s)));
+	json_object_set_new(r.run, "injections", scenario_injections(&s));
 	st.total = a.trials ? a.trials : (int)scn_int(scenario_global(&s), "trials");
 	json_object_set_new(r.run, "planned_trials", json_integer(st.total));
 	if (!json_output)

@@ -51,6 +51,7 @@ void kernel_close(struct kernel *k)
 	free(k->kver);
 	free(k->boot_image);
 	free(k->initramfs);
+	free(k->inject_ko);
 	json_decref(k->meta);
 	memset(k, 0, sizeof(*k));
 }

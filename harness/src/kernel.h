@@ -23,7 +23,8 @@ struct kernel {
 	char *kver;
 	char *boot_image;
 	char *initramfs;
-	json_t *meta; /* kernel.json */
+	char *inject_ko; /* iputstorm_inject.ko when a run needs it (run_prepare_kernel) */
+	json_t *meta;	 /* kernel.json */
 };
 
 const char *cache_dir(void);

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 #define _GNU_SOURCE
 #include "run.h"
+#include "inject.h"
+#include "kmodule.h"
 #include "output.h"
 #include "state.h"
 #include "trial.h"
@@ -157,6 +159,22 @@ void run_progress_done(void)
 		fprintf(stderr, "\r\033[K");
 }
 
+int run_prepare_kernel(const struct scenario *s, struct kernel *k)
+{
+	bool inject = scenario_has_injection(s);
+
+	if (!inject && !scn_bool(scenario_global(s), "telemetry"))
+		return 0;
+	free(k->inject_ko);
+	k->inject_ko = inject_module_ensure(k);
+	if (k->inject_ko)
+		return 0;
+	if (inject)
+		return err_prefix("scenario %s injects faults", s->name);
+	p_warn("%s; running without telemetry", err_msg());
+	return 0;
+}
+
 /* One trial of one kernel, recorded in the run. */
 int run_one_trial(struct run_state *st, struct run_results *r, const struct scenario *s,
 		  const char *scenario_text, struct kernel *k, struct cluster *c, int n)
@@ -194,6 +212,9 @@ int run_one_trial(struct run_state *st, struct run_results *r, const struct scen
 	if (json_object_get(tr.verdict, "signatures"))
 		json_object_set(brief, "signatures", json_object_get(tr.verdict, "signatures"));
 	json_object_set(brief, "injections", json_object_get(tr.verdict, "injections"));
+	json_object_set(brief, "injected", json_object_get(tr.verdict, "injected"));
+	if (json_object_get(tr.verdict, "telemetry"))
+		json_object_set(brief, "telemetry", json_object_get(tr.verdict, "telemetry"));
 	if (results_add_trial(r, brief, tr.v) < 0)
 		p_warn("%s", err_msg());
 	if (!json_output)

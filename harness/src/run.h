@@ -43,6 +43,11 @@ uint64_t run_seed(const struct scenario *s);
 int run_cluster(struct run_args *a, struct run_results *r, const struct scenario *s,
 		struct cluster *c, bool *ours);
 /* Returns the trial's verdict (enum verdict). */
+/*
+ * Builds (or finds) iputstorm_inject.ko for k when the scenario injects or
+ * wants telemetry. -1 only when an injection needs it; telemetry alone warns.
+ */
+int run_prepare_kernel(const struct scenario *s, struct kernel *k);
 int run_one_trial(struct run_state *st, struct run_results *r, const struct scenario *s,
 		  const char *scenario_text, struct kernel *k, struct cluster *c, int n);
 void run_summary(struct run_results *r, const char *what);

@@ -46,7 +46,7 @@ static const char *const sec_type_names[SEC_NTYPES] = {
 	[SEC_INJECT] = "inject",
 };
 
-#define CHURN_KINDS "writer|truncate|metadata|snapshot|reader|append|lost-truncate"
+#define CHURN_KINDS "writer|truncate|metadata|snapshot|reader|append"
 
 /* The one place every scenario key is declared and documented. */
 static const struct key_def keys[] = {
@@ -148,8 +148,7 @@ static const struct key_def keys[] = {
 	 "Built-in churner: `writer` (write 1..pages pages, close, repeat), `truncate` "
 	 "(truncate or unlink files of `dir`, usually from another client), `metadata` "
 	 "(create/rename/stat/unlink storm), `snapshot` (mkdir/rmdir in .snap), `reader` "
-	 "(fadvise WILLNEED + read), `append` (append and read back), `lost-truncate` (needs "
-	 "the inject module; see docs)."},
+	 "(fadvise WILLNEED + read), `append` (append and read back)."},
 	{"files", T(SEC_CHURN) | T(SEC_INJECT), K_INT, "64", 1, 1000000, NULL, 0,
 	 "Files per instance the churner cycles through."},
 	{"pages", T(SEC_CHURN) | T(SEC_INJECT), K_INT, "8", 1, 65536, NULL, 0,
@@ -180,8 +179,14 @@ static const struct key_def keys[] = {
 
 	/* Fault injection (iputstorm_inject.ko) */
 	{"injection", T(SEC_INJECT), K_ENUM, NULL, 0, 0,
-	 "lost-truncate|netfs-read-delay|folio-unlock-delay|writeback-delay", KF_REQUIRED,
-	 "Which injection the module applies (see docs/injections.md)."},
+	 "lost-truncate|netfs-read-delay|folio-unlock-delay", KF_REQUIRED,
+	 "Which injection iputstorm_inject.ko applies (docs/injections.md): `lost-truncate` "
+	 "runs a churner that loses the truncate of `files` unlinked dirty files per cycle "
+	 "(path #1); `netfs-read-delay` (6.12) and `folio-unlock-delay` (6.1) hold back read "
+	 "completion on the messenger (path #2)."},
+	{"settle", T(SEC_INJECT), K_SECS, "6", 0, 600, NULL, 0,
+	 "lost-truncate: how long the unlinked dirty files stay open before their size is lost "
+	 "(lets the cap flush reach the MDS, so no truncate work holds a reference)."},
 	{"delay", T(SEC_INJECT), K_SECS, "2", 0, 600, NULL, 0,
 	 "For the delay injections: how long to hold the completion back."},
 	{"probability", T(SEC_INJECT), K_INT, "100", 0, 100, NULL, 0,

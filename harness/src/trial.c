@@ -9,6 +9,7 @@
 #include "state.h"
 #include "util.h"
 #include "vm.h"
+#include "inject.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -39,6 +40,7 @@ struct trial {
 	int dump_stage;
 	const char *dump_why;
 	json_t *stuck, *reports, *failures, *errors;
+	json_t *telemetry; /* the agent's latest "telemetry" event */
 	char *hang_title, *crash_title, *warning_title, *fatal_msg, *init_msg, *workload_error;
 	char *fatal_blame, *cluster_reason, *qemu_status;
 	double *ceph_next; /* per section: next time a [type=ceph] action runs, or -1 */
@@ -76,6 +78,8 @@ static int write_payload(struct trial *t, char **initrd)
 		      GUEST_ADDR);
 	/* Each trial writes under its own top directory; the cluster is shared. */
 	json_object_set_new(j, "workdir", json_sprintf("iputstorm-%s-t%d", ts->run_id, ts->n));
+	if (ts->k->inject_ko)
+		json_object_set_new(j, "inject_module", json_string(ts->k->inject_ko));
 	trialjson = json_dumps(j, JSON_INDENT(1) | JSON_PRESERVE_ORDER);
 	json_decref(j);
 	env = xasprintf("GUEST_ADDR=%s\nEXE=%s\n", GUEST_ADDR, exe);
@@ -260,6 +264,9 @@ static void on_event(const char *line, void *ctx)
 		}
 	} else if (!strcmp(type, "done")) {
 		t->f.done = true;
+	} else if (!strcmp(type, "telemetry")) {
+		json_decref(t->telemetry);
+		t->telemetry = json_incref(ev);
 	}
 	json_decref(ev);
 }
@@ -518,6 +525,22 @@ static json_t *timing(struct trial *t)
 	return o;
 }
 
+/* Counters and per-minute rates over the stress time they cover. */
+static json_t *telemetry_summary(json_t *ev)
+{
+	json_t *counters = json_object_get(ev, "counters");
+	double secs = json_number_value(json_object_get(ev, "stress_secs"));
+	json_t *rates = json_object(), *val;
+	const char *key;
+
+	json_object_foreach (counters, key, val)
+		if (secs > 0)
+			json_object_set_new(rates, key,
+					    json_real(json_integer_value(val) * 60.0 / secs));
+	return json_pack("{s:f, s:O, s:o}", "stress_secs", secs, "counters", counters, "per_minute",
+			 rates);
+}
+
 static json_t *build_verdict(struct trial *t, struct verdict_result *vr)
 {
 	const struct trial_spec *ts = t->ts;
@@ -538,7 +561,10 @@ static json_t *build_verdict(struct trial *t, struct verdict_result *vr)
 	json_object_set(v, "workload_failures", t->failures);
 	json_object_set(v, "agent_errors", t->errors);
 	json_object_set(v, "ceph_actions", t->actions);
-	json_object_set_new(v, "injections", json_array());
+	json_object_set_new(v, "injections", scenario_injections(ts->scn));
+	json_object_set_new(v, "injected", json_boolean(scenario_has_injection(ts->scn)));
+	if (t->telemetry)
+		json_object_set_new(v, "telemetry", telemetry_summary(t->telemetry));
 	return v;
 }
 
@@ -562,6 +588,7 @@ static void trial_cleanup(struct trial *t)
 	ls_release(&t->ev_ls);
 	json_decref(t->stuck);
 	json_decref(t->reports);
+	json_decref(t->telemetry);
 	json_decref(t->failures);
 	json_decref(t->errors);
 	json_decref(t->actions);
@@ -708,6 +735,7 @@ int trial_run(const struct trial_spec *ts, struct trial_result *res)
 	if (t.f.mount_failed && t.f.booted && ts->c)
 		check_cluster(&t);
 	verdict_decide(&t.f, &vr);
+	injection_note(ts->scn, vr.reason, sizeof(vr.reason));
 	res->v = vr.v;
 	res->verdict = build_verdict(&t, &vr);
 	{

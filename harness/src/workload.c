@@ -3,6 +3,7 @@
 #include "workload.h"
 #include "cgroup.h"
 #include "churn.h"
+#include "inject.h"
 #include "output.h"
 #include "util.h"
 
@@ -17,7 +18,8 @@
 
 bool sec_is_workload(const struct scn_section *sec)
 {
-	return sec->type == SEC_FIO || sec->type == SEC_STRESS_NG || sec->type == SEC_CHURN;
+	return sec->type == SEC_FIO || sec->type == SEC_STRESS_NG || sec->type == SEC_CHURN ||
+	       sec_is_lost_truncate(sec);
 }
 
 bool sec_is_pressure(const struct scn_section *sec)
@@ -181,13 +183,14 @@ static void instance_child(const struct instance *inst, const struct workload_en
 			child_fail("mkdir", dir);
 		if (chdir(dir) < 0)
 			child_fail("chdir", dir);
-		if (s->type == SEC_CHURN) {
+		if (s->type == SEC_CHURN || sec_is_lost_truncate(s)) {
 			struct churn_opts o = {
-				.kind = scn_str(s, "kind"),
+				.kind = s->type == SEC_CHURN ? scn_str(s, "kind") : "lost-truncate",
 				.files = (int)scn_int(s, "files"),
 				.pages = (int)scn_int(s, "pages"),
 				.interval = scn_isset(s, "interval") ? scn_secs(s, "interval") : -1,
-				.keep = (int)scn_int(s, "keep"),
+				.keep = s->type == SEC_CHURN ? (int)scn_int(s, "keep") : 0,
+				.settle = s->type == SEC_INJECT ? scn_secs(s, "settle") : 0,
 				.seed = env->seed,
 				.instance = inst->idx,
 			};

@@ -1,0 +1,491 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * iputstorm_inject: fault injection and near-miss telemetry for the CephFS
+ * "final iput() in an unsafe context" deadlock, loaded by the iputstorm agent
+ * inside a throwaway test VM. Never load it on a machine you care about:
+ * the lost-truncate injection is designed to deadlock the kernel.
+ *
+ * /proc/iputstorm/ctl takes one command per write:
+ *   lost_truncate FD      shrink i_size of the CephFS file open as FD (in the
+ *                         writing process) to 0 without truncating its page
+ *                         cache and without the truncate work that would hold
+ *                         a reference: once the caller closes FD, the pin
+ *                         taken for the dirty pages is the last reference.
+ *   netfs_read_delay MS PCT     (6.12) keep PCT % of completed reads counted
+ *                         as outstanding netfs I/O for MS ms after the
+ *                         messenger delivered them.
+ *   folio_unlock_delay MS PCT   (6.1) keep PCT % of read folios locked for
+ *                         MS ms after netfs unlocked them.
+ *   telemetry 0|1         count the dangerous paths (on by default).
+ * /proc/iputstorm/stats reads "name value" lines; see stat_names[].
+ */
+#define pr_fmt(fmt) "iputstorm_inject: " fmt
+
+#include <linux/atomic.h>
+#include <linux/delay.h>
+#include <linux/file.h>
+#include <linux/fs.h>
+#include <linux/kprobes.h>
+#include <linux/module.h>
+#include <linux/netfs.h>
+#include <linux/pagemap.h>
+#include <linux/pagevec.h>
+#include <linux/proc_fs.h>
+#include <linux/random.h>
+#include <linux/seq_file.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+#include <linux/version.h>
+#include <linux/workqueue.h>
+
+#define CEPH_MAGIC 0x00c36400
+
+enum stat_id {
+	ST_WB_FINAL,	    /* final iput (i_count 1) of a ceph inode in a flusher */
+	ST_WB_NEAR,	    /* iput with i_count 2 in a flusher: one reference away */
+	ST_MSGR_FINAL,	    /* final iput of a ceph inode on a ceph-msgr worker */
+	ST_MSGR_NEAR,	    /* iput with i_count 2 on ceph-msgr */
+	ST_EVICT_ISYNC,	    /* evict() of an inode whose I_SYNC is set: path #1 */
+	ST_MSGR_EVICT,	    /* ceph_evict_inode on ceph-msgr */
+	ST_MSGR_EVICT_BUSY, /* ... with netfs I/O outstanding or locked folios: path #2 */
+	ST_LOST_TRUNCATE,   /* lost-truncate injections applied */
+	ST_DELAYS,	    /* delay injections applied */
+	ST_DELAY_WAITS,	    /* a messenger eviction waited on an injected delay */
+	NR_STATS,
+};
+
+static const char *const stat_names[NR_STATS] = {
+	"wb_final_iput",     "wb_near_iput",	  "msgr_final_iput",  "msgr_near_iput",
+	"evict_with_i_sync", "msgr_evict",	  "msgr_evict_busy",  "lost_truncate",
+	"delays_injected",   "msgr_delay_waits",
+};
+
+static atomic_long_t stats[NR_STATS];
+static bool telemetry = true;
+static unsigned int delay_ms, delay_pct;
+
+/* Worker function addresses, learnt by name the first time they are seen. */
+static void *wb_workfn_addr, *msgr_workfn_addr;
+
+enum ctx { CTX_OTHER, CTX_WRITEBACK, CTX_MSGR };
+
+static void count(enum stat_id id)
+{
+	atomic_long_inc(&stats[id]);
+}
+
+static enum ctx current_ctx(void)
+{
+	struct work_struct *w;
+	char name[KSYM_SYMBOL_LEN];
+	void *fn;
+
+	if (!(current->flags & PF_WQ_WORKER))
+		return CTX_OTHER;
+	w = current_work();
+	if (!w)
+		return CTX_OTHER;
+	fn = (void *)w->func;
+	if (fn == READ_ONCE(wb_workfn_addr))
+		return CTX_WRITEBACK;
+	if (fn == READ_ONCE(msgr_workfn_addr))
+		return CTX_MSGR;
+	if (READ_ONCE(wb_workfn_addr) && READ_ONCE(msgr_workfn_addr))
+		return CTX_OTHER;
+	/* The work item can't be freed while its own worker runs it. */
+	snprintf(name, sizeof(name), "%ps", fn);
+	if (!strcmp(name, "wb_workfn")) {
+		WRITE_ONCE(wb_workfn_addr, fn);
+		return CTX_WRITEBACK;
+	}
+	if (!strcmp(name, "ceph_con_workfn")) {
+		WRITE_ONCE(msgr_workfn_addr, fn);
+		return CTX_MSGR;
+	}
+	return CTX_OTHER;
+}
+
+static bool is_ceph(struct inode *inode)
+{
+	return inode && inode->i_sb && inode->i_sb->s_magic == CEPH_MAGIC;
+}
+
+/* ---- telemetry probes ---- */
+
+static int iput_pre(struct kprobe *p, struct pt_regs *regs)
+{
+	struct inode *inode = (struct inode *)regs->di;
+	enum ctx c;
+	int n;
+
+	if (!telemetry || !is_ceph(inode))
+		return 0;
+	c = current_ctx();
+	if (c == CTX_OTHER)
+		return 0;
+	n = atomic_read(&inode->i_count);
+	if (n == 1)
+		count(c == CTX_WRITEBACK ? ST_WB_FINAL : ST_MSGR_FINAL);
+	else if (n == 2)
+		count(c == CTX_WRITEBACK ? ST_WB_NEAR : ST_MSGR_NEAR);
+	return 0;
+}
+
+static int evict_pre(struct kprobe *p, struct pt_regs *regs)
+{
+	struct inode *inode = (struct inode *)regs->di;
+
+	if (telemetry && is_ceph(inode) && (READ_ONCE(inode->i_state) & I_SYNC)) {
+		count(ST_EVICT_ISYNC);
+		pr_warn("evict() of ceph inode %lu while I_SYNC is set (%s/%d): "
+			"the writeback deadlock\n",
+			inode->i_ino, current->comm, task_pid_nr(current));
+	}
+	return 0;
+}
+
+static bool evict_would_wait(struct inode *inode)
+{
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 10, 0)
+	return atomic_read(&netfs_inode(inode)->io_count) > 0;
+#else
+	/* 6.1: truncate_inode_pages_final waits for each locked folio. */
+	struct folio *folio;
+	pgoff_t index = 0;
+	bool locked = false;
+
+	rcu_read_lock();
+	folio = xa_find(&inode->i_mapping->i_pages, &index, ULONG_MAX, XA_PRESENT);
+	while (folio && !locked) {
+		if (!xa_is_value(folio))
+			locked = folio_test_locked(folio);
+		index++;
+		folio = xa_find(&inode->i_mapping->i_pages, &index, ULONG_MAX, XA_PRESENT);
+	}
+	rcu_read_unlock();
+	return locked;
+#endif
+}
+
+static int ceph_evict_pre(struct kprobe *p, struct pt_regs *regs)
+{
+	struct inode *inode = (struct inode *)regs->di;
+
+	if (!telemetry || current_ctx() != CTX_MSGR)
+		return 0;
+	count(ST_MSGR_EVICT);
+	if (evict_would_wait(inode)) {
+		count(ST_MSGR_EVICT_BUSY);
+		if (delay_ms)
+			count(ST_DELAY_WAITS);
+	}
+	return 0;
+}
+
+/* ---- delay injections ---- */
+
+struct held_io {
+	struct delayed_work dw;
+	struct inode *inode;
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 10, 0)
+	struct folio_batch batch;
+#endif
+};
+
+static struct workqueue_struct *release_wq;
+static atomic_t releases_pending = ATOMIC_INIT(0);
+
+static void queue_release(struct held_io *h, work_func_t fn)
+{
+	atomic_inc(&releases_pending);
+	INIT_DELAYED_WORK(&h->dw, fn);
+	queue_delayed_work(release_wq, &h->dw, msecs_to_jiffies(READ_ONCE(delay_ms)));
+	count(ST_DELAYS);
+}
+
+static bool delay_applies(void)
+{
+	return delay_ms && get_random_u32_below(100) < delay_pct;
+}
+
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 10, 0)
+/*
+ * 6.12: the messenger completes a read (finish_netfs_read) and then drops the
+ * read's inode reference. Counting the read as outstanding a little longer
+ * is what a slow netfs completion looks like to ceph_evict_inode().
+ */
+static void release_io(struct work_struct *w)
+{
+	struct held_io *h = container_of(to_delayed_work(w), struct held_io, dw);
+	struct netfs_inode *ni = netfs_inode(h->inode);
+
+	if (atomic_dec_and_test(&ni->io_count))
+		wake_up_var(&ni->io_count);
+	kfree(h);
+	atomic_dec(&releases_pending);
+}
+
+static int read_done_pre(struct kprobe *p, struct pt_regs *regs)
+{
+	struct netfs_io_subrequest *sub = (struct netfs_io_subrequest *)regs->di;
+	struct inode *inode = sub->rreq->inode;
+	struct held_io *h;
+
+	if (!is_ceph(inode) || current_ctx() != CTX_MSGR || !delay_applies())
+		return 0;
+	h = kzalloc(sizeof(*h), GFP_ATOMIC);
+	if (!h)
+		return 0;
+	h->inode = inode;
+	/* The read itself holds an io_count until freed, so the inode lives. */
+	atomic_inc(&netfs_inode(inode)->io_count);
+	queue_release(h, release_io);
+	return 0;
+}
+
+static struct kprobe delay_kp = {.symbol_name = "netfs_read_subreq_terminated",
+				 .pre_handler = read_done_pre};
+static struct kretprobe delay_krp;
+#else
+/*
+ * 6.1: netfs unlocks the read folios from the messenger, which then drops the
+ * read's inode reference. Relocking some of them for a while is what slow
+ * completion looks like to truncate_inode_pages_final() in ceph_evict_inode().
+ */
+static void release_folios(struct work_struct *w)
+{
+	struct held_io *h = container_of(to_delayed_work(w), struct held_io, dw);
+
+	for (unsigned int i = 0; i < folio_batch_count(&h->batch); i++) {
+		folio_unlock(h->batch.folios[i]);
+		folio_put(h->batch.folios[i]);
+	}
+	kfree(h);
+	atomic_dec(&releases_pending);
+}
+
+struct unlock_data {
+	struct netfs_io_request *rreq;
+};
+
+static int unlock_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
+{
+	struct unlock_data *d = (struct unlock_data *)ri->data;
+
+	d->rreq = (struct netfs_io_request *)regs->di;
+	return 0;
+}
+
+static int unlock_ret(struct kretprobe_instance *ri, struct pt_regs *regs)
+{
+	struct unlock_data *d = (struct unlock_data *)ri->data;
+	struct netfs_io_request *rreq = d->rreq;
+	pgoff_t first = rreq->start >> PAGE_SHIFT;
+	pgoff_t last = (rreq->start + rreq->len - 1) >> PAGE_SHIFT;
+	struct held_io *h;
+	struct folio *folio;
+
+	if (!is_ceph(rreq->inode) || current_ctx() != CTX_MSGR || !delay_applies())
+		return 0;
+	h = kzalloc(sizeof(*h), GFP_ATOMIC);
+	if (!h)
+		return 0;
+	folio_batch_init(&h->batch);
+	for (pgoff_t i = first; i <= last && folio_batch_count(&h->batch) < PAGEVEC_SIZE; i++) {
+		folio = filemap_get_folio(rreq->mapping, i);
+		if (!folio)
+			continue;
+		if (folio_trylock(folio))
+			folio_batch_add(&h->batch, folio);
+		else
+			folio_put(folio);
+	}
+	if (!folio_batch_count(&h->batch)) {
+		kfree(h);
+		return 0;
+	}
+	queue_release(h, release_folios);
+	return 0;
+}
+
+static struct kprobe delay_kp;
+static struct kretprobe delay_krp = {.kp.symbol_name = "netfs_rreq_unlock_folios",
+				     .entry_handler = unlock_entry,
+				     .handler = unlock_ret,
+				     .data_size = sizeof(struct unlock_data),
+				     .maxactive = 32};
+#endif
+
+/* ---- lost truncate ---- */
+
+static int lost_truncate(int fd)
+{
+	struct file *f = fget(fd);
+	struct inode *inode;
+	int ret = 0;
+
+	if (!f)
+		return -EBADF;
+	inode = file_inode(f);
+	if (!is_ceph(inode) || !S_ISREG(inode->i_mode)) {
+		ret = -EINVAL;
+		goto out;
+	}
+	/*
+	 * A truncate from the MDS would queue ceph's truncate work, which
+	 * holds its own inode reference until the page cache is cut; skipping
+	 * it leaves the dirty folios beyond EOF for the flusher to invalidate.
+	 */
+	inode_lock(inode);
+	i_size_write(inode, 0);
+	inode_unlock(inode);
+	count(ST_LOST_TRUNCATE);
+out:
+	fput(f);
+	return ret;
+}
+
+/* ---- /proc/iputstorm ---- */
+
+static struct kprobe tele_kps[] = {
+	{.symbol_name = "iput", .pre_handler = iput_pre},
+	{.symbol_name = "evict", .pre_handler = evict_pre},
+	{.symbol_name = "ceph_evict_inode", .pre_handler = ceph_evict_pre},
+};
+static bool tele_registered[ARRAY_SIZE(tele_kps)];
+static bool delay_registered;
+static DEFINE_MUTEX(ctl_lock);
+
+static int arm_delay(unsigned int ms, unsigned int pct)
+{
+	int ret = 0;
+
+	if (ms > 600000 || pct > 100)
+		return -ERANGE;
+	WRITE_ONCE(delay_pct, pct);
+	WRITE_ONCE(delay_ms, ms);
+	if (!ms || delay_registered)
+		return 0;
+	if (delay_kp.symbol_name)
+		ret = register_kprobe(&delay_kp);
+	else
+		ret = register_kretprobe(&delay_krp);
+	if (ret)
+		pr_err("cannot probe the read completion: %d\n", ret);
+	else
+		delay_registered = true;
+	return ret;
+}
+
+static int run_command(char *cmd)
+{
+	unsigned int a, b;
+	int fd;
+
+	if (sscanf(cmd, "lost_truncate %d", &fd) == 1)
+		return lost_truncate(fd);
+	if (sscanf(cmd, "netfs_read_delay %u %u", &a, &b) == 2 ||
+	    sscanf(cmd, "folio_unlock_delay %u %u", &a, &b) == 2) {
+		bool want_netfs = !strncmp(cmd, "netfs", 5);
+		bool have_netfs = LINUX_VERSION_CODE >= KERNEL_VERSION(6, 10, 0);
+
+		if (want_netfs != have_netfs)
+			return -EOPNOTSUPP;
+		return arm_delay(a, b);
+	}
+	if (sscanf(cmd, "telemetry %u", &a) == 1) {
+		WRITE_ONCE(telemetry, !!a);
+		return 0;
+	}
+	return -EINVAL;
+}
+
+static ssize_t ctl_write(struct file *file, const char __user *ubuf, size_t len, loff_t *pos)
+{
+	char buf[96];
+	int ret;
+
+	if (len >= sizeof(buf))
+		return -E2BIG;
+	if (copy_from_user(buf, ubuf, len))
+		return -EFAULT;
+	buf[len] = 0;
+	mutex_lock(&ctl_lock);
+	ret = run_command(strim(buf));
+	mutex_unlock(&ctl_lock);
+	return ret < 0 ? ret : len;
+}
+
+static int stats_show(struct seq_file *m, void *v)
+{
+	for (int i = 0; i < NR_STATS; i++)
+		seq_printf(m, "%s %ld\n", stat_names[i], atomic_long_read(&stats[i]));
+	return 0;
+}
+
+static const struct proc_ops ctl_ops = {
+	.proc_write = ctl_write,
+	.proc_lseek = noop_llseek,
+};
+
+static struct proc_dir_entry *proc_dir;
+
+static void unregister_all(void)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(tele_kps); i++)
+		if (tele_registered[i])
+			unregister_kprobe(&tele_kps[i]);
+	if (delay_registered) {
+		if (delay_kp.symbol_name)
+			unregister_kprobe(&delay_kp);
+		else
+			unregister_kretprobe(&delay_krp);
+	}
+}
+
+static int __init inject_init(void)
+{
+	int ret;
+
+	release_wq = alloc_workqueue("iputstorm_release", WQ_UNBOUND, 0);
+	if (!release_wq)
+		return -ENOMEM;
+	for (size_t i = 0; i < ARRAY_SIZE(tele_kps); i++) {
+		ret = register_kprobe(&tele_kps[i]);
+		if (ret) {
+			pr_err("cannot probe %s: %d\n", tele_kps[i].symbol_name, ret);
+			goto fail;
+		}
+		tele_registered[i] = true;
+	}
+	proc_dir = proc_mkdir("iputstorm", NULL);
+	if (!proc_dir ||
+	    !proc_create("ctl", 0200, proc_dir, &ctl_ops) ||
+	    !proc_create_single("stats", 0444, proc_dir, stats_show)) {
+		ret = -ENOMEM;
+		goto fail;
+	}
+	pr_info("loaded: telemetry on, no injection armed\n");
+	return 0;
+fail:
+	if (proc_dir)
+		proc_remove(proc_dir);
+	unregister_all();
+	destroy_workqueue(release_wq);
+	return ret;
+}
+
+static void __exit inject_exit(void)
+{
+	proc_remove(proc_dir);
+	unregister_all();
+	/* Delayed releases must run before their code goes away. */
+	while (atomic_read(&releases_pending))
+		msleep(20);
+	destroy_workqueue(release_wq);
+}
+
+module_init(inject_init);
+module_exit(inject_exit);
+MODULE_LICENSE("GPL");
+MODULE_DESCRIPTION("iputstorm: CephFS final-iput fault injection and telemetry (test VMs only)");
