@@ -123,6 +123,25 @@ static int op_read(struct churn *c)
 	return 0;
 }
 
+/*
+ * Readahead left in flight after the last file reference is gone: the OSD
+ * reply's completion, on the messenger, may then drop the inode's last
+ * reference (path #2's precondition).
+ */
+static int op_prefetch(struct churn *c)
+{
+	char name[32];
+	int fd;
+
+	name_of(c, pick(c, c->o->files), name, sizeof(name));
+	fd = open(name, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return fail(c, "open", name);
+	posix_fadvise(fd, 0, (off_t)c->o->pages * PAGE, POSIX_FADV_WILLNEED);
+	close(fd);
+	return 0;
+}
+
 static int op_append(struct churn *c)
 {
 	char name[32];
@@ -287,13 +306,10 @@ static const struct {
 	int (*op)(struct churn *c);
 	double interval; /* default pause between operations */
 } kinds[] = {
-	{"writer", op_write, 0},
-	{"truncate", op_truncate, 0},
-	{"reader", op_read, 0},
-	{"append", op_append, 0},
-	{"metadata", op_metadata, 0},
-	{"snapshot", op_snapshot, 2},
-	{"lost-truncate", op_lost_truncate, 2},
+	{"writer", op_write, 0},      {"truncate", op_truncate, 0},
+	{"reader", op_read, 0},	      {"append", op_append, 0},
+	{"metadata", op_metadata, 0}, {"snapshot", op_snapshot, 2},
+	{"prefetch", op_prefetch, 0}, {"lost-truncate", op_lost_truncate, 2},
 };
 
 int churn_run(const struct churn_opts *o)

@@ -61,22 +61,11 @@ bool sec_is_lost_truncate(const struct scn_section *s)
 
 int inject_arm(const struct scn_section *s)
 {
-	const char *what = scn_str(s, "injection");
 	unsigned ms = (unsigned)(scn_secs(s, "delay") * 1000 + 0.5);
-	unsigned pct = (unsigned)scn_int(s, "probability");
-	int r;
 
 	if (sec_is_lost_truncate(s))
 		return 0;
-	r = inject_ctl("%s %u %u",
-		       !strcmp(what, "netfs-read-delay") ? "netfs_read_delay"
-							 : "folio_unlock_delay",
-		       ms, pct);
-	if (r < 0 && errno == EOPNOTSUPP)
-		return err_set("[%s] injection = %s does not exist on this kernel (%s is 6.12's, "
-			       "folio-unlock-delay 6.1's)",
-			       s->name, what, "netfs-read-delay");
-	return r;
+	return inject_ctl("read_delay %u %u", ms, (unsigned)scn_int(s, "probability"));
 }
 
 json_t *inject_stats(void)

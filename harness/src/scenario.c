@@ -46,7 +46,7 @@ static const char *const sec_type_names[SEC_NTYPES] = {
 	[SEC_INJECT] = "inject",
 };
 
-#define CHURN_KINDS "writer|truncate|metadata|snapshot|reader|append"
+#define CHURN_KINDS "writer|truncate|metadata|snapshot|reader|prefetch|append"
 
 /* The one place every scenario key is declared and documented. */
 static const struct key_def keys[] = {
@@ -148,7 +148,9 @@ static const struct key_def keys[] = {
 	 "Built-in churner: `writer` (write 1..pages pages, close, repeat), `truncate` "
 	 "(truncate or unlink files of `dir`, usually from another client), `metadata` "
 	 "(create/rename/stat/unlink storm), `snapshot` (mkdir/rmdir in .snap), `reader` "
-	 "(fadvise WILLNEED + read), `append` (append and read back)."},
+	 "(fadvise WILLNEED + read), `prefetch` (fadvise WILLNEED of `pages` pages, then close "
+	 "at once: readahead completes after the last file reference is gone), `append` "
+	 "(append and read back)."},
 	{"files", T(SEC_CHURN) | T(SEC_INJECT), K_INT, "64", 1, 1000000, NULL, 0,
 	 "Files per instance the churner cycles through."},
 	{"pages", T(SEC_CHURN) | T(SEC_INJECT), K_INT, "8", 1, 65536, NULL, 0,
@@ -178,12 +180,12 @@ static const struct key_def keys[] = {
 	 "blanks, never through a shell."},
 
 	/* Fault injection (iputstorm_inject.ko) */
-	{"injection", T(SEC_INJECT), K_ENUM, NULL, 0, 0,
-	 "lost-truncate|netfs-read-delay|folio-unlock-delay", KF_REQUIRED,
+	{"injection", T(SEC_INJECT), K_ENUM, NULL, 0, 0, "lost-truncate|read-delay", KF_REQUIRED,
 	 "Which injection iputstorm_inject.ko applies (docs/injections.md): `lost-truncate` "
 	 "runs a churner that loses the truncate of `files` unlinked dirty files per cycle "
-	 "(path #1); `netfs-read-delay` (6.12) and `folio-unlock-delay` (6.1) hold back read "
-	 "completion on the messenger (path #2)."},
+	 "(path #1); `read-delay` holds back `probability` % of the read completions the "
+	 "messenger delivers for `delay` (6.12: the read stays outstanding netfs I/O; 6.1: its "
+	 "folios stay locked), widening path #2."},
 	{"settle", T(SEC_INJECT), K_SECS, "6", 0, 600, NULL, 0,
 	 "lost-truncate: how long the unlinked dirty files stay open before their size is lost "
 	 "(lets the cap flush reach the MDS, so no truncate work holds a reference)."},

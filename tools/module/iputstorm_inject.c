@@ -11,11 +11,10 @@
  *                         cache and without the truncate work that would hold
  *                         a reference: once the caller closes FD, the pin
  *                         taken for the dirty pages is the last reference.
- *   netfs_read_delay MS PCT     (6.12) keep PCT % of completed reads counted
- *                         as outstanding netfs I/O for MS ms after the
- *                         messenger delivered them.
- *   folio_unlock_delay MS PCT   (6.1) keep PCT % of read folios locked for
- *                         MS ms after netfs unlocked them.
+ *   read_delay MS PCT     hold back PCT % of the read completions the
+ *                         messenger delivers, for MS ms: on 6.12 the read
+ *                         stays counted as outstanding netfs I/O, on 6.1 its
+ *                         folios stay locked (what ceph_evict_inode waits for).
  *   telemetry 0|1         count the dangerous paths (on by default).
  * /proc/iputstorm/stats reads "name value" lines; see stat_names[].
  */
@@ -51,13 +50,15 @@ enum stat_id {
 	ST_LOST_TRUNCATE,   /* lost-truncate injections applied */
 	ST_DELAYS,	    /* delay injections applied */
 	ST_DELAY_WAITS,	    /* a messenger eviction waited on an injected delay */
+	ST_MSGR_WAIT_MAX,   /* longest ceph_evict_inode on ceph-msgr that had to wait, ms */
+	ST_MSGR_WAIT_TOTAL, /* total time those evictions took, ms */
 	NR_STATS,
 };
 
 static const char *const stat_names[NR_STATS] = {
 	"wb_final_iput",     "wb_near_iput",	  "msgr_final_iput",  "msgr_near_iput",
 	"evict_with_i_sync", "msgr_evict",	  "msgr_evict_busy",  "lost_truncate",
-	"delays_injected",   "msgr_delay_waits",
+	"delays_injected",   "msgr_delay_waits",  "msgr_evict_wait_max_ms", "msgr_evict_wait_total_ms",
 };
 
 static atomic_long_t stats[NR_STATS];
@@ -94,6 +95,7 @@ static enum ctx current_ctx(void)
 		return CTX_OTHER;
 	/* The work item can't be freed while its own worker runs it. */
 	snprintf(name, sizeof(name), "%ps", fn);
+	name[strcspn(name, " ")] = 0; /* "ceph_con_workfn [libceph]" */
 	if (!strcmp(name, "wb_workfn")) {
 		WRITE_ONCE(wb_workfn_addr, fn);
 		return CTX_WRITEBACK;
@@ -167,10 +169,17 @@ static bool evict_would_wait(struct inode *inode)
 #endif
 }
 
-static int ceph_evict_pre(struct kprobe *p, struct pt_regs *regs)
+struct evict_data {
+	ktime_t start;
+	bool busy;
+};
+
+static int ceph_evict_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
 {
+	struct evict_data *d = (struct evict_data *)ri->data;
 	struct inode *inode = (struct inode *)regs->di;
 
+	d->busy = false;
 	if (!telemetry || current_ctx() != CTX_MSGR)
 		return 0;
 	count(ST_MSGR_EVICT);
@@ -178,9 +187,35 @@ static int ceph_evict_pre(struct kprobe *p, struct pt_regs *regs)
 		count(ST_MSGR_EVICT_BUSY);
 		if (delay_ms)
 			count(ST_DELAY_WAITS);
+		d->busy = true;
+		d->start = ktime_get();
 	}
 	return 0;
 }
+
+/* How long a messenger worker sat in an eviction that had I/O to wait for. */
+static int ceph_evict_ret(struct kretprobe_instance *ri, struct pt_regs *regs)
+{
+	struct evict_data *d = (struct evict_data *)ri->data;
+	long ms;
+
+	if (!d->busy)
+		return 0;
+	ms = ktime_ms_delta(ktime_get(), d->start);
+	atomic_long_add(ms, &stats[ST_MSGR_WAIT_TOTAL]);
+	for (long old = atomic_long_read(&stats[ST_MSGR_WAIT_MAX]); ms > old;
+	     old = atomic_long_read(&stats[ST_MSGR_WAIT_MAX]))
+		if (atomic_long_cmpxchg(&stats[ST_MSGR_WAIT_MAX], old, ms) == old)
+			break;
+	return 0;
+}
+
+static struct kretprobe evict_krp = {.kp.symbol_name = "ceph_evict_inode",
+				     .entry_handler = ceph_evict_entry,
+				     .handler = ceph_evict_ret,
+				     .data_size = sizeof(struct evict_data),
+				     .maxactive = 64};
+static bool evict_krp_registered;
 
 /* ---- delay injections ---- */
 
@@ -350,7 +385,6 @@ out:
 static struct kprobe tele_kps[] = {
 	{.symbol_name = "iput", .pre_handler = iput_pre},
 	{.symbol_name = "evict", .pre_handler = evict_pre},
-	{.symbol_name = "ceph_evict_inode", .pre_handler = ceph_evict_pre},
 };
 static bool tele_registered[ARRAY_SIZE(tele_kps)];
 static bool delay_registered;
@@ -384,15 +418,8 @@ static int run_command(char *cmd)
 
 	if (sscanf(cmd, "lost_truncate %d", &fd) == 1)
 		return lost_truncate(fd);
-	if (sscanf(cmd, "netfs_read_delay %u %u", &a, &b) == 2 ||
-	    sscanf(cmd, "folio_unlock_delay %u %u", &a, &b) == 2) {
-		bool want_netfs = !strncmp(cmd, "netfs", 5);
-		bool have_netfs = LINUX_VERSION_CODE >= KERNEL_VERSION(6, 10, 0);
-
-		if (want_netfs != have_netfs)
-			return -EOPNOTSUPP;
+	if (sscanf(cmd, "read_delay %u %u", &a, &b) == 2)
 		return arm_delay(a, b);
-	}
 	if (sscanf(cmd, "telemetry %u", &a) == 1) {
 		WRITE_ONCE(telemetry, !!a);
 		return 0;
@@ -435,6 +462,8 @@ static void unregister_all(void)
 	for (size_t i = 0; i < ARRAY_SIZE(tele_kps); i++)
 		if (tele_registered[i])
 			unregister_kprobe(&tele_kps[i]);
+	if (evict_krp_registered)
+		unregister_kretprobe(&evict_krp);
 	if (delay_registered) {
 		if (delay_kp.symbol_name)
 			unregister_kprobe(&delay_kp);
@@ -458,6 +487,12 @@ static int __init inject_init(void)
 		}
 		tele_registered[i] = true;
 	}
+	ret = register_kretprobe(&evict_krp);
+	if (ret) {
+		pr_err("cannot probe ceph_evict_inode: %d\n", ret);
+		goto fail;
+	}
+	evict_krp_registered = true;
 	proc_dir = proc_mkdir("iputstorm", NULL);
 	if (!proc_dir ||
 	    !proc_create("ctl", 0200, proc_dir, &ctl_ops) ||
