@@ -15,6 +15,7 @@ static const struct verb commands[] = {
 	{"run", cmd_run,
 	 "boot a kernel in QEMU against a throwaway Ceph cluster, run a "
 	 "scenario N times, write results"},
+	{"triage", cmd_triage, "name the hangs in a console log, dmesg or journalctl -k output"},
 	{"summary", cmd_summary, "reproduction statistics over finished runs (bench/repro)"},
 	{"validate", cmd_validate, "check scenario files; --keys prints every key"},
 	{"kernel", cmd_kernel, "kernel store: fetch, add, list"},

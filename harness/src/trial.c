@@ -10,6 +10,7 @@
 #include "util.h"
 #include "vm.h"
 #include "inject.h"
+#include "signature.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -41,6 +42,7 @@ struct trial {
 	const char *dump_why;
 	json_t *stuck, *reports, *failures, *errors;
 	json_t *telemetry; /* the agent's latest "telemetry" event */
+	json_t *analysis;  /* sig_analyse() of the blocked tasks */
 	char *hang_title, *crash_title, *warning_title, *fatal_msg, *init_msg, *workload_error;
 	char *fatal_blame, *cluster_reason, *qemu_status;
 	double *ceph_next; /* per section: next time a [type=ceph] action runs, or -1 */
@@ -266,6 +268,7 @@ static void on_event(const char *line, void *ctx)
 		t->f.done = true;
 	} else if (!strcmp(type, "telemetry")) {
 		json_decref(t->telemetry);
+	json_decref(t->analysis);
 		t->telemetry = json_incref(ev);
 	}
 	json_decref(ev);
@@ -525,6 +528,41 @@ static json_t *timing(struct trial *t)
 	return o;
 }
 
+/*
+ * Signatures for every blocked task; the root's name and title become the
+ * hang's title, so a FAIL says "ceph-writeback-iput: task hung in evict".
+ */
+static void name_hangs(struct trial *t)
+{
+	struct sigset set;
+	json_t *tasks = json_array(), *root;
+	const char *sig, *title;
+
+	if (!t->f.stuck && !t->f.hung_reports && !t->f.dump_blocked) {
+		json_decref(tasks);
+		return;
+	}
+	if (sigset_load(&set, NULL) < 0) {
+		p_warn("hang signatures: %s", err_msg());
+		json_decref(tasks);
+		return;
+	}
+	json_array_extend(tasks, t->stuck);
+	sig_collect_reports(t->reports, tasks);
+	t->analysis = sig_analyse(&set, tasks);
+	root = json_object_get(t->analysis, "root");
+	sig = json_string_value(json_object_get(root, "signature"));
+	title = json_string_value(json_object_get(root, "title"));
+	if (title) {
+		_cleanup_free_ char *full = sig ? xasprintf("%s: %s", sig, title) : xstrdup(title);
+
+		replace(&t->hang_title, full);
+		t->f.hang_title = t->hang_title;
+	}
+	json_decref(tasks);
+	sigset_free(&set);
+}
+
 /* Counters and per-minute rates over the stress time they cover. */
 static json_t *telemetry_summary(json_t *ev)
 {
@@ -565,6 +603,11 @@ static json_t *build_verdict(struct trial *t, struct verdict_result *vr)
 	json_object_set_new(v, "injected", json_boolean(scenario_has_injection(ts->scn)));
 	if (t->telemetry)
 		json_object_set_new(v, "telemetry", telemetry_summary(t->telemetry));
+	if (t->analysis) {
+		json_object_set(v, "signatures", json_object_get(t->analysis, "signatures"));
+		json_object_set(v, "root", json_object_get(t->analysis, "root"));
+		json_object_set(v, "hangs", json_object_get(t->analysis, "hangs"));
+	}
 	return v;
 }
 
@@ -589,6 +632,7 @@ static void trial_cleanup(struct trial *t)
 	json_decref(t->stuck);
 	json_decref(t->reports);
 	json_decref(t->telemetry);
+	json_decref(t->analysis);
 	json_decref(t->failures);
 	json_decref(t->errors);
 	json_decref(t->actions);
@@ -734,6 +778,7 @@ int trial_run(const struct trial_spec *ts, struct trial_result *res)
 	/* A mount that failed: was the cluster to blame? */
 	if (t.f.mount_failed && t.f.booted && ts->c)
 		check_cluster(&t);
+	name_hangs(&t);
 	verdict_decide(&t.f, &vr);
 	injection_note(ts->scn, vr.reason, sizeof(vr.reason));
 	res->v = vr.v;

@@ -293,6 +293,37 @@ START_TEST(smoke_passes_with_a_complete_results_directory)
 }
 END_TEST
 
+/* The shipped path #1 reproducer, with our module built from Debian's headers. */
+START_TEST(lost_truncate_injection_deadlocks_the_flusher_with_its_signature)
+{
+	char *args[] = {"-s", "writeback-iput-fi", NULL};
+	pid_t pid = start(args);
+	int code = finish(pid, 600);
+	_cleanup_free_ char *runp = xasprintf("%s/latest/run.json", results);
+	_cleanup_free_ char *vp = trial_file("verdict.json");
+	json_t *run = load(runp), *v = load(vp), *root, *tele;
+
+	ck_assert_msg(code == 1, "exit %d: %s", code,
+		      json_string_value(json_object_get(v, "reason")));
+	ck_assert_str_eq(json_string_value(json_object_get(v, "verdict")), "FAIL");
+	ck_assert(json_is_true(json_object_get(run, "injected")));
+	ck_assert(json_is_true(json_object_get(v, "injected")));
+	ck_assert_msg(strstr(json_string_value(json_object_get(v, "reason")),
+			     "[fault injection: lost-truncate]"),
+		      "reason does not say it was injected");
+	root = json_object_get(v, "root");
+	ck_assert_str_eq(json_string_value(json_object_get(root, "signature")),
+			 "ceph-writeback-iput");
+	ck_assert_msg(strstr(json_string_value(json_object_get(root, "task")), "kworker"),
+		      "root is %s, not the flusher",
+		      json_string_value(json_object_get(root, "task")));
+	tele = json_object_get(json_object_get(v, "telemetry"), "counters");
+	ck_assert_int_ge(json_integer_value(json_object_get(tele, "evict_with_i_sync")), 1);
+	json_decref(run);
+	json_decref(v);
+}
+END_TEST
+
 START_TEST(stopped_osd_gives_stuck_stacks_and_miss_not_fail)
 {
 	_cleanup_free_ char *scn = data("osd-stop.ini");
@@ -417,6 +448,7 @@ static Suite *integration_suite(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_unchecked_fixture(tc, NULL, sweep);
 	tcase_add_test(tc, smoke_passes_with_a_complete_results_directory);
+	tcase_add_test(tc, lost_truncate_injection_deadlocks_the_flusher_with_its_signature);
 	tcase_add_test(tc, stopped_osd_gives_stuck_stacks_and_miss_not_fail);
 	tcase_add_test(tc, guest_panic_gives_fail_with_the_panic_in_console_log);
 	tcase_add_test(tc, sigterm_mid_trial_leaves_nothing_behind);
