@@ -56,9 +56,10 @@ enum stat_id {
 };
 
 static const char *const stat_names[NR_STATS] = {
-	"wb_final_iput",     "wb_near_iput",	  "msgr_final_iput",  "msgr_near_iput",
-	"evict_with_i_sync", "msgr_evict",	  "msgr_evict_busy",  "lost_truncate",
-	"delays_injected",   "msgr_delay_waits",  "msgr_evict_wait_max_ms", "msgr_evict_wait_total_ms",
+	"wb_final_iput",    "wb_near_iput",	      "msgr_final_iput",
+	"msgr_near_iput",   "evict_with_i_sync",      "msgr_evict",
+	"msgr_evict_busy",  "lost_truncate",	      "delays_injected",
+	"msgr_delay_waits", "msgr_evict_wait_max_ms", "msgr_evict_wait_total_ms",
 };
 
 static atomic_long_t stats[NR_STATS];
@@ -494,8 +495,7 @@ static int __init inject_init(void)
 	}
 	evict_krp_registered = true;
 	proc_dir = proc_mkdir("iputstorm", NULL);
-	if (!proc_dir ||
-	    !proc_create("ctl", 0200, proc_dir, &ctl_ops) ||
+	if (!proc_dir || !proc_create("ctl", 0200, proc_dir, &ctl_ops) ||
 	    !proc_create_single("stats", 0444, proc_dir, stats_show)) {
 		ret = -ENOMEM;
 		goto fail;
