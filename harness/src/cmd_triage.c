@@ -17,6 +17,30 @@
 
 enum { OPT_SIGNATURES = 256, OPT_JSON };
 
+static const struct opt triage_opts[] = {
+	{OPT_SIGNATURES, "signatures", "FILE",
+	 "match against FILE instead of the shipped scenarios/signatures.ini"},
+	{OPT_JSON, "json", NULL, "print one JSON object (same as `iputstorm --json triage`)"},
+	{0},
+};
+
+static const struct cmd_spec triage_spec = {
+	.name = "triage",
+	.usage = "[--json] [--signatures FILE] [FILE|-]",
+	.summary = "Name the hangs in a console log, dmesg or `journalctl -k` output (with or "
+		   "without timestamps and syslog prefixes): every blocked task of a hung-task "
+		   "report or a sysrq dump, once per pid, with its title and signature; then the "
+		   "root cause and the shipped scenario that reproduces it.",
+	.opts = triage_opts,
+	.more = "Without FILE, or with -, it reads standard input.\n"
+		"--json prints {\"hangs\": [{task, pid, title, signature, role}], \"signatures\": "
+		"[...],\n  \"root\": {task, pid, title, signature, role} or null, \"reproducer\": "
+		"scenario or null}.\n"
+		"Signatures and their keys: docs/signatures.md.\n"
+		"Exit status: 0 no blocked task, 1 a hang was found, 2 unreadable input, a bad "
+		"signature file or a usage error.",
+};
+
 struct triage_args {
 	const char *signatures;
 };
@@ -32,113 +56,113 @@ static int triage_opt(int id, const char *arg, void *ctx)
 	return 0;
 }
 
-static const struct opt triage_opts[] = {
-	{OPT_SIGNATURES, "signatures", "FILE",
-	 "signature file (default: the shipped signatures.ini)"},
-	{OPT_JSON, "json", NULL, "print {hangs, signatures, root, reproducer} as JSON"},
-	{0},
-};
-
-static const struct cmd_spec triage_spec = {
-	.name = "triage",
-	.usage = "[--json] [--signatures FILE] [FILE|-]",
-	.summary =
-		"Read a console log, dmesg or `journalctl -k` output (with or without "
-		"timestamps and syslog prefixes), print every blocked task with its title and "
-		"matched signature, the root cause, and the shipped scenario that reproduces it.",
-	.opts = triage_opts,
-	.more = "Without FILE (or with -) it reads standard input.\n"
-		"Exit status: 0 no blocked task, 1 hangs found, 2 unreadable input or signatures.",
-};
-
 static void on_report(struct kreport *r, void *ctx)
 {
 	json_array_append_new(ctx, kreport_json(r));
 	kreport_free(r);
 }
 
+/* Every report in the text, as kreport_json() objects: the shape trials record. */
 static int parse_log(FILE *f, json_t *reports)
 {
 	struct klog_parser p;
-	char *line = NULL;
+	_cleanup_free_ char *line = NULL;
 	size_t cap = 0;
 	ssize_t n;
 
 	klog_init(&p, on_report, reports);
 	while ((n = getline(&line, &cap, f)) >= 0) {
 		while (n && (line[n - 1] == '\n' || line[n - 1] == '\r'))
-			line[--n] = 0;
+			line[--n] = '\0';
 		klog_feed(&p, line);
 	}
 	klog_finish(&p);
-	free(line);
-	return ferror(f) ? err_set("read error: %s", strerror(errno)) : 0;
+	return ferror(f) ? err_set("cannot read: %s", strerror(errno)) : 0;
 }
 
-static void print_human(json_t *a)
+static int read_reports(const char *path, json_t *reports)
 {
-	json_t *h, *root = json_object_get(a, "root");
-	const char *rep = json_string_value(json_object_get(a, "reproducer"));
+	FILE *f = strcmp(path, "-") ? fopen(path, "re") : stdin;
+	int r;
+
+	if (!f)
+		return err_set("%s: cannot open: %s", path, strerror(errno));
+	r = parse_log(f, reports);
+	if (f != stdin)
+		fclose(f);
+	return r < 0 ? err_prefix("%s", strcmp(path, "-") ? path : "standard input") : 0;
+}
+
+static const char *jstr(json_t *o, const char *key)
+{
+	return json_string_value(json_object_get(o, key));
+}
+
+static void print_hang(json_t *h)
+{
+	json_t *pid = json_object_get(h, "pid");
+	const char *sig = jstr(h, "signature");
+
+	printf("%s", jstr(h, "task") ?: "?");
+	if (json_is_integer(pid))
+		printf(" pid %lld", (long long)json_integer_value(pid));
+	printf(": %s", jstr(h, "title"));
+	if (sig)
+		printf(" [%s, %s]\n", sig, jstr(h, "role"));
+	else
+		printf(" [no signature]\n");
+}
+
+/* "writeback-iput-fi.ini" → "writeback-iput-fi": the shipped name works from any directory. */
+static void print_reproducer(const char *scenario)
+{
+	if (!scenario) {
+		printf("reproduce with: no shipped scenario reproduces it\n");
+		return;
+	}
+	if (!strchr(scenario, '/') && str_endswith(scenario, ".ini"))
+		printf("reproduce with: iputstorm run -s %.*s\n", (int)strlen(scenario) - 4,
+		       scenario);
+	else
+		printf("reproduce with: iputstorm run -s %s\n", scenario);
+}
+
+static void print_human(json_t *a, const struct sigset *set)
+{
+	json_t *root = json_object_get(a, "root"), *h;
+	const struct signature *s;
 	size_t i;
 
 	if (!json_array_size(json_object_get(a, "hangs"))) {
-		printf("no blocked tasks found\n");
+		printf("no blocked task found\n");
 		return;
 	}
 	json_array_foreach (json_object_get(a, "hangs"), i, h)
-		printf("%-28s pid %-7lld %-40s %s%s%s\n",
-		       json_string_value(json_object_get(h, "task")) ?: "?",
-		       json_integer_value(json_object_get(h, "pid")),
-		       json_string_value(json_object_get(h, "title")),
-		       json_string_value(json_object_get(h, "signature")) ?: "(no signature)",
-		       json_object_get(h, "role") ? " " : "",
-		       json_string_value(json_object_get(h, "role")) ?: "");
-	if (root)
-		printf("\nroot: %s (pid %lld): %s%s%s\n",
-		       json_string_value(json_object_get(root, "task")) ?: "?",
-		       json_integer_value(json_object_get(root, "pid")),
-		       json_string_value(json_object_get(root, "signature")) ?: "",
-		       json_string_value(json_object_get(root, "signature")) ? ", " : "",
-		       json_string_value(json_object_get(root, "title")));
-	if (rep)
-		printf("reproduce with: iputstorm run -s %s\n", rep);
+		print_hang(h);
+	s = jstr(root, "signature") ? sigset_find(set, jstr(root, "signature")) : NULL;
+	printf("root: %s", jstr(root, "task") ?: "?");
+	if (json_is_integer(json_object_get(root, "pid")))
+		printf(" pid %lld", (long long)json_integer_value(json_object_get(root, "pid")));
+	if (s)
+		printf(": %s (%s)%s\n", s->name, s->description,
+		       s->role == SIG_VICTIM ? "; the task it waits for was not reported" : "");
 	else
-		printf("no shipped scenario reproduces this hang\n");
+		printf(": %s (no known signature)\n", jstr(root, "title"));
+	print_reproducer(jstr(a, "reproducer"));
 }
 
-int cmd_triage(int argc, char **argv)
+static int triage(const char *path, const struct triage_args *a)
 {
-	struct triage_args a = {0};
-	int first = opt_parse(&triage_spec, argc, argv, triage_opt, &a), ret;
-	const char *path = first >= 0 && first < argc ? argv[first] : "-";
-	json_t *reports, *tasks, *analysis;
+	json_t *reports = json_array(), *tasks = json_array(), *analysis = NULL;
 	struct sigset set;
-	FILE *f;
+	int ret = EXIT_USAGE;
 
-	if (first < 0)
-		return OPT_EXIT(first);
-	if (argc - first > 1) {
-		opt_usage(&triage_spec, stderr);
-		return EXIT_USAGE;
+	if (sigset_load(&set, a->signatures) < 0) {
+		p_err("%s", err_msg());
+		goto out;
 	}
-	if (sigset_load(&set, a.signatures) < 0) {
-		p_err("triage: %s", err_msg());
-		return EXIT_USAGE;
-	}
-	f = strcmp(path, "-") ? fopen(path, "re") : stdin;
-	if (!f) {
-		p_err("triage: cannot open %s: %s", path, strerror(errno));
-		sigset_free(&set);
-		return EXIT_USAGE;
-	}
-	reports = json_array();
-	tasks = json_array();
-	ret = parse_log(f, reports);
-	if (f != stdin)
-		fclose(f);
-	if (ret < 0) {
-		p_err("triage: %s: %s", path, err_msg());
-		ret = EXIT_USAGE;
+	if (read_reports(path, reports) < 0) {
+		p_err("triage: %s; give a console log, dmesg or journalctl -k output", err_msg());
 		goto out;
 	}
 	sig_collect_reports(reports, tasks);
@@ -146,12 +170,26 @@ int cmd_triage(int argc, char **argv)
 	if (json_output)
 		json_print(analysis);
 	else
-		print_human(analysis);
-	ret = json_array_size(json_object_get(analysis, "hangs")) ? EXIT_FAILED : 0;
-	json_decref(analysis);
+		print_human(analysis, &set);
+	ret = json_array_size(json_object_get(analysis, "hangs")) ? EXIT_FAILED : EXIT_PASS;
 out:
-	json_decref(reports);
+	json_decref(analysis);
 	json_decref(tasks);
+	json_decref(reports);
 	sigset_free(&set);
 	return ret;
+}
+
+int cmd_triage(int argc, char **argv)
+{
+	struct triage_args a = {0};
+	int first = opt_parse(&triage_spec, argc, argv, triage_opt, &a);
+
+	if (first < 0)
+		return OPT_EXIT(first);
+	if (argc - first > 1) {
+		p_err("triage: one FILE at a time; see `iputstorm triage --help`");
+		return EXIT_USAGE;
+	}
+	return triage(first < argc ? argv[first] : "-", &a);
 }

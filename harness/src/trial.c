@@ -268,7 +268,6 @@ static void on_event(const char *line, void *ctx)
 		t->f.done = true;
 	} else if (!strcmp(type, "telemetry")) {
 		json_decref(t->telemetry);
-		json_decref(t->analysis);
 		t->telemetry = json_incref(ev);
 	}
 	json_decref(ev);
