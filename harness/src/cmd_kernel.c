@@ -2,6 +2,7 @@
 #define _GNU_SOURCE
 #include "cmd.h"
 #include "cmdline.h"
+#include "kbuild.h"
 #include "kernel.h"
 #include "kmodule.h"
 #include "output.h"
@@ -10,11 +11,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum { OPT_FORCE = 256, OPT_IMAGE, OPT_MODULES, OPT_NAME, OPT_BUILD };
+enum { OPT_FORCE = 256, OPT_IMAGE, OPT_MODULES, OPT_NAME, OPT_BUILD, OPT_BASE, OPT_PATCH };
 
 struct kargs {
 	bool force;
-	const char *image, *modules, *name, *build;
+	const char *image, *modules, *name, *build, *base;
+	struct strv patches;
 };
 
 static int kernel_opt(int id, const char *arg, void *ctx)
@@ -36,6 +38,12 @@ static int kernel_opt(int id, const char *arg, void *ctx)
 		break;
 	case OPT_BUILD:
 		a->build = arg;
+		break;
+	case OPT_BASE:
+		a->base = arg;
+		break;
+	case OPT_PATCH:
+		strv_push(&a->patches, arg);
 		break;
 	}
 	return 0;
@@ -209,9 +217,58 @@ static int do_list(int argc, char **argv)
 	return 0;
 }
 
+static const struct opt build_module_opts[] = {
+	{OPT_BASE, "base", "KERNEL", "the Debian kernel to patch (debian:ABI or a stored one)"},
+	{OPT_PATCH, "patch", "FILE",
+	 "a patch against the kernel source, -p1 (repeatable, in order)"},
+	{OPT_NAME, "name", "NAME", "store the result as NAME"},
+	{0},
+};
+
+static const struct cmd_spec build_module_spec = {
+	.name = "kernel build-module",
+	.usage = "--base debian:ABI --patch P [--patch P2]... --name NAME",
+	.summary = "Rebuild fs/ceph of a Debian kernel from the matching Debian linux-source with "
+		   "a patch series, against the matching linux-headers, and register NAME = the "
+		   "base kernel with the new ceph.ko (its initramfs loads it).",
+	.opts = build_module_opts,
+	.more = "Example: --base debian:6.12.117+deb12-amd64 --patch "
+		"tools/patches/6.12.117/0001-ceph-defer-final-iput.patch --name 6.12.117+fix",
+};
+
+static int do_build_module(int argc, char **argv)
+{
+	struct kargs a = {0};
+	struct kernel k;
+	double t0 = now_mono();
+	int first = opt_parse(&build_module_spec, argc, argv, kernel_opt, &a), ret = 0;
+
+	if (first < 0)
+		return OPT_EXIT(first);
+	if (first != argc || !a.base || !a.name) {
+		opt_usage(&build_module_spec, stderr);
+		strv_release(&a.patches);
+		return EXIT_USAGE;
+	}
+	if (kernel_build_module(a.base, a.patches.v, a.patches.n, a.name, &k) < 0) {
+		p_err("kernel build-module %s: %s", a.name, err_msg());
+		ret = EXIT_UNDECIDED;
+		goto out;
+	}
+	prepare_inject_module(&k);
+	if (!json_output)
+		p_info("kernel %s ready in %.1f s: %s", k.name, now_mono() - t0, k.dir);
+	print_kernel(&k);
+	kernel_close(&k);
+out:
+	strv_release(&a.patches);
+	return ret;
+}
+
 static const struct verb kernel_verbs[] = {
 	{"fetch", do_fetch, "download a Debian kernel into the store"},
 	{"add", do_add, "register a local kernel build"},
+	{"build-module", do_build_module, "a Debian kernel with fs/ceph rebuilt with patches"},
 	{"list", do_list, "list stored kernels"},
 	{NULL, NULL, NULL},
 };

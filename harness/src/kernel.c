@@ -412,7 +412,7 @@ int kernel_register(const char *dir, const char *name, const char *kver, const c
 }
 
 /* Moves the freshly built store entry into place, replacing an old one. */
-static int store_commit(const char *tmp, const char *final)
+int kernel_store_commit(const char *tmp, const char *final)
 {
 	_cleanup_free_ char *old = xasprintf("%s.old.%d", final, (int)getpid());
 
@@ -547,7 +547,7 @@ int kernel_fetch_debian(const char *abi, const char *name, bool force, struct ke
 			goto fail;
 	}
 	unlink(log);
-	if (store_commit(tmp, final) < 0)
+	if (kernel_store_commit(tmp, final) < 0)
 		goto fail;
 	free(k->dir);
 	k->dir = xstrdup(final);
@@ -683,7 +683,7 @@ int kernel_add(const char *name, const char *image, const char *modules, struct 
 	json_object_set_new(meta, "version", json_stringn(kver, strcspn(kver, "-+")));
 	if (kernel_register(tmp, name, kver, img_name, meta, k) < 0)
 		goto fail;
-	if (store_commit(tmp, final) < 0)
+	if (kernel_store_commit(tmp, final) < 0)
 		goto fail;
 	kernel_close(k);
 	return kernel_open(name, k);

@@ -41,7 +41,7 @@ static char *source_hash(const char *src)
 	return xasprintf("%016llx", (unsigned long long)h);
 }
 
-static int apt_download(const char *dir, const char *pkg, const char *log)
+int apt_download(const char *dir, const char *pkg, const char *log)
 {
 	char *argv[] = {"apt-get", "download", "-q", (char *)pkg, NULL};
 	struct spawn_opts o = {.netns_fd = -1,
@@ -64,7 +64,7 @@ static int apt_download(const char *dir, const char *pkg, const char *log)
 }
 
 /* The one NAME_*.deb apt-get left in dir. */
-static char *find_deb(const char *dir, const char *pkg)
+char *find_deb(const char *dir, const char *pkg)
 {
 	_cleanup_free_ char *prefix = xasprintf("%s_", pkg);
 	DIR *d = opendir(dir);
@@ -82,7 +82,7 @@ static char *find_deb(const char *dir, const char *pkg)
 	return found;
 }
 
-static int unpack_deb(const char *deb, const char *root, const char *log)
+int unpack_deb(const char *deb, const char *root, const char *log)
 {
 	char *argv[] = {"dpkg-deb", "-x", (char *)deb, (char *)root, NULL};
 
@@ -132,7 +132,7 @@ static char *common_package(const char *abi)
 			 abi);
 }
 
-static int fetch_debian_headers(struct kernel *k, const char *abi, char **build_dir)
+int fetch_debian_headers(struct kernel *k, const char *abi, char **build_dir)
 {
 	_cleanup_free_ char *root = path_join(k->dir, "headers");
 	_cleanup_free_ char *tmp = xasprintf("%s.tmp", root);

@@ -44,7 +44,7 @@ enum stat_id {
 	ST_WB_NEAR,	    /* iput with i_count 2 in a flusher: one reference away */
 	ST_MSGR_FINAL,	    /* final iput of a ceph inode on a ceph-msgr worker */
 	ST_MSGR_NEAR,	    /* iput with i_count 2 on ceph-msgr */
-	ST_EVICT_ISYNC,	    /* evict() of an inode whose I_SYNC is set: path #1 */
+	ST_EVICT_ISYNC,	    /* evict() in a flusher of an inode whose I_SYNC is set: path #1 */
 	ST_MSGR_EVICT,	    /* ceph_evict_inode on ceph-msgr */
 	ST_MSGR_EVICT_BUSY, /* ... with netfs I/O outstanding or locked folios: path #2 */
 	ST_LOST_TRUNCATE,   /* lost-truncate injections applied */
@@ -138,9 +138,11 @@ static int evict_pre(struct kprobe *p, struct pt_regs *regs)
 {
 	struct inode *inode = (struct inode *)regs->di;
 
-	if (telemetry && is_ceph(inode) && (READ_ONCE(inode->i_state) & I_SYNC)) {
+	/* Elsewhere evict() merely waits for the flusher; in the flusher it waits on itself. */
+	if (telemetry && is_ceph(inode) && (READ_ONCE(inode->i_state) & I_SYNC) &&
+	    current_ctx() == CTX_WRITEBACK) {
 		count(ST_EVICT_ISYNC);
-		pr_warn("evict() of ceph inode %lu while I_SYNC is set (%s/%d): "
+		pr_warn("evict() of ceph inode %lu in writeback while I_SYNC is set (%s/%d): "
 			"the writeback deadlock\n",
 			inode->i_ino, current->comm, task_pid_nr(current));
 	}

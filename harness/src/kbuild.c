@@ -1,0 +1,248 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * `kernel build-module`: a Debian kernel with fs/ceph rebuilt from the
+ * matching Debian linux-source plus a patch series. Only ceph.ko changes, so
+ * a patched test kernel costs one module build, not a kernel build.
+ */
+#define _GNU_SOURCE
+#include "kbuild.h"
+#include "kmodule.h"
+#include "output.h"
+#include "util.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* "6.12.117" → "linux-source-6.12" */
+static char *source_package(const char *version)
+{
+	const char *dot = strchr(version, '.');
+	size_t n = dot ? strcspn(dot + 1, ".") + (size_t)(dot + 1 - version) : strlen(version);
+
+	return xasprintf("linux-source-%.*s", (int)n, version);
+}
+
+/*
+ * fs/ceph of the Debian source that built the base kernel, cached under
+ * cache_dir()/sources/PKG_VERSION/fs/ceph. The package version must be the
+ * base kernel's: a patch tested on other sources proves nothing.
+ */
+static char *ceph_sources(struct kernel *base)
+{
+	const char *version = json_string_value(json_object_get(base->meta, "version"));
+	const char *pkgver = json_string_value(json_object_get(base->meta, "package_version"));
+	_cleanup_free_ char *pkg = NULL, *dir = NULL, *tmp = NULL, *log = NULL, *deb = NULL;
+	_cleanup_free_ char *got = NULL, *tarball = NULL, *member = NULL, *root = NULL;
+	char *out;
+
+	if (!version || !pkgver) {
+		err_set("kernel %s has no Debian package version in kernel.json", base->name);
+		return NULL;
+	}
+	pkg = source_package(version);
+	dir = xasprintf("%s/sources/%s_%s", cache_dir(), pkg, pkgver);
+	out = xasprintf("%s/fs/ceph", dir);
+	if (path_exists(out))
+		return out;
+	tmp = xasprintf("%s.tmp.%d", dir, (int)getpid());
+	root = path_join(tmp, "root");
+	log = xasprintf("%s.log", dir);
+	rm_rf(tmp);
+	if (mkdir_p(root, 0755) < 0) {
+		err_set("cannot create %s: %s", root, strerror(errno));
+		goto fail;
+	}
+	p_info("fetching %s for fs/ceph", pkg);
+	if (apt_download(tmp, pkg, log) < 0 || !(deb = find_deb(tmp, pkg)))
+		goto fail;
+	{
+		char *argv[] = {"dpkg-deb", "-f", deb, "Version", NULL};
+
+		if (run_capture(argv, 60, &got) < 0)
+			goto fail;
+		str_strip(got);
+	}
+	if (strcmp(got, pkgver)) {
+		err_set("apt offers %s %s but kernel %s is %s; fs/ceph must come from the same "
+			"version",
+			pkg, got, base->name, pkgver);
+		goto fail;
+	}
+	if (unpack_deb(deb, root, log) < 0)
+		goto fail;
+	tarball = xasprintf("%s/usr/src/%s.tar.xz", root, pkg);
+	member = xasprintf("%s/fs/ceph", pkg);
+	{
+		char *argv[] = {"tar", "-xJf", tarball, "-C", tmp, member, NULL};
+
+		if (run_argv(argv, 900, log) < 0)
+			goto fail;
+	}
+	{
+		_cleanup_free_ char *from = xasprintf("%s/%s", tmp, pkg);
+
+		rm_rf(root);
+		if (rename(from, dir) < 0) {
+			err_set("cannot rename %s to %s: %s", from, dir, strerror(errno));
+			goto fail;
+		}
+	}
+	rm_rf(tmp);
+	return out;
+fail:
+	rm_rf(tmp);
+	free(out);
+	err_prefix("%s (see %s)", pkg ? pkg : "linux-source", log ? log : "?");
+	return NULL;
+}
+
+static int apply_patches(const char *root, char *const patches[], size_t n, const char *log)
+{
+	for (size_t i = 0; i < n; i++) {
+		_cleanup_free_ char *abs = realpath(patches[i], NULL);
+		char *argv[] = {"patch",      "-p1", "--batch", "--forward", "-d",
+				(char *)root, "-i",  abs,	NULL};
+
+		if (!abs)
+			return err_set("patch %s: %s", patches[i], strerror(errno));
+		if (run_argv(argv, 120, log) < 0)
+			return err_prefix("patch %s does not apply to fs/ceph", patches[i]);
+	}
+	return 0;
+}
+
+/* The base's ceph module file (ceph.ko, ceph.ko.xz, ...) under lib/modules/KVER. */
+static char *find_ceph_ko(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	char *found = NULL;
+
+	while (d && !found && (de = readdir(d)))
+		if (str_startswith(de->d_name, "ceph.ko"))
+			found = path_join(dir, de->d_name);
+	if (d)
+		closedir(d);
+	return found;
+}
+
+static json_t *patch_list(char *const patches[], size_t n)
+{
+	json_t *a = json_array();
+
+	for (size_t i = 0; i < n; i++) {
+		_cleanup_free_ char *abs = realpath(patches[i], NULL);
+
+		json_array_append_new(a, json_string(abs ? abs : patches[i]));
+	}
+	return a;
+}
+
+int kernel_build_module(const char *base_spec, char *const patches[], size_t npatches,
+			const char *name, struct kernel *k)
+{
+	_cleanup_free_ char *store = kernel_store_dir(), *final = NULL, *tmp = NULL;
+	_cleanup_free_ char *src = NULL, *hdr = NULL, *bdir = NULL, *log = NULL, *ko = NULL;
+	_cleanup_free_ char *moddir = NULL, *old = NULL;
+	struct kernel base = {0};
+	const char *source;
+	double t0 = now_mono();
+	json_t *meta;
+
+	memset(k, 0, sizeof(*k));
+	if (kernel_resolve(base_spec, &base) < 0)
+		return -1;
+	source = json_string_value(json_object_get(base.meta, "source"));
+	if (!source || !str_startswith(source, "debian:")) {
+		err_set("--base %s is not a Debian kernel; build-module needs Debian's sources and "
+			"headers (use `kernel build` for a tree)",
+			base_spec);
+		goto fail;
+	}
+	if (!(src = ceph_sources(&base)) || fetch_debian_headers(&base, source + 7, &hdr) < 0)
+		goto fail;
+	final = path_join(store, name);
+	tmp = xasprintf("%s/.build-%s.%d", store, name, (int)getpid());
+	bdir = xasprintf("%s/ceph-build", tmp);
+	log = xasprintf("%s/build-module.log", store);
+	rm_rf(tmp);
+	unlink(log);
+	{
+		/* Hard links: the new entry shares everything but what it replaces. */
+		char *argv[] = {"cp", "-al", base.dir, tmp, NULL};
+		char *cargv[] = {"cp", "-a", src, bdir, NULL};
+		_cleanup_free_ char *fsdir = xasprintf("%s/fs", bdir);
+
+		if (run_argv(argv, 600, log) < 0)
+			goto fail;
+		rm_rf(bdir);
+		if (mkdir_p(bdir, 0755) < 0) {
+			err_set("cannot create %s: %s", bdir, strerror(errno));
+			goto fail;
+		}
+		cargv[3] = fsdir;
+		if (mkdir_p(fsdir, 0755) < 0 || run_argv(cargv, 120, log) < 0)
+			goto fail;
+	}
+	if (apply_patches(bdir, patches, npatches, log) < 0)
+		goto fail;
+	{
+		_cleanup_free_ char *m = xasprintf("M=%s/fs/ceph", bdir);
+		char *argv[] = {"make", "-C",	   hdr, m, "CONFIG_DEBUG_INFO_BTF_MODULES=",
+				"-j2",	"modules", NULL};
+
+		p_info("building fs/ceph for %s with %zu patch(es)", base.name, npatches);
+		if (run_argv(argv, 1800, log) < 0)
+			goto fail;
+	}
+	moddir = xasprintf("%s/lib/modules/%s/kernel/fs/ceph", tmp, base.kver);
+	old = find_ceph_ko(moddir);
+	if (!old) {
+		err_set("%s has no ceph.ko to replace", moddir);
+		goto fail;
+	}
+	ko = xasprintf("%s/fs/ceph/ceph.ko", bdir);
+	{
+		_cleanup_free_ char *dst = path_join(moddir, "ceph.ko");
+		_cleanup_free_ char *inj = path_join(tmp, "inject");
+		_cleanup_free_ char *ird = path_join(tmp, "initramfs.cpio");
+
+		/* Unlink first: these are links to the base kernel's files. */
+		if (unlink(old) < 0 || copy_file(ko, dst, 0644) < 0)
+			goto fail;
+		unlink(ird);
+		rm_rf(inj);
+	}
+	rm_rf(bdir);
+	meta = json_deep_copy(base.meta);
+	json_object_set_new(meta, "source", json_sprintf("%s+fs/ceph", source));
+	json_object_set_new(meta, "base", json_string(base.name));
+	json_object_set_new(meta, "patches", patch_list(patches, npatches));
+	json_object_set_new(meta, "build_dir", json_string(hdr));
+	json_object_set_new(meta, "build_module_secs", json_real(now_mono() - t0));
+	json_object_del(meta, "initramfs_modules");
+	if (kernel_register(tmp, name, base.kver,
+			    json_string_value(json_object_get(meta, "boot_image")), meta, k) < 0 ||
+	    kernel_store_commit(tmp, final) < 0)
+		goto fail;
+	free(k->dir);
+	k->dir = xstrdup(final);
+	free(k->boot_image);
+	k->boot_image = path_join(final, json_string_value(json_object_get(k->meta, "boot_image")));
+	free(k->initramfs);
+	k->initramfs = path_join(final, "initramfs.cpio");
+	kernel_close(&base);
+	return 0;
+fail : {
+	_cleanup_free_ char *msg = xstrdup(err_msg());
+
+	if (tmp)
+		rm_rf(tmp);
+	kernel_close(&base);
+	kernel_close(k);
+	return err_set("%s%s%s", msg, log ? "; log: " : "", log ? log : "");
+}
+}
