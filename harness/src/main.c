@@ -17,6 +17,8 @@ static const struct verb commands[] = {
 	 "scenario N times, write results"},
 	{"triage", cmd_triage, "name the hangs in a console log, dmesg or journalctl -k output"},
 	{"summary", cmd_summary, "reproduction statistics over finished runs (bench/repro)"},
+	{"matrix", cmd_matrix, "one scenario on several kernels, trials interleaved"},
+	{"compare", cmd_compare, "statistics and reports (md, html, junit, ktap, kcidb) for runs"},
 	{"validate", cmd_validate, "check scenario files; --keys prints every key"},
 	{"kernel", cmd_kernel, "kernel store: fetch, add, list"},
 	{"cluster", cmd_cluster, "embedded Ceph cluster: up, down, status"},

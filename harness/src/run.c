@@ -65,8 +65,10 @@ int run_opt(int id, const char *arg, void *ctx)
 		break;
 	case OPT_UNTIL:
 		a->until_significant = true;
-		if (arg && (sscanf(arg, "%lf", &a->alpha) != 1 || a->alpha <= 0 || a->alpha >= 1))
-			return err_set("--until-significant takes a level like 0.01, not '%s'",
+		break;
+	case OPT_ALPHA:
+		if (sscanf(arg, "%lf", &a->alpha) != 1 || a->alpha <= 0 || a->alpha >= 1)
+			return err_set("--alpha takes a significance level like 0.01, not '%s'",
 				       arg);
 		break;
 	}

@@ -14,7 +14,7 @@
 
 /* What `run`, `matrix` and `bisect-step` share: options, cluster, trials, summary. */
 
-enum { OPT_RESULTS = 300, OPT_CLUSTER, OPT_UNTIL };
+enum { OPT_RESULTS = 300, OPT_CLUSTER, OPT_UNTIL, OPT_ALPHA };
 
 struct run_args {
 	const char *scenario;

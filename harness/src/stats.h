@@ -2,6 +2,7 @@
 #ifndef IPUTSTORM_STATS_H
 #define IPUTSTORM_STATS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 /*
@@ -19,5 +20,22 @@ struct interval wilson(int k, int n, double z);
 double median(double *v, size_t n);
 double max_of(const double *v, size_t n);
 double mean_of(const double *v, size_t n);
+
+/* Fisher's exact test, two-sided, for the 2x2 table [[a, b], [c, d]]. */
+double fisher_two_sided(int a, int b, int c, int d);
+
+/* Kaplan–Meier: time to hang; trials without a hang are censored at their length. */
+struct km_obs {
+	double t;
+	bool event; /* hung at t (else censored at t) */
+};
+
+struct km_step {
+	double t, survival; /* S(t) just after t */
+	int at_risk, events;
+};
+
+/* Steps at each event time; out needs room for n. Returns the number of steps. */
+size_t kaplan_meier(const struct km_obs *obs, size_t n, struct km_step *out);
 
 #endif

@@ -46,6 +46,54 @@ START_TEST(median_and_max)
 }
 END_TEST
 
+/* Hand-computed: hypergeometric tables with the same margins, summed where p <= p(observed). */
+START_TEST(fisher_exact_matches_hand_computed_values)
+{
+	/* 10/10 vs 0/10: the two extreme tables, 2 / C(20,10). */
+	ck_assert_double_eq_tol(fisher_two_sided(10, 0, 0, 10), 2.0 / 184756, 1e-12);
+	/* 5/5 vs 0/5: 2 / C(10,5). */
+	ck_assert_double_eq_tol(fisher_two_sided(5, 0, 0, 5), 2.0 / 252, 1e-12);
+	/* Margins 4,4: tables weigh 1,16,36,16,1 (/70); x = 3 sums 1+16+16+1. */
+	ck_assert_double_eq_tol(fisher_two_sided(3, 1, 1, 3), 34.0 / 70, 1e-12);
+	/* Textbook example (1, 9, 11, 3): p = 0.002759. */
+	ck_assert_double_eq_tol(fisher_two_sided(1, 9, 11, 3), 0.0027586, 1e-6);
+	ck_assert_double_eq(fisher_two_sided(4, 0, 4, 0), 1);
+	ck_assert_double_eq(fisher_two_sided(0, 0, 0, 0), 1);
+}
+END_TEST
+
+START_TEST(kaplan_meier_with_censoring)
+{
+	/* Hangs at 1, 3, 3; passes (censored) at 2 and 4. */
+	struct km_obs obs[] = {{3, true}, {2, false}, {1, true}, {4, false}, {3, true}};
+	struct km_step st[5];
+	size_t n = kaplan_meier(obs, 5, st);
+
+	ck_assert_uint_eq(n, 2);
+	ck_assert_double_eq(st[0].t, 1);
+	ck_assert_int_eq(st[0].at_risk, 5);
+	ck_assert_double_eq_tol(st[0].survival, 0.8, 1e-12);
+	ck_assert_double_eq(st[1].t, 3);
+	ck_assert_int_eq(st[1].at_risk, 3);
+	ck_assert_int_eq(st[1].events, 2);
+	ck_assert_double_eq_tol(st[1].survival, 0.8 / 3, 1e-12);
+}
+END_TEST
+
+START_TEST(kaplan_meier_censoring_at_an_event_time_counts_at_risk)
+{
+	/* An event and a censoring at t = 2: the censored trial was still at risk. */
+	struct km_obs obs[] = {{2, false}, {2, true}, {5, true}};
+	struct km_step st[3];
+	size_t n = kaplan_meier(obs, 3, st);
+
+	ck_assert_uint_eq(n, 2);
+	ck_assert_double_eq_tol(st[0].survival, 2.0 / 3, 1e-12);
+	ck_assert_int_eq(st[1].at_risk, 1);
+	ck_assert_double_eq(st[1].survival, 0);
+}
+END_TEST
+
 static Suite *stats_suite(void)
 {
 	Suite *su = suite_create("stats");
@@ -54,6 +102,9 @@ static Suite *stats_suite(void)
 	tcase_add_loop_test(tc, wilson_matches_reference_values, 0, ARRAY_SIZE(wilson_cases));
 	tcase_add_test(tc, wilson_without_trials_says_nothing);
 	tcase_add_test(tc, median_and_max);
+	tcase_add_test(tc, fisher_exact_matches_hand_computed_values);
+	tcase_add_test(tc, kaplan_meier_with_censoring);
+	tcase_add_test(tc, kaplan_meier_censoring_at_an_event_time_counts_at_risk);
 	suite_add_tcase(su, tc);
 	return su;
 }
