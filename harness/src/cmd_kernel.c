@@ -11,11 +11,21 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum { OPT_FORCE = 256, OPT_IMAGE, OPT_MODULES, OPT_NAME, OPT_BUILD, OPT_BASE, OPT_PATCH };
+enum {
+	OPT_FORCE = 256,
+	OPT_IMAGE,
+	OPT_MODULES,
+	OPT_NAME,
+	OPT_BUILD,
+	OPT_BASE,
+	OPT_PATCH,
+	OPT_TREE,
+	OPT_REF
+};
 
 struct kargs {
 	bool force;
-	const char *image, *modules, *name, *build, *base;
+	const char *image, *modules, *name, *build, *base, *tree, *ref;
 	struct strv patches;
 };
 
@@ -44,6 +54,12 @@ static int kernel_opt(int id, const char *arg, void *ctx)
 		break;
 	case OPT_PATCH:
 		strv_push(&a->patches, arg);
+		break;
+	case OPT_TREE:
+		a->tree = arg;
+		break;
+	case OPT_REF:
+		a->ref = arg;
 		break;
 	}
 	return 0;
@@ -265,9 +281,62 @@ out:
 	return ret;
 }
 
+static const struct opt build_opts[] = {
+	{OPT_TREE, "tree", "DIR", "kernel source tree (a git tree with --ref)"},
+	{OPT_REF, "ref", "REF", "build this git ref, exported; the checkout is not touched"},
+	{OPT_PATCH, "patch", "FILE", "a -p1 patch to apply first (repeatable, in order)"},
+	{OPT_NAME, "name", "NAME", "store the result as NAME"},
+	{0},
+};
+
+static const struct cmd_spec build_spec = {
+	.name = "kernel build",
+	.usage = "--tree DIR [--ref REF] [--patch P]... --name NAME",
+	.summary = "Full kernel build for the guest: defconfig plus virtio, 9p, ceph/netfs "
+		   "modules, cgroups, hung-task detector and kprobes; out of tree under the "
+		   "cache, ccache if installed; registered as NAME.",
+	.opts = build_opts,
+};
+
+static int do_build(int argc, char **argv)
+{
+	struct kargs a = {0};
+	struct kernel k;
+	int first = opt_parse(&build_spec, argc, argv, kernel_opt, &a), ret = 0;
+
+	if (first < 0)
+		return OPT_EXIT(first);
+	if (first != argc || !a.tree || !a.name) {
+		opt_usage(&build_spec, stderr);
+		strv_release(&a.patches);
+		return EXIT_USAGE;
+	}
+	{
+		struct tree_build b = {.tree = a.tree,
+				       .ref = a.ref,
+				       .name = a.name,
+				       .patches = a.patches.v,
+				       .npatches = a.patches.n,
+				       .jobs = 0};
+
+		if (kernel_build_tree(&b, &k) < 0) {
+			p_err("%s", err_msg());
+			ret = EXIT_UNDECIDED;
+			goto out;
+		}
+	}
+	prepare_inject_module(&k);
+	print_kernel(&k);
+	kernel_close(&k);
+out:
+	strv_release(&a.patches);
+	return ret;
+}
+
 static const struct verb kernel_verbs[] = {
 	{"fetch", do_fetch, "download a Debian kernel into the store"},
 	{"add", do_add, "register a local kernel build"},
+	{"build", do_build, "a full kernel build of a source tree for the guest"},
 	{"build-module", do_build_module, "a Debian kernel with fs/ceph rebuilt with patches"},
 	{"list", do_list, "list stored kernels"},
 	{NULL, NULL, NULL},

@@ -16,4 +16,20 @@
 int kernel_build_module(const char *base_spec, char *const patches[], size_t npatches,
 			const char *name, struct kernel *k);
 
+/*
+ * NAME = a full kernel build of a source tree (or REF of a git tree, exported
+ * so the checkout is untouched) plus patches, configured from defconfig plus
+ * what the guest needs (virtio, 9p, ceph and netfs as modules, cgroups, hung
+ * task detector, kprobes), built out of tree under
+ * cache_dir()/builds/NAME/obj (ccache when installed).
+ */
+struct tree_build {
+	const char *tree, *ref, *name;
+	char *const *patches;
+	size_t npatches;
+	int jobs;
+};
+
+int kernel_build_tree(const struct tree_build *b, struct kernel *k);
+
 #endif

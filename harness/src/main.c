@@ -19,6 +19,8 @@ static const struct verb commands[] = {
 	{"summary", cmd_summary, "reproduction statistics over finished runs (bench/repro)"},
 	{"matrix", cmd_matrix, "one scenario on several kernels, trials interleaved"},
 	{"compare", cmd_compare, "statistics and reports (md, html, junit, ktap, kcidb) for runs"},
+	{"bisect-step", cmd_bisect_step,
+	 "one `git bisect run` step: build, N trials, good/bad/skip"},
 	{"validate", cmd_validate, "check scenario files; --keys prints every key"},
 	{"kernel", cmd_kernel, "kernel store: fetch, add, list"},
 	{"cluster", cmd_cluster, "embedded Ceph cluster: up, down, status"},

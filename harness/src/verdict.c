@@ -152,3 +152,14 @@ int verdict_exit_code(enum verdict v)
 		return EXIT_UNDECIDED;
 	}
 }
+
+int bisect_decision(int hangs, int passes, int n)
+{
+	int need = n / 6 > 2 ? n / 6 : 2;
+
+	if (hangs >= need)
+		return 1;
+	if (hangs == 0 && 2 * passes >= n && passes > 0)
+		return 0;
+	return 125;
+}

@@ -54,5 +54,11 @@ int verdict_parse(const char *s);
 /* FAIL > ERROR > PASS (any) > MISS, for a run of trials. */
 enum verdict verdict_combine(const int counts[V_NVERDICTS]);
 int verdict_exit_code(enum verdict v);
+/*
+ * git bisect run's answer for N trials (syzbot's rule for flaky reproducers):
+ * 1 bad with at least max(2, n/6) hangs; 0 good with no hang in at least
+ * half the trials passing; else 125 (skip).
+ */
+int bisect_decision(int hangs, int passes, int n);
 
 #endif

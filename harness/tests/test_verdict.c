@@ -159,6 +159,19 @@ START_TEST(run_verdict_combines_trials)
 }
 END_TEST
 
+START_TEST(bisect_follows_the_flaky_reproducer_rule)
+{
+	ck_assert_int_eq(bisect_decision(2, 8, 10), 1);	  /* max(2, 10/6 = 1) = 2 */
+	ck_assert_int_eq(bisect_decision(1, 9, 10), 125); /* one hang: not enough either way */
+	ck_assert_int_eq(bisect_decision(3, 15, 18), 1);  /* 18/6 = 3 */
+	ck_assert_int_eq(bisect_decision(2, 16, 18), 125);
+	ck_assert_int_eq(bisect_decision(0, 10, 10), 0);
+	ck_assert_int_eq(bisect_decision(0, 5, 10), 0);	  /* half the trials decided */
+	ck_assert_int_eq(bisect_decision(0, 4, 10), 125); /* mostly MISS: skip */
+	ck_assert_int_eq(bisect_decision(0, 0, 0), 125);
+}
+END_TEST
+
 static Suite *verdict_suite(void)
 {
 	Suite *su = suite_create("verdict");
@@ -166,6 +179,7 @@ static Suite *verdict_suite(void)
 
 	tcase_add_loop_test(tc, verdict_rules, 0, ARRAY_SIZE(cases));
 	tcase_add_test(tc, run_verdict_combines_trials);
+	tcase_add_test(tc, bisect_follows_the_flaky_reproducer_rule);
 	suite_add_tcase(su, tc);
 	return su;
 }
