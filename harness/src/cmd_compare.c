@@ -277,7 +277,7 @@ static void svg_km(struct cmp *c, FILE *f)
 		for (size_t j = 0; j < c->k[i].nkm; j++)
 			tmax = fmax(tmax, c->k[i].km[j].t);
 	fprintf(f,
-		"<svg width=\"520\" height=\"240\" xmlns=\"http://www.w3.org/2000/svg\">\n"
+		"<svg width=\"760\" height=\"240\" xmlns=\"http://www.w3.org/2000/svg\">\n"
 		"<line x1=\"50\" y1=\"200\" x2=\"500\" y2=\"200\" stroke=\"#333\"/>\n"
 		"<line x1=\"50\" y1=\"20\" x2=\"50\" y2=\"200\" stroke=\"#333\"/>\n"
 		"<text x=\"275\" y=\"230\" font-size=\"11\" text-anchor=\"middle\">seconds of "
@@ -298,7 +298,7 @@ static void svg_km(struct cmp *c, FILE *f)
 				200 - 180 * k->steps[j].survival);
 			s = k->steps[j].survival;
 		}
-		fprintf(f, " 500,%.1f\"/>\n<text x=\"400\" y=\"%d\" font-size=\"11\" fill=\"%s\">",
+		fprintf(f, " 500,%.1f\"/>\n<text x=\"515\" y=\"%d\" font-size=\"11\" fill=\"%s\">",
 			200 - 180 * s, 40 + 14 * i, colors[i % 5]);
 		html_escape(f, k->name);
 		fprintf(f, "</text>\n");

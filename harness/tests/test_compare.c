@@ -1,0 +1,147 @@
+// SPDX-License-Identifier: GPL-2.0
+/* `iputstorm compare` on a recorded run directory: statistics and every report. */
+#define _GNU_SOURCE
+#include <check.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "util.h"
+
+static char dir[] = "/tmp/iputstorm-compare.XXXXXX";
+
+/* A matrix of n rounds: base hangs in every trial, fix passes, plus one MISS of fix. */
+static void write_run(int n)
+{
+	json_t *trials = json_array();
+	_cleanup_free_ char *p = path_join(dir, "run.json");
+
+	for (int i = 0; i < n; i++) {
+		json_array_append_new(
+			trials,
+			json_pack("{s:i, s:s, s:s, s:s, s:s, s:f, s:{s:f, s:f, s:f}, s:[s]}",
+				  "trial", 2 * i + 1, "kernel", "base", "verdict", "FAIL", "reason",
+				  "ceph-writeback-iput: task hung in evict", "title",
+				  "ceph-writeback-iput: task hung in evict", "duration", 26.0,
+				  "timing", "stress_start", 5.0, "time_to_hang", 10.0 + i, "total",
+				  26.0, "signatures", "ceph-writeback-iput"));
+		json_array_append_new(trials,
+				      json_pack("{s:i, s:s, s:s, s:s, s:f, s:{s:f, s:f}}", "trial",
+						2 * i + 2, "kernel", "fix", "verdict", "PASS",
+						"reason", "no hang", "duration", 50.0, "timing",
+						"stress_start", 5.0, "total", 50.0));
+	}
+	json_array_append_new(trials, json_pack("{s:i, s:s, s:s, s:s, s:f}", "trial", 2 * n + 1,
+						"kernel", "fix", "verdict", "MISS", "reason",
+						"the VM did not boot", "duration", 120.0));
+	json_t *run =
+		json_pack("{s:s, s:s, s:s, s:b, s:o}", "id", "r1", "scenario", "writeback-iput-fi",
+			  "baseline", "base", "injected", 1, "trials", trials);
+
+	ck_assert_int_eq(json_dump_file(run, p, 0), 0);
+	json_decref(run);
+}
+
+static int compare(const char *extra)
+{
+	_cleanup_free_ char *cmd =
+		xasprintf("%s compare %s %s >/dev/null 2>&1", IPUTSTORM_BIN, extra, dir);
+	int st = system(cmd);
+
+	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+static char *report(const char *name)
+{
+	_cleanup_free_ char *p = path_join(dir, name);
+	char *s = read_file(p, NULL);
+
+	ck_assert_msg(s, "no %s", name);
+	return s;
+}
+
+static void setup(void)
+{
+	ck_assert(mkdtemp(dir));
+}
+
+static void teardown(void)
+{
+	rm_rf(dir);
+	strcpy(dir, "/tmp/iputstorm-compare.XXXXXX");
+}
+
+START_TEST(ten_vs_zero_shows_the_fix_in_every_report)
+{
+	_cleanup_free_ char *md = NULL, *junit = NULL, *ktap = NULL, *html = NULL;
+	_cleanup_free_ char *kp = path_join(dir, "kcidb.json");
+	json_t *kcidb;
+
+	write_run(10);
+	ck_assert_int_eq(compare("--expect-fixed"), 0);
+	md = report("report.md");
+	ck_assert_msg(strstr(md, "fix removes the hang of base: 0/10 vs 10/10, p = 1.1e-05"), "%s",
+		      md);
+	ck_assert(strstr(
+		md, "| base (baseline) | 10 | 10 | 0 | 0 | 0 | 1.00 | [0.72, 1.00] | 14.0 s |"));
+	ck_assert(strstr(md, "| fix | 11 | 0 | 10 | 0 | 1 | 0.00 | [0.00, 0.28] | not reached |"));
+	ck_assert(strstr(md, "Fault injection was on"));
+	junit = report("junit.xml");
+	ck_assert(strstr(junit, "tests=\"10\" failures=\"10\" errors=\"0\" skipped=\"0\""));
+	ck_assert(strstr(junit, "tests=\"11\" failures=\"0\" errors=\"0\" skipped=\"1\""));
+	ktap = report("results.ktap");
+	ck_assert(strstr(ktap, "KTAP version 1\n1..2\n"));
+	ck_assert(strstr(ktap, "not ok 1 base\n"));
+	ck_assert(strstr(ktap, "ok 2 fix\n"));
+	ck_assert(strstr(ktap, "# SKIP MISS: the VM did not boot"));
+	html = report("report.html");
+	ck_assert(strstr(html, "<svg"));
+	ck_assert(!strstr(html, "<script") && !strstr(html, "src=\"http"));
+	kcidb = json_load_file(kp, 0, NULL);
+	ck_assert(kcidb);
+	ck_assert_int_eq(
+		json_integer_value(json_object_get(json_object_get(kcidb, "version"), "minor")), 3);
+	ck_assert_uint_eq(json_array_size(json_object_get(kcidb, "tests")), 21);
+	ck_assert_uint_eq(json_array_size(json_object_get(kcidb, "checkouts")), 2);
+	json_decref(kcidb);
+}
+END_TEST
+
+START_TEST(too_few_trials_is_undecided_and_a_missing_fix_fails)
+{
+	write_run(2);
+	ck_assert_int_eq(compare(""), 3);
+	teardown();
+	setup();
+	write_run(4); /* 0/4 vs 4/4: p = 0.029, not below 0.01 */
+	ck_assert_int_eq(compare(""), 0);
+	ck_assert_int_eq(compare("--expect-fixed"), 1);
+	ck_assert_int_eq(compare("--expect-fixed --alpha 0.05"), 0);
+}
+END_TEST
+
+static Suite *compare_suite(void)
+{
+	Suite *su = suite_create("compare");
+	TCase *tc = tcase_create("compare");
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, ten_vs_zero_shows_the_fix_in_every_report);
+	tcase_add_test(tc, too_few_trials_is_undecided_and_a_missing_fix_fails);
+	suite_add_tcase(su, tc);
+	return su;
+}
+
+int main(void)
+{
+	SRunner *sr = srunner_create(compare_suite());
+	int failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? 1 : 0;
+}
