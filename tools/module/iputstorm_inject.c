@@ -115,6 +115,29 @@ static bool is_ceph(struct inode *inode)
 
 /* ---- telemetry probes ---- */
 
+/* Who dropped a final reference in an unsafe context: the first few callers, once each. */
+static unsigned long callers[16];
+static DEFINE_SPINLOCK(callers_lock);
+
+static void note_caller(enum ctx c, unsigned long ret)
+{
+	unsigned long flags;
+	bool fresh = false;
+	int i;
+
+	spin_lock_irqsave(&callers_lock, flags);
+	for (i = 0; i < ARRAY_SIZE(callers) && callers[i] && callers[i] != ret; i++)
+		;
+	if (i < ARRAY_SIZE(callers) && !callers[i]) {
+		callers[i] = ret;
+		fresh = true;
+	}
+	spin_unlock_irqrestore(&callers_lock, flags);
+	if (fresh)
+		pr_info("final iput %s from %pS\n", c == CTX_WRITEBACK ? "in writeback" : "on ceph-msgr",
+			(void *)ret);
+}
+
 static int iput_pre(struct kprobe *p, struct pt_regs *regs)
 {
 	struct inode *inode = (struct inode *)regs->di;
@@ -127,8 +150,10 @@ static int iput_pre(struct kprobe *p, struct pt_regs *regs)
 	if (c == CTX_OTHER)
 		return 0;
 	n = atomic_read(&inode->i_count);
-	if (n == 1)
+	if (n == 1) {
 		count(c == CTX_WRITEBACK ? ST_WB_FINAL : ST_MSGR_FINAL);
+		note_caller(c, *(unsigned long *)regs->sp);
+	}
 	else if (n == 2)
 		count(c == CTX_WRITEBACK ? ST_WB_NEAR : ST_MSGR_NEAR);
 	return 0;
