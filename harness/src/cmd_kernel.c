@@ -282,7 +282,9 @@ out:
 }
 
 static const struct opt build_opts[] = {
-	{OPT_TREE, "tree", "DIR", "kernel source tree (a git tree with --ref)"},
+	{OPT_TREE, "tree", "DIR",
+	 "kernel source tree: a git work tree, or a plain source directory (copied before "
+	 "--patch goes on it)"},
 	{OPT_REF, "ref", "REF", "build this git ref, exported; the checkout is not touched"},
 	{OPT_PATCH, "patch", "FILE", "a -p1 patch to apply first (repeatable, in order)"},
 	{OPT_NAME, "name", "NAME", "store the result as NAME"},
@@ -296,6 +298,10 @@ static const struct cmd_spec build_spec = {
 		   "modules, cgroups, hung-task detector and kprobes; out of tree under the "
 		   "cache, ccache if installed; registered as NAME.",
 	.opts = build_opts,
+	.more = "The build keeps its object directory (cache/builds/NAME/obj) and its .config: "
+		"a rebuild compiles what changed. It fails, naming them, when the .config lacks "
+		"an option the guest needs after olddefconfig.\nExample: --tree "
+		"/usr/src/linux-source-6.12 --name 6.12.117-defconfig",
 };
 
 static int do_build(int argc, char **argv)

@@ -55,9 +55,14 @@ static char *ceph_sources(struct kernel *base)
 		err_set("cannot create %s: %s", root, strerror(errno));
 		goto fail;
 	}
-	p_info("fetching %s for fs/ceph", pkg);
-	if (apt_download(tmp, pkg, log) < 0 || !(deb = find_deb(tmp, pkg)))
-		goto fail;
+	p_info("fetching %s %s for fs/ceph", pkg, pkgver);
+	{
+		/* Pinned: the archive moves on (6.1.192-3 came after 6.1.0-56's -2). */
+		_cleanup_free_ char *pinned = xasprintf("%s=%s", pkg, pkgver);
+
+		if (apt_download(tmp, pinned, log) < 0 || !(deb = find_deb(tmp, pkg)))
+			goto fail;
+	}
 	{
 		char *argv[] = {"dpkg-deb", "-f", deb, "Version", NULL};
 
@@ -191,8 +196,9 @@ int kernel_build_module(const char *base_spec, char *const patches[], size_t npa
 		goto fail;
 	{
 		_cleanup_free_ char *m = xasprintf("M=%s/fs/ceph", bdir);
+		_cleanup_free_ char *jobs = xasprintf("-j%ld", sysconf(_SC_NPROCESSORS_ONLN));
 		char *argv[] = {"make", "-C",	   hdr, m, "CONFIG_DEBUG_INFO_BTF_MODULES=",
-				"-j2",	"modules", NULL};
+				jobs,	"modules", NULL};
 
 		p_info("building fs/ceph for %s with %zu patch(es)", base.name, npatches);
 		if (run_argv(argv, 1800, log) < 0)
@@ -279,6 +285,37 @@ static const char *const enable[] = {
 static const char *const as_module[] = {"CEPH_LIB", "CEPH_FS", "NETFS_SUPPORT", "CRYPTO_CRC32C",
 					"LIBCRC32C"};
 
+/* "CONFIG_X=y" (or =m where allowed) in .config text. */
+static bool config_has(const char *config, const char *sym, bool module_ok)
+{
+	_cleanup_free_ char *y = xasprintf("\nCONFIG_%s=y\n", sym);
+	_cleanup_free_ char *m = xasprintf("\nCONFIG_%s=m\n", sym);
+
+	return strstr(config, y) || (module_ok && strstr(config, m));
+}
+
+int kernel_config_check(const char *cfg)
+{
+	_cleanup_free_ char *text = read_file(cfg, NULL), *body = NULL, *list = NULL;
+	struct strbuf missing = {0};
+
+	if (!text)
+		return err_set("%s: %s", cfg, strerror(errno));
+	body = xasprintf("\n%s", text); /* the first line matches like the others */
+	for (size_t i = 0; i < ARRAY_SIZE(enable); i++)
+		if (!config_has(body, enable[i], false))
+			sb_printf(&missing, " CONFIG_%s", enable[i]);
+	for (size_t i = 0; i < ARRAY_SIZE(as_module); i++)
+		if (!config_has(body, as_module[i], true))
+			sb_printf(&missing, " CONFIG_%s", as_module[i]);
+	list = sb_detach(&missing);
+	if (list && *list)
+		return err_set("%s lacks%s after olddefconfig (a dependency this tree does not "
+			       "offer); fix that .config and rerun, it is kept",
+			       cfg, list);
+	return 0;
+}
+
 static int configure(const char *src, const char *obj, const char *log)
 {
 	_cleanup_free_ char *o = xasprintf("O=%s", obj);
@@ -326,14 +363,36 @@ static int export_ref(const char *tree, const char *ref, const char *dst, const 
 	return r;
 }
 
+static bool is_git_tree(const char *tree)
+{
+	char *argv[] = {"git", "-C", (char *)tree, "rev-parse", "--is-inside-work-tree", NULL};
+	_cleanup_free_ char *out = NULL;
+
+	return run_capture(argv, 30, &out) == 0 && str_startswith(out, "true");
+}
+
+/* A plain source directory (e.g. Debian's linux-source), copied so patches never touch it. */
+static int copy_tree(const char *tree, const char *dst, const char *log)
+{
+	_cleanup_free_ char *from = xasprintf("%s/.", tree);
+	char *argv[] = {"cp", "-a", "--reflink=auto", from, (char *)dst, NULL};
+
+	rm_rf(dst);
+	if (mkdir_p(dst, 0755) < 0)
+		return err_set("cannot create %s: %s", dst, strerror(errno));
+	return run_argv(argv, 1800, log);
+}
+
 int kernel_build_tree(const struct tree_build *b, struct kernel *k)
 {
-	_cleanup_free_ char *work = xasprintf("%s/builds/%s", cache_dir(), b->name);
+	_cleanup_free_ char *work =
+		xasprintf("%s/builds/%s", cache_dir(), b->work ? b->work : b->name);
 	_cleanup_free_ char *obj = path_join(work, "obj"), *mods = path_join(work, "mods");
 	_cleanup_free_ char *log = path_join(work, "build.log"), *src = NULL, *image = NULL;
 	_cleanup_free_ char *o = xasprintf("O=%s", obj),
 			    *inst = xasprintf("INSTALL_MOD_PATH=%s", mods);
-	_cleanup_free_ char *jobs = xasprintf("-j%d", b->jobs > 0 ? b->jobs : 2);
+	_cleanup_free_ char *jobs =
+		xasprintf("-j%ld", b->jobs > 0 ? (long)b->jobs : sysconf(_SC_NPROCESSORS_ONLN));
 	_cleanup_free_ char *tree = realpath(b->tree, NULL);
 	double t0 = now_mono();
 
@@ -344,15 +403,26 @@ int kernel_build_tree(const struct tree_build *b, struct kernel *k)
 		return err_set("cannot create %s: %s", obj, strerror(errno));
 	unlink(log);
 	if (b->ref || b->npatches) {
+		bool git = is_git_tree(tree);
+
 		src = path_join(work, "src");
-		if (export_ref(tree, b->ref ? b->ref : "HEAD", src, log) < 0 ||
+		if (b->ref && !git) {
+			err_set("--ref %s: %s is not a git work tree", b->ref, tree);
+			goto fail;
+		}
+		if ((git ? export_ref(tree, b->ref ? b->ref : "HEAD", src, log)
+			 : copy_tree(tree, src, log)) < 0 ||
 		    apply_patches(src, b->patches, b->npatches, log) < 0)
 			goto fail;
 	} else {
 		src = xstrdup(tree);
 	}
-	if (configure(src, obj, log) < 0)
-		goto fail;
+	{
+		_cleanup_free_ char *cfg = path_join(obj, ".config");
+
+		if (configure(src, obj, log) < 0 || kernel_config_check(cfg) < 0)
+			goto fail;
+	}
 	{
 		/* ccache when present: nightly builds of nearby commits share most objects. */
 		bool ccache = access("/usr/bin/ccache", X_OK) == 0;
