@@ -19,6 +19,12 @@
 
 enum { OPT_TREE = 256, OPT_RESULTS_B };
 
+/*
+ * `git bisect run` reads 1..127 (but 125) as "bad": a step that cannot run at
+ * all (bad option, bad scenario, not root) must abort the bisection instead.
+ */
+enum { BISECT_GOOD = 0, BISECT_BAD = 1, BISECT_SKIP = 125, BISECT_ABORT = 128 };
+
 struct bargs {
 	const char *scenario, *kernel, *tree, *results;
 	int n;
@@ -77,9 +83,21 @@ static const struct cmd_spec bisect_spec = {
 		   "max(2, N/6) hangs; good: no hang and at least half the trials passing).",
 	.opts = bisect_opts,
 	.more = "Exit status: 0 good, 1 bad, 125 skip (build failure, infrastructure, too few "
-		"decided trials), 2 usage error.\nExample: git bisect run iputstorm bisect-step "
-		"-s writeback-iput-fi -n 6",
+		"decided trials), 128 the step cannot run at all (usage or scenario error, "
+		"interrupted): `git bisect run` stops there instead of marking the commit bad.\n"
+		"Steps share one object directory per tree (incremental builds); each step's "
+		"kernel is stored as bisect-<commit>.\nExample: git bisect run iputstorm "
+		"bisect-step -s writeback-iput-fi -n 6",
 };
+
+/* One object directory per tree for every step: make rebuilds what changed. */
+static char *work_name(const char *tree)
+{
+	_cleanup_free_ char *abs = realpath(tree, NULL);
+	const char *base = abs ? strrchr(abs, '/') : NULL;
+
+	return xasprintf("bisect-obj-%s", base && base[1] ? base + 1 : "tree");
+}
 
 /* "bisect-<short sha>" of the tree's HEAD, or "bisect-tree". */
 static char *step_name(const char *tree)
@@ -92,9 +110,28 @@ static char *step_name(const char *tree)
 	return xasprintf("bisect-%s", str_strip(out));
 }
 
+/* What results/latest points to now (NULL: nothing yet). */
+static char *latest_run(const char *results)
+{
+	_cleanup_free_ char *link = path_join(results, "latest");
+	char buf[4096];
+	ssize_t n = readlink(link, buf, sizeof(buf) - 1);
+
+	if (n < 0)
+		return NULL;
+	buf[n] = 0;
+	return xstrdup(buf);
+}
+
+/*
+ * N trials through `iputstorm run`; *run is the run.json it wrote. Returns
+ * BISECT_ABORT when the run itself says the step cannot work (usage or
+ * interrupted), BISECT_SKIP when it left no new run, 0 otherwise.
+ */
 static int run_trials(struct bargs *a, const char *kernel, const char *results, json_t **run)
 {
 	_cleanup_free_ char *exe = self_exe(), *ns = xasprintf("%d", a->n);
+	_cleanup_free_ char *before = latest_run(results), *after = NULL;
 	struct strv argv = {0};
 	json_error_t je;
 	int st;
@@ -116,14 +153,33 @@ static int run_trials(struct bargs *a, const char *kernel, const char *results, 
 	}
 	pid = spawn(argv.v, &(struct spawn_opts){.netns_fd = -1});
 	strv_release(&argv);
-	if (pid < 0 || wait_timeout(pid, -1, &st) != 0)
-		return err_set("cannot run the trials: %s", strerror(errno));
+	if (pid < 0 || wait_timeout(pid, -1, &st) != 0) {
+		err_set("cannot run the trials: %s", strerror(errno));
+		return BISECT_SKIP;
+	}
+	if (WIFEXITED(st) && WEXITSTATUS(st) == EXIT_USAGE) {
+		err_set("`iputstorm run` rejected the scenario or options (exit 2; its message "
+			"is above)");
+		return BISECT_ABORT;
+	}
+	after = latest_run(results);
+	if (!after || (before && !strcmp(before, after))) {
+		/* Never read an older step's results as this one's. */
+		err_set("`iputstorm run` left no new run directory in %s", results);
+		return BISECT_SKIP;
+	}
 	{
-		_cleanup_free_ char *p = xasprintf("%s/latest/run.json", results);
+		_cleanup_free_ char *p = xasprintf("%s/%s/run.json", results, after);
 
 		*run = json_load_file(p, 0, &je);
-		if (!*run)
-			return err_set("%s: %s", p, je.text);
+		if (!*run) {
+			err_set("%s: %s", p, je.text);
+			return BISECT_SKIP;
+		}
+	}
+	if (json_is_true(json_object_get(*run, "interrupted"))) {
+		err_set("the trials were interrupted");
+		return BISECT_ABORT;
 	}
 	return 0;
 }
@@ -131,34 +187,40 @@ static int run_trials(struct bargs *a, const char *kernel, const char *results, 
 int cmd_bisect_step(int argc, char **argv)
 {
 	struct bargs a = {.n = 10};
-	int first = opt_parse(&bisect_spec, argc, argv, bisect_opt, &a), ret = 125;
+	int first = opt_parse(&bisect_spec, argc, argv, bisect_opt, &a), ret = BISECT_SKIP, r;
 	_cleanup_free_ char *name = NULL;
 	json_t *run = NULL, *counts;
 	struct kernel k = {0};
 
-	if (first < 0)
-		return OPT_EXIT(first);
+	if (first < 0) {
+		ret = OPT_EXIT(first) == 0 ? 0 : BISECT_ABORT;
+		goto out;
+	}
 	if (first != argc || !a.scenario) {
 		opt_usage(&bisect_spec, stderr);
-		ret = EXIT_USAGE;
+		ret = BISECT_ABORT;
 		goto out;
 	}
 	if (!a.kernel) {
 		struct tree_build b = {.tree = a.tree ? a.tree : ".",
 				       .patches = a.patches.v,
 				       .npatches = a.patches.n};
+		_cleanup_free_ char *work = work_name(b.tree);
 
 		name = step_name(b.tree);
 		b.name = name;
+		b.work = work;
 		if (kernel_build_tree(&b, &k) < 0) {
 			p_err("bisect-step: %s; skipping this commit", err_msg());
 			goto out;
 		}
 		kernel_close(&k);
 	}
-	if (run_trials(&a, a.kernel ? a.kernel : name, a.results ? a.results : "results", &run) <
-	    0) {
-		p_err("bisect-step: %s; skipping this commit", err_msg());
+	r = run_trials(&a, a.kernel ? a.kernel : name, a.results ? a.results : "results", &run);
+	if (r) {
+		p_err("bisect-step: %s; %s", err_msg(),
+		      r == BISECT_ABORT ? "stopping the bisection" : "skipping this commit");
+		ret = r;
 		goto out;
 	}
 	counts = json_object_get(run, "counts");

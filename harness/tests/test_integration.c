@@ -370,6 +370,28 @@ START_TEST(patched_kernel_survives_the_injection_that_hangs_the_stock_one)
 }
 END_TEST
 
+/*
+ * `git bisect run`'s contract on a stored kernel: two hangs in two trials is
+ * bad; a scenario that cannot run stops the bisection rather than marking
+ * the commit bad.
+ */
+START_TEST(bisect_step_calls_the_stock_kernel_bad_and_stops_on_a_bad_scenario)
+{
+	char *bad[] = {"-s", "no-such-scenario", "-k", "debian:6.12.117+deb12-amd64", NULL};
+	char *step[] = {"-s", "writeback-iput-fi", "-k", "debian:6.12.117+deb12-amd64", "-n", "2",
+			"-o", "duration=40",	   NULL};
+	_cleanup_free_ char *runp = xasprintf("%s/latest/run.json", results);
+	json_t *run;
+
+	ck_assert_int_eq(finish(start_cmd("bisect-step", bad), 60), 128);
+	ck_assert_int_eq(finish(start_cmd("bisect-step", step), 600), 1);
+	run = load(runp);
+	ck_assert_int_eq(
+		json_integer_value(json_object_get(json_object_get(run, "counts"), "FAIL")), 2);
+	json_decref(run);
+}
+END_TEST
+
 START_TEST(stopped_osd_gives_stuck_stacks_and_miss_not_fail)
 {
 	_cleanup_free_ char *scn = data("osd-stop.ini");
@@ -496,6 +518,7 @@ static Suite *integration_suite(void)
 	tcase_add_test(tc, smoke_passes_with_a_complete_results_directory);
 	tcase_add_test(tc, lost_truncate_injection_deadlocks_the_flusher_with_its_signature);
 	tcase_add_test(tc, patched_kernel_survives_the_injection_that_hangs_the_stock_one);
+	tcase_add_test(tc, bisect_step_calls_the_stock_kernel_bad_and_stops_on_a_bad_scenario);
 	tcase_add_test(tc, stopped_osd_gives_stuck_stacks_and_miss_not_fail);
 	tcase_add_test(tc, guest_panic_gives_fail_with_the_panic_in_console_log);
 	tcase_add_test(tc, sigterm_mid_trial_leaves_nothing_behind);
