@@ -742,6 +742,8 @@ static void phase_helper_step(struct agent *a, int (*fn)(struct agent *, int), c
 
 static void emit_done(struct agent *a)
 {
+	/* Cleanup and unmount drop references too: the last counters cover them. */
+	report_telemetry(a);
 	emit(a, json_pack("{s:s, s:I, s:I, s:I, s:i, s:i}", "type", "done", "workload_errors",
 			  (json_int_t)a->workload_errors, "oom_kills", (json_int_t)a->oom_kills,
 			  "restarts", (json_int_t)a->restarts, "stuck", a->wd.stuck, "mounted",

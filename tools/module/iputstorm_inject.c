@@ -52,6 +52,8 @@ enum stat_id {
 	ST_DELAY_WAITS,	    /* a messenger eviction waited on an injected delay */
 	ST_MSGR_WAIT_MAX,   /* longest ceph_evict_inode on ceph-msgr that had to wait, ms */
 	ST_MSGR_WAIT_TOTAL, /* total time those evictions took, ms */
+	ST_WORK_EVICT,	    /* evict() of a ceph inode by ceph_inode_work: where a fix defers to */
+	ST_LOST_CLEAN,	    /* lost-truncate on a file already written back: nothing to bite */
 	NR_STATS,
 };
 
@@ -60,16 +62,22 @@ static const char *const stat_names[NR_STATS] = {
 	"msgr_near_iput",   "evict_with_i_sync",      "msgr_evict",
 	"msgr_evict_busy",  "lost_truncate",	      "delays_injected",
 	"msgr_delay_waits", "msgr_evict_wait_max_ms", "msgr_evict_wait_total_ms",
+	"inode_work_evict", "lost_truncate_clean",
 };
 
 static atomic_long_t stats[NR_STATS];
 static bool telemetry = true;
 static unsigned int delay_ms, delay_pct;
 
-/* Worker function addresses, learnt by name the first time they are seen. */
-static void *wb_workfn_addr, *msgr_workfn_addr;
+enum ctx { CTX_OTHER, CTX_WRITEBACK, CTX_MSGR, CTX_INODE_WORK, NR_CTX };
 
-enum ctx { CTX_OTHER, CTX_WRITEBACK, CTX_MSGR };
+/* Worker functions by context, learnt by name the first time they are seen. */
+static const char *const ctx_workfn[NR_CTX] = {
+	[CTX_WRITEBACK] = "wb_workfn",
+	[CTX_MSGR] = "ceph_con_workfn",
+	[CTX_INODE_WORK] = "ceph_inode_work",
+};
+static void *ctx_workfn_addr[NR_CTX];
 
 static void count(enum stat_id id)
 {
@@ -78,9 +86,11 @@ static void count(enum stat_id id)
 
 static enum ctx current_ctx(void)
 {
-	struct work_struct *w;
 	char name[KSYM_SYMBOL_LEN];
+	struct work_struct *w;
+	bool all_known = true;
 	void *fn;
+	int c;
 
 	if (!(current->flags & PF_WQ_WORKER))
 		return CTX_OTHER;
@@ -88,23 +98,23 @@ static enum ctx current_ctx(void)
 	if (!w)
 		return CTX_OTHER;
 	fn = (void *)w->func;
-	if (fn == READ_ONCE(wb_workfn_addr))
-		return CTX_WRITEBACK;
-	if (fn == READ_ONCE(msgr_workfn_addr))
-		return CTX_MSGR;
-	if (READ_ONCE(wb_workfn_addr) && READ_ONCE(msgr_workfn_addr))
+	for (c = CTX_WRITEBACK; c < NR_CTX; c++) {
+		void *known = READ_ONCE(ctx_workfn_addr[c]);
+
+		if (fn == known)
+			return c;
+		all_known &= !!known;
+	}
+	if (all_known)
 		return CTX_OTHER;
 	/* The work item can't be freed while its own worker runs it. */
 	snprintf(name, sizeof(name), "%ps", fn);
 	name[strcspn(name, " ")] = 0; /* "ceph_con_workfn [libceph]" */
-	if (!strcmp(name, "wb_workfn")) {
-		WRITE_ONCE(wb_workfn_addr, fn);
-		return CTX_WRITEBACK;
-	}
-	if (!strcmp(name, "ceph_con_workfn")) {
-		WRITE_ONCE(msgr_workfn_addr, fn);
-		return CTX_MSGR;
-	}
+	for (c = CTX_WRITEBACK; c < NR_CTX; c++)
+		if (!strcmp(name, ctx_workfn[c])) {
+			WRITE_ONCE(ctx_workfn_addr[c], fn);
+			return c;
+		}
 	return CTX_OTHER;
 }
 
@@ -134,8 +144,8 @@ static void note_caller(enum ctx c, unsigned long ret)
 	}
 	spin_unlock_irqrestore(&callers_lock, flags);
 	if (fresh)
-		pr_info("final iput %s from %pS\n", c == CTX_WRITEBACK ? "in writeback" : "on ceph-msgr",
-			(void *)ret);
+		pr_info("final iput %s from %pS\n",
+			c == CTX_WRITEBACK ? "in writeback" : "on ceph-msgr", (void *)ret);
 }
 
 static int iput_pre(struct kprobe *p, struct pt_regs *regs)
@@ -147,14 +157,13 @@ static int iput_pre(struct kprobe *p, struct pt_regs *regs)
 	if (!telemetry || !is_ceph(inode))
 		return 0;
 	c = current_ctx();
-	if (c == CTX_OTHER)
+	if (c != CTX_WRITEBACK && c != CTX_MSGR)
 		return 0;
 	n = atomic_read(&inode->i_count);
 	if (n == 1) {
 		count(c == CTX_WRITEBACK ? ST_WB_FINAL : ST_MSGR_FINAL);
 		note_caller(c, *(unsigned long *)regs->sp);
-	}
-	else if (n == 2)
+	} else if (n == 2)
 		count(c == CTX_WRITEBACK ? ST_WB_NEAR : ST_MSGR_NEAR);
 	return 0;
 }
@@ -162,10 +171,16 @@ static int iput_pre(struct kprobe *p, struct pt_regs *regs)
 static int evict_pre(struct kprobe *p, struct pt_regs *regs)
 {
 	struct inode *inode = (struct inode *)regs->di;
+	enum ctx c;
 
+	if (!telemetry || !is_ceph(inode))
+		return 0;
+	c = current_ctx();
+	/* A deferred final iput ends here: proof the inode was evicted, not leaked. */
+	if (c == CTX_INODE_WORK)
+		count(ST_WORK_EVICT);
 	/* Elsewhere evict() merely waits for the flusher; in the flusher it waits on itself. */
-	if (telemetry && is_ceph(inode) && (READ_ONCE(inode->i_state) & I_SYNC) &&
-	    current_ctx() == CTX_WRITEBACK) {
+	if ((READ_ONCE(inode->i_state) & I_SYNC) && c == CTX_WRITEBACK) {
 		count(ST_EVICT_ISYNC);
 		pr_warn("evict() of ceph inode %lu in writeback while I_SYNC is set (%s/%d): "
 			"the writeback deadlock\n",
@@ -403,6 +418,9 @@ static int lost_truncate(int fd)
 	i_size_write(inode, 0);
 	inode_unlock(inode);
 	count(ST_LOST_TRUNCATE);
+	/* Clean already: the flusher has no folio beyond EOF, and no pin to drop. */
+	if (!mapping_tagged(inode->i_mapping, PAGECACHE_TAG_DIRTY))
+		count(ST_LOST_CLEAN);
 out:
 	fput(f);
 	return ret;
