@@ -28,6 +28,10 @@ struct kstat {
 	struct interval ci;
 	double rate, p; /* p: Fisher vs the baseline */
 	bool decided_worse, decided_better;
+	/* Against the baseline: hang titles it never showed, ERRORs where it had none. */
+	json_t *new_titles;
+	bool new_errors;
+	json_t *counters; /* the inject module's counters, summed over the trials */
 };
 
 struct cmp {
@@ -59,13 +63,26 @@ static struct kstat *kstat_of(struct cmp *c, const char *name)
 	c->k[c->nk] = (struct kstat){.name = xstrdup(name),
 				     .trials = json_array(),
 				     .sigs = json_object(),
-				     .titles = json_object()};
+				     .titles = json_object(),
+				     .new_titles = json_object(),
+				     .counters = json_object()};
 	return &c->k[c->nk++];
 }
 
 static void bump(json_t *o, const char *key)
 {
 	json_object_set_new(o, key, json_integer(json_integer_value(json_object_get(o, key)) + 1));
+}
+
+static void add_counters(json_t *sum, json_t *counters)
+{
+	const char *key;
+	json_t *v;
+
+	json_object_foreach (counters, key, v)
+		json_object_set_new(sum, key,
+				    json_integer(json_integer_value(json_object_get(sum, key)) +
+						 json_integer_value(v)));
 }
 
 static void add_trial(struct kstat *k, json_t *t, const char *run_id)
@@ -79,6 +96,7 @@ static void add_trial(struct kstat *k, json_t *t, const char *run_id)
 	json_object_set_new(copy, "run", json_string(run_id));
 	json_array_append_new(k->trials, copy);
 	k->n[v]++;
+	add_counters(k->counters, json_object_get(json_object_get(t, "telemetry"), "counters"));
 	if (v == 1 || v == 0) {
 		k->km = xrealloc(k->km, (k->nkm + 1) * sizeof(*k->km));
 		k->km[k->nkm++] = (struct km_obs){
@@ -124,6 +142,27 @@ static int load_runs(struct cmp *c, char **dirs, int n)
 	return 0;
 }
 
+/*
+ * A hang the baseline never showed is news however few trials saw it: a FAIL
+ * is always the kernel's fault, so one new title is a new bug (or a new face
+ * of the old one) that the rate comparison alone would call "no difference".
+ */
+static void new_failures(struct kstat *k, const struct kstat *b)
+{
+	const char *title;
+	json_t *v;
+
+	json_object_foreach (k->titles, title, v)
+		if (!json_object_get(b->titles, title))
+			json_object_set(k->new_titles, title, v);
+	k->new_errors = k->n[2] && !b->n[2];
+}
+
+static bool has_news(const struct kstat *k)
+{
+	return json_object_size(k->new_titles) || k->new_errors;
+}
+
 static void analyse(struct cmp *c, int base)
 {
 	for (int i = 0; i < c->nk; i++) {
@@ -139,6 +178,7 @@ static void analyse(struct cmp *c, int base)
 		k->p = fisher_two_sided(b->n[1], b->n[0], k->n[1], k->n[0]);
 		k->decided_better = k->p < c->alpha && k->rate < b->rate;
 		k->decided_worse = k->p < c->alpha && k->rate > b->rate;
+		new_failures(k, b);
 	}
 }
 
@@ -149,11 +189,65 @@ static char *verdict_words(struct cmp *c, int base, int i)
 			   : k->decided_worse ? "hangs more than"
 					      : "shows no significant difference from";
 
-	return xasprintf("%s %s %s: %d/%d vs %d/%d, p = %.2g", k->name, what, b->name, k->n[1],
-			 k->n[0] + k->n[1], b->n[1], b->n[0] + b->n[1], k->p);
+	char *w = xasprintf("%s %s %s: %d/%d vs %d/%d, p = %.2g", k->name, what, b->name, k->n[1],
+			    k->n[0] + k->n[1], b->n[1], b->n[0] + b->n[1], k->p);
+	const char *title;
+	json_t *v;
+
+	json_object_foreach (k->new_titles, title, v) {
+		char *more = xasprintf("%s; new hang on %s: \"%s\" x%lld", w, k->name, title,
+				       json_integer_value(v));
+
+		free(w);
+		w = more;
+	}
+	if (k->new_errors) {
+		char *more = xasprintf("%s; %d ERROR trial(s) on %s, none on %s", w, k->n[2],
+				       k->name, b->name);
+
+		free(w);
+		w = more;
+	}
+	return w;
 }
 
 /* ---- report.md ---- */
+
+/* What tells a fix from a lucky run: where final iputs ran, and what was injected. */
+static const char *const counter_keys[] = {
+	"wb_final_iput",    "evict_with_i_sync", "msgr_final_iput",	"msgr_evict_busy",
+	"inode_work_evict", "lost_truncate",	 "lost_truncate_clean", "delays_injected",
+};
+
+static void md_counters(struct cmp *c, FILE *f)
+{
+	bool any = false;
+
+	for (int i = 0; i < c->nk; i++)
+		any |= json_object_size(c->k[i].counters) > 0;
+	if (!any)
+		return;
+	fprintf(f, "\n## Inject module counters (summed over each kernel's trials; "
+		   "docs/injections.md)\n\n| kernel |");
+	for (size_t j = 0; j < ARRAY_SIZE(counter_keys); j++)
+		fprintf(f, " %s |", counter_keys[j]);
+	fprintf(f, "\n|---|");
+	for (size_t j = 0; j < ARRAY_SIZE(counter_keys); j++)
+		fprintf(f, "---|");
+	fprintf(f, "\n");
+	for (int i = 0; i < c->nk; i++) {
+		fprintf(f, "| %s |", c->k[i].name);
+		for (size_t j = 0; j < ARRAY_SIZE(counter_keys); j++) {
+			json_t *v = json_object_get(c->k[i].counters, counter_keys[j]);
+
+			if (v)
+				fprintf(f, " %lld |", json_integer_value(v));
+			else
+				fprintf(f, " – |");
+		}
+		fprintf(f, "\n");
+	}
+}
 
 static void md_report(struct cmp *c, int base, FILE *f)
 {
@@ -204,6 +298,7 @@ static void md_report(struct cmp *c, int base, FILE *f)
 			fprintf(f, " \"%s\" x%lld;", key, json_integer_value(v));
 		fprintf(f, "\n");
 	}
+	md_counters(c, f);
 	fprintf(f, "\n## Time to hang (Kaplan–Meier; passing trials censored at their stress "
 		   "time)\n\n| kernel | t (s) | at risk | hangs | S(t) |\n|---|---|---|---|---|\n");
 	for (int i = 0; i < c->nk; i++)
@@ -495,7 +590,10 @@ static json_t *kernel_json(struct cmp *c, int i, int base)
 
 		json_object_set_new(o, "p", json_real(k->p));
 		json_object_set_new(o, "verdict", json_string(w));
+		json_object_set(o, "new_hangs", k->new_titles);
+		json_object_set_new(o, "new_errors", json_boolean(k->new_errors));
 	}
+	json_object_set(o, "counters", k->counters);
 	return o;
 }
 
@@ -537,9 +635,11 @@ static const struct cmd_spec compare_spec = {
 		   "report.html, junit.xml, results.ktap and kcidb.json into the first RUN_DIR.",
 	.opts = compare_opts,
 	.more = "ERROR and MISS trials are excluded from rates and shown separately.\nExit "
-		"status: 0 fine, 1 a kernel is worse than the baseline (or, with --expect-fixed, "
-		"the fix is not shown), 2 usage error, 3 too few valid trials (< 3 decided per "
-		"kernel) or fewer than two kernels.",
+		"status: 0 fine, 1 a kernel is worse than the baseline: it hangs significantly "
+		"more, "
+		"it shows a hang title the baseline never did, or it has ERROR trials where the "
+		"baseline had none (or, with --expect-fixed, the fix is not shown), 2 usage error, "
+		"3 too few valid trials (< 3 decided per kernel) or fewer than two kernels.",
 };
 
 int cmd_compare(int argc, char **argv)
@@ -585,10 +685,12 @@ int cmd_compare(int argc, char **argv)
 	for (int i = 0; i < c.nk && ret == 0; i++)
 		if (c.k[i].n[0] + c.k[i].n[1] < 3)
 			ret = EXIT_UNDECIDED;
-	for (int i = 0; i < c.nk && ret == 0; i++) {
+	for (int i = 0; i < c.nk; i++) {
 		if (i == base)
 			continue;
-		if (c.k[i].decided_worse || (a.expect_fixed && !c.k[i].decided_better))
+		/* News needs no statistics; a rate comparison needs enough trials. */
+		if (has_news(&c.k[i]) || (ret == 0 && (c.k[i].decided_worse ||
+						       (a.expect_fixed && !c.k[i].decided_better))))
 			ret = EXIT_FAILED;
 	}
 	if (json_output) {
@@ -609,6 +711,8 @@ out:
 		json_decref(c.k[i].trials);
 		json_decref(c.k[i].sigs);
 		json_decref(c.k[i].titles);
+		json_decref(c.k[i].new_titles);
+		json_decref(c.k[i].counters);
 	}
 	free((char *)c.scenario);
 	json_decref(c.runs);

@@ -123,6 +123,31 @@ START_TEST(too_few_trials_is_undecided_and_a_missing_fix_fails)
 }
 END_TEST
 
+/* A natural matrix where the candidate hangs differently from the baseline, at a rate
+ * no test could tell apart: the new title and the new ERROR still decide. */
+START_TEST(a_hang_the_baseline_never_showed_is_news_whatever_the_rate)
+{
+	_cleanup_free_ char *src = path_join(TEST_DATA_DIR, "compare/natural-new-hang.json");
+	_cleanup_free_ char *dst = path_join(dir, "run.json");
+	_cleanup_free_ char *body = read_file(src, NULL), *md = NULL;
+
+	ck_assert_msg(body, "cannot read %s", src);
+	ck_assert_int_eq(write_file(dst, body, strlen(body)), 0);
+	ck_assert_int_eq(compare(""), 1);
+	md = report("report.md");
+	ck_assert_msg(strstr(md,
+			     "patched shows no significant difference from stock: 1/3 vs 1/4, "
+			     "p = 1; new hang on patched: \"task hung in ceph_inode_work\" x1; 1 "
+			     "ERROR trial(s) on patched, none on stock"),
+		      "%s", md);
+	/* Counters summed per kernel; a counter a kernel never reported is a dash. */
+	ck_assert_msg(strstr(md, "| stock | 8 | – | 400 | – | – | – | – | – |"), "%s", md);
+	ck_assert_msg(strstr(md, "| patched | 0 | – | 0 | – | 120 | – | – | – |"), "%s", md);
+	/* The baseline's own hang is not news. */
+	ck_assert(!strstr(md, "new hang on patched: \"task hung in truncate"));
+}
+END_TEST
+
 static Suite *compare_suite(void)
 {
 	Suite *su = suite_create("compare");
@@ -131,6 +156,7 @@ static Suite *compare_suite(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, ten_vs_zero_shows_the_fix_in_every_report);
 	tcase_add_test(tc, too_few_trials_is_undecided_and_a_missing_fix_fails);
+	tcase_add_test(tc, a_hang_the_baseline_never_showed_is_news_whatever_the_rate);
 	suite_add_tcase(su, tc);
 	return su;
 }
