@@ -20,7 +20,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#define GUEST_ADDR "10.78.0.10/24"
+#define GUEST_IP "10.78.0.10"
+#define GUEST_ADDR GUEST_IP "/24"
+#define CLUSTER_READY_SECS 120
 
 enum tstate { TS_RUN, TS_DUMP, TS_DRAIN, TS_END };
 
@@ -48,6 +50,8 @@ struct trial {
 	double *ceph_next; /* per section: next time a [type=ceph] action runs, or -1 */
 	json_t *actions;
 	double cluster_secs;
+	double ready_secs; /* the cluster made ready before boot */
+	int evicted;	   /* sessions a previous guest left, evicted before boot */
 };
 
 static double ht(struct trial *t)
@@ -523,6 +527,7 @@ static json_t *timing(struct trial *t)
 	}
 	if (t->f.cluster_checked)
 		json_object_set_new(o, "cluster_check", json_real(t->cluster_secs));
+	json_object_set_new(o, "cluster_ready", json_real(t->ready_secs));
 	json_object_set_new(o, "total", json_real(t->end_t));
 	return o;
 }
@@ -591,8 +596,9 @@ static json_t *build_verdict(struct trial *t, struct verdict_result *vr)
 	if (t->dump_why)
 		json_object_set_new(v, "dump_reason", json_string(t->dump_why));
 	json_object_set_new(v, "cluster",
-			    json_pack("{s:b, s:b, s:s?}", "checked", t->f.cluster_checked, "ok",
-				      t->f.cluster_ok, "reason", t->cluster_reason));
+			    json_pack("{s:b, s:b, s:s?, s:i}", "checked", t->f.cluster_checked,
+				      "ok", t->f.cluster_ok, "reason", t->cluster_reason,
+				      "evicted_before_boot", t->evicted));
 	json_object_set(v, "stuck", t->stuck);
 	json_object_set(v, "reports", t->reports);
 	json_object_set(v, "workload_failures", t->failures);
@@ -671,6 +677,21 @@ static int trial_start(struct trial *t)
 	t->ev_log = open_log(ts->dir, "events.jsonl");
 	if (t->con_log < 0 || t->ev_log < 0)
 		return -1;
+	{
+		/*
+		 * Trials must not inherit each other's damage: a guest killed
+		 * mid-trial leaves sessions every later MDS failover waits for,
+		 * and a failover may still be under way.
+		 */
+		struct cluster_health h;
+		double t0 = now_mono();
+
+		t->evicted = cluster_ready_for_trial(ts->c, GUEST_IP, CLUSTER_READY_SECS, &h);
+		t->ready_secs = now_mono() - t0;
+		if (t->evicted < 0)
+			return err_set("the cluster was not ready within %d s: %s",
+				       CLUSTER_READY_SECS, h.reason);
+	}
 	if (record_create(&t->rec, "vm", id, false) < 0)
 		return -1;
 	t->sock_dir = xasprintf("%s/vm/%s", state_dir(), id);
