@@ -160,6 +160,9 @@ static const struct {
 	/* ceph_evict_inode only as a "? " frame: evict() → truncate_inode_pages_final(). */
 	{"dmesg-6.1-msgr-truncate-final.log", 1, "kworker/0:3", 214, "ceph-msgr-evict-truncate",
 	 "task hung in truncate_inode_pages_range", "msgr-iput-fi.ini"},
+	/* Natural stress on 6.1: readahead truncating the folios it holds; the inode work waits. */
+	{"console-6.1-readahead-self-vmtruncate.log", 8, "iputstorm", 134,
+	 "ceph-readahead-self-vmtruncate", "task hung in __filemap_get_folio", "natural-caps.ini"},
 	{"journal-jbd2-khugepaged.log", 2, "jbd2/sda1-8", 412, NULL,
 	 "task hung in jbd2_journal_commit_transaction", NULL},
 };
