@@ -215,8 +215,9 @@ static char *verdict_words(struct cmp *c, int base, int i)
 
 /* What tells a fix from a lucky run: where final iputs ran, and what was injected. */
 static const char *const counter_keys[] = {
-	"wb_final_iput",    "evict_with_i_sync", "msgr_final_iput",	"msgr_evict_busy",
-	"inode_work_evict", "lost_truncate",	 "lost_truncate_clean", "delays_injected",
+	"wb_final_iput",       "evict_with_i_sync",   "msgr_final_iput",
+	"msgr_final_iput_dir", "msgr_evict_busy",     "inode_work_evict",
+	"lost_truncate",       "lost_truncate_clean", "delays_injected",
 };
 
 static void md_counters(struct cmp *c, FILE *f)

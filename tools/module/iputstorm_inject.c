@@ -54,6 +54,7 @@ enum stat_id {
 	ST_MSGR_WAIT_TOTAL, /* total time those evictions took, ms */
 	ST_WORK_EVICT,	    /* evict() of a ceph inode by ceph_inode_work: where a fix defers to */
 	ST_LOST_CLEAN,	    /* lost-truncate on a file already written back: nothing to bite */
+	ST_MSGR_FINAL_DIR,  /* ... of those final iputs on ceph-msgr, of a directory */
 	NR_STATS,
 };
 
@@ -62,7 +63,7 @@ static const char *const stat_names[NR_STATS] = {
 	"msgr_near_iput",   "evict_with_i_sync",      "msgr_evict",
 	"msgr_evict_busy",  "lost_truncate",	      "delays_injected",
 	"msgr_delay_waits", "msgr_evict_wait_max_ms", "msgr_evict_wait_total_ms",
-	"inode_work_evict", "lost_truncate_clean",
+	"inode_work_evict", "lost_truncate_clean",    "msgr_final_iput_dir",
 };
 
 static atomic_long_t stats[NR_STATS];
@@ -162,6 +163,9 @@ static int iput_pre(struct kprobe *p, struct pt_regs *regs)
 	n = atomic_read(&inode->i_count);
 	if (n == 1) {
 		count(c == CTX_WRITEBACK ? ST_WB_FINAL : ST_MSGR_FINAL);
+		/* Directories: their eviction waits for no OSD I/O. */
+		if (c == CTX_MSGR && S_ISDIR(inode->i_mode))
+			count(ST_MSGR_FINAL_DIR);
 		note_caller(c, *(unsigned long *)regs->sp);
 	} else if (n == 2)
 		count(c == CTX_WRITEBACK ? ST_WB_NEAR : ST_MSGR_NEAR);
