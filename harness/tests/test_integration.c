@@ -381,7 +381,8 @@ START_TEST(bisect_step_calls_the_stock_kernel_bad_and_stops_on_a_bad_scenario)
 	char *step[] = {"-s", "writeback-iput-fi", "-k", "debian:6.12.117+deb12-amd64", "-n", "2",
 			"-o", "duration=40",	   NULL};
 	_cleanup_free_ char *runp = xasprintf("%s/latest/run.json", results);
-	json_t *run;
+	_cleanup_free_ char *v2 = xasprintf("%s/latest/trials/2/verdict.json", results);
+	json_t *run, *v;
 
 	ck_assert_int_eq(finish(start_cmd("bisect-step", bad), 60), 128);
 	ck_assert_int_eq(finish(start_cmd("bisect-step", step), 600), 1);
@@ -389,6 +390,12 @@ START_TEST(bisect_step_calls_the_stock_kernel_bad_and_stops_on_a_bad_scenario)
 	ck_assert_int_eq(
 		json_integer_value(json_object_get(json_object_get(run, "counts"), "FAIL")), 2);
 	json_decref(run);
+	/* The first guest died holding its CephFS session: the second trial evicted it first. */
+	v = load(v2);
+	ck_assert_int_eq(json_integer_value(json_object_get(json_object_get(v, "cluster"),
+							    "evicted_before_boot")),
+			 1);
+	json_decref(v);
 }
 END_TEST
 
