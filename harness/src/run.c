@@ -82,8 +82,10 @@ int run_load_scenario(struct run_args *a, struct scenario *s)
 	if (scenario_load(s, path) < 0)
 		return -1;
 	for (size_t i = 0; i < a->overrides.n; i++)
-		if (scenario_override(s, a->overrides.v[i]) < 0)
+		if (scenario_override(s, a->overrides.v[i]) < 0) {
+			scenario_free(s);
 			return -1;
+		}
 	return 0;
 }
 

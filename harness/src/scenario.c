@@ -424,13 +424,19 @@ int scenario_load(struct scenario *s, const char *path)
 
 	scenario_init(s, path);
 	c.f = fopen(path, "re");
-	if (!c.f)
-		return err_set("%s: cannot open: %s", path, strerror(errno));
+	if (!c.f) {
+		err_set("%s: cannot open: %s", path, strerror(errno));
+		goto fail;
+	}
 	r = ini_parse_stream(reader, &c, handler, &c);
 	fclose(c.f);
-	if (finish_load(&c, r) < 0)
-		return -1;
-	return absolutize_paths(s);
+	if (finish_load(&c, r) < 0 || absolutize_paths(s) < 0)
+		goto fail;
+	return 0;
+fail:
+	/* A scenario that did not load holds nothing: callers need not free it. */
+	scenario_free(s);
+	return -1;
 }
 
 int scenario_load_string(struct scenario *s, const char *name, const char *text)
@@ -438,7 +444,11 @@ int scenario_load_string(struct scenario *s, const char *name, const char *text)
 	struct load_ctx c = {.s = s, .text = text};
 
 	scenario_init(s, name);
-	return finish_load(&c, ini_parse_stream(reader, &c, handler, &c));
+	if (finish_load(&c, ini_parse_stream(reader, &c, handler, &c)) < 0) {
+		scenario_free(s);
+		return -1;
+	}
+	return 0;
 }
 
 void scenario_free(struct scenario *s)

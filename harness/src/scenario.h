@@ -49,7 +49,10 @@ struct scenario {
 	size_t nsec;
 };
 
-/* Loading and validation: 0, or -1 with err_msg() = "FILE:LINE: what is wrong". */
+/*
+ * Loading and validation: 0, or -1 with err_msg() = "FILE:LINE: what is wrong"
+ * and s freed (scenario_free() on it is still safe).
+ */
 int scenario_load(struct scenario *s, const char *path);
 int scenario_load_string(struct scenario *s, const char *name, const char *text);
 int scenario_override(struct scenario *s, const char *assignment);
