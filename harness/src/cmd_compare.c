@@ -7,6 +7,7 @@
 #define _GNU_SOURCE
 #include "cmd.h"
 #include "cmdline.h"
+#include "mdhtml.h"
 #include "output.h"
 #include "stats.h"
 #include "util.h"
@@ -288,15 +289,19 @@ static void md_report(struct cmp *c, int base, FILE *f)
 	fprintf(f, "\n## Signatures and titles of hangs\n\n");
 	for (int i = 0; i < c->nk; i++) {
 		json_t *v;
-		const char *key;
+		const char *key, *sep = " ";
 
 		fprintf(f, "- %s:", c->k[i].name);
 		if (!json_object_size(c->k[i].sigs) && !json_object_size(c->k[i].titles))
 			fprintf(f, " none");
-		json_object_foreach (c->k[i].sigs, key, v)
-			fprintf(f, " `%s` x%lld;", key, json_integer_value(v));
-		json_object_foreach (c->k[i].titles, key, v)
-			fprintf(f, " \"%s\" x%lld;", key, json_integer_value(v));
+		json_object_foreach (c->k[i].sigs, key, v) {
+			fprintf(f, "%s`%s` x%lld", sep, key, json_integer_value(v));
+			sep = "; ";
+		}
+		json_object_foreach (c->k[i].titles, key, v) {
+			fprintf(f, "%s\"%s\" x%lld", sep, key, json_integer_value(v));
+			sep = "; ";
+		}
 		fprintf(f, "\n");
 	}
 	md_counters(c, f);
@@ -310,27 +315,6 @@ static void md_report(struct cmp *c, int base, FILE *f)
 }
 
 /* ---- report.html: self-contained, inline SVG ---- */
-
-static void html_escape(FILE *f, const char *s)
-{
-	for (; s && *s; s++)
-		switch (*s) {
-		case '<':
-			fputs("&lt;", f);
-			break;
-		case '>':
-			fputs("&gt;", f);
-			break;
-		case '&':
-			fputs("&amp;", f);
-			break;
-		case '"':
-			fputs("&quot;", f);
-			break;
-		default:
-			fputc(*s, f);
-		}
-}
 
 static const char *const colors[] = {"#c0392b", "#2471a3", "#239b56", "#b7950b", "#7d3c98"};
 
@@ -404,20 +388,24 @@ static void svg_km(struct cmp *c, FILE *f)
 
 static void html_report(struct cmp *c, const char *md, FILE *f)
 {
+	/* report.md's first line is its "# title": the plots go right under it. */
+	const char *nl = strchr(md, '\n');
+	_cleanup_free_ char *title = xstrndup(md, nl ? (size_t)(nl - md) : strlen(md));
+
 	fprintf(f, "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>iputstorm "
 		   "compare: ");
 	html_escape(f, c->scenario);
-	fprintf(f, "</title>\n<style>body{font-family:sans-serif;max-width:60em;margin:2em auto}"
-		   "pre{background:#f4f4f4;padding:1em;white-space:pre-wrap}</style></head><body>\n"
-		   "<h1>iputstorm compare: ");
-	html_escape(f, c->scenario);
-	fprintf(f, "</h1>\n<h2>Hang rate (95 %% Wilson interval)</h2>\n");
+	fprintf(f, "</title>\n<style>body{font-family:sans-serif;max-width:90em;margin:2em}"
+		   "table{border-collapse:collapse;margin:1em 0;font-size:.85em}"
+		   "th,td{border:1px solid #bbb;padding:.2em .5em;text-align:left}"
+		   "th{background:#eee}code{background:#f4f4f4}</style></head><body>\n");
+	md_to_html(f, title);
+	fprintf(f, "<h2>Hang rate (95 %% Wilson interval)</h2>\n");
 	svg_rates(c, f);
 	fprintf(f, "<h2>Time to hang (Kaplan–Meier)</h2>\n");
 	svg_km(c, f);
-	fprintf(f, "<h2>Report</h2>\n<pre>");
-	html_escape(f, md);
-	fprintf(f, "</pre>\n</body></html>\n");
+	md_to_html(f, nl ? nl + 1 : "");
+	fprintf(f, "</body></html>\n");
 }
 
 /* ---- junit.xml, results.ktap, kcidb.json ---- */

@@ -9,6 +9,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "mdhtml.h"
 #include "util.h"
 
 static char dir[] = "/tmp/iputstorm-compare.XXXXXX";
@@ -74,6 +75,30 @@ static void teardown(void)
 	strcpy(dir, "/tmp/iputstorm-compare.XXXXXX");
 }
 
+static char *html_of(const char *md)
+{
+	char *out = NULL;
+	size_t n = 0;
+	FILE *f = open_memstream(&out, &n);
+
+	md_to_html(f, md);
+	fclose(f);
+	return out;
+}
+
+START_TEST(report_markdown_becomes_tables_lists_and_escaped_text)
+{
+	_cleanup_free_ char *h = html_of("# t <1>\n\n| a | b |\n|---|---|\n| `x&y` | **2** |\n\n"
+					 "- one \"q\"\n- two\nsome `open\nmore\n");
+
+	ck_assert_str_eq(h, "<h1>t &lt;1&gt;</h1>\n"
+			    "<table>\n<tr><th>a</th><th>b</th></tr>\n"
+			    "<tr><td><code>x&amp;y</code></td><td><strong>2</strong></td></tr>\n"
+			    "</table>\n<ul>\n<li>one &quot;q&quot;</li>\n<li>two</li>\n</ul>\n"
+			    "<p>some `open\nmore</p>\n");
+}
+END_TEST
+
 START_TEST(ten_vs_zero_shows_the_fix_in_every_report)
 {
 	_cleanup_free_ char *md = NULL, *junit = NULL, *ktap = NULL, *html = NULL;
@@ -100,6 +125,12 @@ START_TEST(ten_vs_zero_shows_the_fix_in_every_report)
 	html = report("report.html");
 	ck_assert(strstr(html, "<svg"));
 	ck_assert(!strstr(html, "<script") && !strstr(html, "src=\"http"));
+	/* The same numbers as report.md, as a table. */
+	ck_assert_msg(strstr(html, "<tr><td>base (baseline)</td><td>10</td><td>10</td><td>0</td>"
+				   "<td>0</td><td>0</td><td>1.00</td><td>[0.72, 1.00]</td>"
+				   "<td>14.0 s</td></tr>"),
+		      "%s", html);
+	ck_assert(strstr(html, "<li>fix removes the hang of base: 0/10 vs 10/10, p = 1.1e-05"));
 	kcidb = json_load_file(kp, 0, NULL);
 	ck_assert(kcidb);
 	ck_assert_int_eq(
@@ -154,6 +185,7 @@ static Suite *compare_suite(void)
 	TCase *tc = tcase_create("compare");
 
 	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, report_markdown_becomes_tables_lists_and_escaped_text);
 	tcase_add_test(tc, ten_vs_zero_shows_the_fix_in_every_report);
 	tcase_add_test(tc, too_few_trials_is_undecided_and_a_missing_fix_fails);
 	tcase_add_test(tc, a_hang_the_baseline_never_showed_is_news_whatever_the_rate);
