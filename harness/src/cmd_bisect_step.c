@@ -9,6 +9,7 @@
 #include "cmdline.h"
 #include "kbuild.h"
 #include "output.h"
+#include "results.h"
 #include "util.h"
 #include "verdict.h"
 
@@ -110,19 +111,6 @@ static char *step_name(const char *tree)
 	return xasprintf("bisect-%s", str_strip(out));
 }
 
-/* What results/latest points to now (NULL: nothing yet). */
-static char *latest_run(const char *results)
-{
-	_cleanup_free_ char *link = path_join(results, "latest");
-	char buf[4096];
-	ssize_t n = readlink(link, buf, sizeof(buf) - 1);
-
-	if (n < 0)
-		return NULL;
-	buf[n] = 0;
-	return xstrdup(buf);
-}
-
 /*
  * N trials through `iputstorm run`; *run is the run.json it wrote. Returns
  * BISECT_ABORT when the run itself says the step cannot work (usage or
@@ -131,7 +119,7 @@ static char *latest_run(const char *results)
 static int run_trials(struct bargs *a, const char *kernel, const char *results, json_t **run)
 {
 	_cleanup_free_ char *exe = self_exe(), *ns = xasprintf("%d", a->n);
-	_cleanup_free_ char *before = latest_run(results), *after = NULL;
+	_cleanup_free_ char *before = results_latest(results), *after = NULL;
 	struct strv argv = {0};
 	json_error_t je;
 	int st;
@@ -162,7 +150,7 @@ static int run_trials(struct bargs *a, const char *kernel, const char *results, 
 			"is above)");
 		return BISECT_ABORT;
 	}
-	after = latest_run(results);
+	after = results_latest(results);
 	if (!after || (before && !strcmp(before, after))) {
 		/* Never read an older step's results as this one's. */
 		err_set("`iputstorm run` left no new run directory in %s", results);

@@ -70,9 +70,14 @@ static struct kstat *kstat_of(struct cmp *c, const char *name)
 	return &c->k[c->nk++];
 }
 
+static void add_to(json_t *o, const char *key, json_int_t n)
+{
+	json_object_set_new(o, key, json_integer(json_integer_value(json_object_get(o, key)) + n));
+}
+
 static void bump(json_t *o, const char *key)
 {
-	json_object_set_new(o, key, json_integer(json_integer_value(json_object_get(o, key)) + 1));
+	add_to(o, key, 1);
 }
 
 static void add_counters(json_t *sum, json_t *counters)
@@ -81,9 +86,7 @@ static void add_counters(json_t *sum, json_t *counters)
 	json_t *v;
 
 	json_object_foreach (counters, key, v)
-		json_object_set_new(sum, key,
-				    json_integer(json_integer_value(json_object_get(sum, key)) +
-						 json_integer_value(v)));
+		add_to(sum, key, json_integer_value(v));
 }
 
 static void add_trial(struct kstat *k, json_t *t, const char *run_id)
@@ -189,27 +192,18 @@ static char *verdict_words(struct cmp *c, int base, int i)
 	const char *what = k->decided_better ? (k->n[1] ? "hangs less than" : "removes the hang of")
 			   : k->decided_worse ? "hangs more than"
 					      : "shows no significant difference from";
-
-	char *w = xasprintf("%s %s %s: %d/%d vs %d/%d, p = %.2g", k->name, what, b->name, k->n[1],
-			    k->n[0] + k->n[1], b->n[1], b->n[0] + b->n[1], k->p);
+	struct strbuf w = {0};
 	const char *title;
 	json_t *v;
 
-	json_object_foreach (k->new_titles, title, v) {
-		char *more = xasprintf("%s; new hang on %s: \"%s\" x%lld", w, k->name, title,
-				       json_integer_value(v));
-
-		free(w);
-		w = more;
-	}
-	if (k->new_errors) {
-		char *more = xasprintf("%s; %d ERROR trial(s) on %s, none on %s", w, k->n[2],
-				       k->name, b->name);
-
-		free(w);
-		w = more;
-	}
-	return w;
+	sb_printf(&w, "%s %s %s: %d/%d vs %d/%d, p = %.2g", k->name, what, b->name, k->n[1],
+		  k->n[0] + k->n[1], b->n[1], b->n[0] + b->n[1], k->p);
+	json_object_foreach (k->new_titles, title, v)
+		sb_printf(&w, "; new hang on %s: \"%s\" x%lld", k->name, title,
+			  json_integer_value(v));
+	if (k->new_errors)
+		sb_printf(&w, "; %d ERROR trial(s) on %s, none on %s", k->n[2], k->name, b->name);
+	return sb_detach(&w);
 }
 
 /* ---- report.md ---- */
@@ -625,8 +619,8 @@ static const struct cmd_spec compare_spec = {
 	.opts = compare_opts,
 	.more = "ERROR and MISS trials are excluded from rates and shown separately.\nExit "
 		"status: 0 fine, 1 a kernel is worse than the baseline: it hangs significantly "
-		"more, "
-		"it shows a hang title the baseline never did, or it has ERROR trials where the "
+		"more, it shows a hang title the baseline never did, or it has ERROR trials where "
+		"the "
 		"baseline had none (or, with --expect-fixed, the fix is not shown), 2 usage error, "
 		"3 too few valid trials (< 3 decided per kernel) or fewer than two kernels.",
 };

@@ -32,6 +32,18 @@ static void update_latest(struct run_results *r)
 	unlink(tmp);
 }
 
+char *results_latest(const char *base)
+{
+	_cleanup_free_ char *link = path_join(base, "latest");
+	char buf[4096];
+	ssize_t n = readlink(link, buf, sizeof(buf) - 1);
+
+	if (n < 0)
+		return NULL;
+	buf[n] = 0;
+	return xstrdup(buf);
+}
+
 int results_create(struct run_results *r, const char *base, const char *scenario_name)
 {
 	char stamp[32];

@@ -29,5 +29,7 @@ char *results_trial_dir(struct run_results *r, int n);
 int results_add_trial(struct run_results *r, json_t *summary, enum verdict v);
 int results_finish(struct run_results *r, enum verdict v);
 void results_free(struct run_results *r);
+/* The run id BASE/latest points to, or NULL when there is none yet. */
+char *results_latest(const char *base);
 
 #endif
