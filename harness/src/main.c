@@ -4,9 +4,8 @@
  * context" deadlock on demand, detect it in seconds, and compare kernels.
  */
 #define _GNU_SOURCE
-#include "cmd.h"
-#include "output.h"
-#include "util.h"
+#include "cli/cmd.h"
+#include "lib/output.h"
 
 #include <stdio.h>
 #include <string.h>

@@ -9,8 +9,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "mdhtml.h"
-#include "util.h"
+#include "analysis/mdhtml.h"
+#include "lib/base.h"
+#include "lib/fileio.h"
+#include "lib/path.h"
 
 static char dir[] = "/tmp/iputstorm-compare.XXXXXX";
 

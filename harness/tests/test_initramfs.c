@@ -6,8 +6,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "initramfs.h"
-#include "util.h"
+#include "lib/base.h"
+#include "lib/fileio.h"
+#include "store/initramfs.h"
 
 static const char marker[] = "~Module signature appended~\n";
 

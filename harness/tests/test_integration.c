@@ -17,9 +17,15 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "kernel.h"
-#include "state.h"
-#include "util.h"
+#include "host/records.h"
+#include "lib/base.h"
+#include "lib/clock.h"
+#include "lib/fileio.h"
+#include "lib/path.h"
+#include "lib/proc.h"
+#include "lib/spawn.h"
+#include "lib/strv.h"
+#include "store/kernel.h"
 
 static char state[128];
 static char results[128];
@@ -112,8 +118,7 @@ static pid_t start_cmd(const char *cmd, char *const extra[])
 {
 	_cleanup_free_ char *log = xasprintf("%s.log", results);
 	struct strv argv = {0};
-	struct spawn_opts o = {.netns_fd = -1,
-			       .stdout_path = log,
+	struct spawn_opts o = {.stdout_path = log,
 			       .stderr_path = "=stdout",
 			       .stdout_append = true,
 			       .pdeathsig = SIGTERM};

@@ -4,9 +4,9 @@
 #include <check.h>
 #include <string.h>
 
-#include "kbuild.h"
-#include "output.h"
-#include "util.h"
+#include "lib/base.h"
+#include "lib/output.h"
+#include "store/kbuild.h"
 
 static char *config(const char *name)
 {

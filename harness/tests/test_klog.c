@@ -4,8 +4,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "klog.h"
-#include "util.h"
+#include "lib/base.h"
+#include "lib/fileio.h"
+#include "model/klog.h"
 
 struct collected {
 	struct kreport *r[32];

@@ -5,9 +5,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "output.h"
-#include "scenario.h"
-#include "util.h"
+#include "lib/base.h"
+#include "lib/fileio.h"
+#include "lib/output.h"
+#include "model/scenario.h"
 
 static struct scenario s;
 

@@ -7,11 +7,15 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "klog.h"
-#include "output.h"
-#include "scenario.h"
-#include "signature.h"
-#include "util.h"
+#include "analysis/signature.h"
+#include "lib/base.h"
+#include "lib/fileio.h"
+#include "lib/output.h"
+#include "lib/path.h"
+#include "lib/spawn.h"
+#include "lib/strv.h"
+#include "model/klog.h"
+#include "model/scenario.h"
 
 static struct sigset set;
 
@@ -465,7 +469,7 @@ static struct ran run_triage(const char *stdin_path, char *const *args)
 {
 	char out[] = "/tmp/iputstorm-triage-out.XXXXXX", err[] = "/tmp/iputstorm-triage-err.XXXXXX";
 	struct spawn_opts o = {
-		.netns_fd = -1, .stdout_path = out, .stderr_path = err, .stdin_path = stdin_path};
+		.stdout_path = out, .stderr_path = err, .stdin_path = stdin_path};
 	struct strv argv = {0};
 	struct ran r;
 	int st, fd;

@@ -3,8 +3,8 @@
 #include <check.h>
 #include <math.h>
 
-#include "stats.h"
-#include "util.h"
+#include "analysis/stats.h"
+#include "lib/base.h"
 
 /* Reference values: Wilson score intervals at z = 1.96 (Newcombe 1998, method 3). */
 static const struct {

@@ -3,8 +3,8 @@
 #include <check.h>
 #include <string.h>
 
-#include "util.h"
-#include "verdict.h"
+#include "analysis/verdict.h"
+#include "lib/base.h"
 
 static const struct {
 	const char *name;

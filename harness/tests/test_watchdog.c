@@ -4,8 +4,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "util.h"
-#include "watchdog.h"
+#include "guest/watchdog.h"
+#include "lib/base.h"
+#include "lib/fileio.h"
 
 static char proc[] = "/tmp/iputstorm-wd.XXXXXX";
 

@@ -1,0 +1,166 @@
+// SPDX-License-Identifier: GPL-2.0
+#define _GNU_SOURCE
+#include "analysis/verdict.h"
+#include "lib/base.h"
+#include "lib/output.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static const char *const names[V_NVERDICTS] = {"PASS", "FAIL", "ERROR", "MISS"};
+
+const char *verdict_name(enum verdict v)
+{
+	return v < V_NVERDICTS ? names[v] : "?";
+}
+
+int verdict_parse(const char *s)
+{
+	for (int i = 0; i < V_NVERDICTS; i++)
+		if (s && !strcmp(s, names[i]))
+			return i;
+	return -1;
+}
+
+static void set(struct verdict_result *out, enum verdict v, const char *fmt, ...) __printf(3, 4);
+static void set(struct verdict_result *out, enum verdict v, const char *fmt, ...)
+{
+	va_list ap;
+
+	out->v = v;
+	va_start(ap, fmt);
+	vsnprintf(out->reason, sizeof(out->reason), fmt, ap);
+	va_end(ap);
+}
+
+static bool hang_evidence(const struct trial_facts *f)
+{
+	return f->stuck > 0 || f->hung_reports > 0 || f->dump_blocked > 0;
+}
+
+void verdict_decide(const struct trial_facts *f, struct verdict_result *out)
+{
+	const char *title = f->hang_title ? f->hang_title : "task hung";
+
+	if (f->init_killed) {
+		set(out, V_MISS, "the guest's init exited (harness fault): %s",
+		    f->init_msg ? f->init_msg : "see console.log");
+		return;
+	}
+	if (f->crash && f->crash_int3 && f->emulated) {
+		/*
+		 * TCG can run a stale translation of an instruction the kernel
+		 * just live-patched (static keys, alternatives) and trap on the
+		 * temporary int3; seen about once in a hundred boots here. A real
+		 * stray breakpoint would need KVM or hardware to tell apart.
+		 */
+		set(out, V_MISS,
+		    "%s: a breakpoint left by kernel code patching, which QEMU TCG can "
+		    "execute stale; not counted as a kernel failure (rerun, or use KVM)",
+		    f->crash_title ? f->crash_title : "Oops: int3");
+		return;
+	}
+	if (f->panic || f->crash) {
+		set(out, V_FAIL, "%s", f->crash_title ? f->crash_title : "kernel panic");
+		return;
+	}
+	if (hang_evidence(f)) {
+		if (f->cluster_checked && !f->cluster_ok) {
+			set(out, V_MISS,
+			    "cluster not serving I/O (%s); the %d stuck task(s) waited "
+			    "on it, not on a kernel bug",
+			    f->cluster_reason ? f->cluster_reason : "unhealthy",
+			    f->stuck + f->dump_blocked);
+			return;
+		}
+		set(out, V_FAIL, "%s (%d stuck, %d hung-task reports)", title, f->stuck,
+		    f->hung_reports);
+		return;
+	}
+	if (f->fail_on_warning && f->warnings) {
+		set(out, V_FAIL, "%s", f->warning_title ? f->warning_title : "kernel WARNING");
+		return;
+	}
+	if (f->interrupted) {
+		set(out, V_MISS, "interrupted");
+		return;
+	}
+	if (f->init_failed) {
+		set(out, V_MISS, "guest init failed: %s", f->init_msg ? f->init_msg : "?");
+		return;
+	}
+	if (f->boot_timeout) {
+		set(out, V_MISS, "the VM did not boot: no hello from the agent in %.0f s",
+		    f->boot_timeout_secs);
+		return;
+	}
+	if (f->qemu_died && !f->done) {
+		set(out, V_MISS, "QEMU exited early (%s); see qemu.log",
+		    f->qemu_status ? f->qemu_status : "?");
+		return;
+	}
+	if (f->mount_failed ||
+	    (f->agent_fatal && f->fatal_blame && strcmp(f->fatal_blame, "scenario"))) {
+		set(out, V_MISS, "%s%s%s", f->fatal_msg ? f->fatal_msg : "mount failed",
+		    f->cluster_checked ? "; cluster: " : "",
+		    f->cluster_checked ? (f->cluster_reason ? f->cluster_reason : "?") : "");
+		return;
+	}
+	if (f->agent_fatal) {
+		set(out, V_ERROR, "scenario could not run: %s", f->fatal_msg ? f->fatal_msg : "?");
+		return;
+	}
+	if (f->workload_errors) {
+		set(out, V_ERROR, "%d workload instance(s) failed: %s", f->workload_errors,
+		    f->workload_error ? f->workload_error : "?");
+		return;
+	}
+	if (f->heartbeat_lost || f->guest_silent) {
+		set(out, V_MISS, "the agent stopped sending heartbeats and no task was stuck");
+		return;
+	}
+	if (f->end_timeout && !f->done) {
+		set(out, V_MISS, "the trial did not finish in time and no task was stuck");
+		return;
+	}
+	if (f->done) {
+		set(out, V_PASS, "%s",
+		    f->warnings ? "no hang; kernel WARNINGs recorded" : "no hang");
+		return;
+	}
+	set(out, V_MISS, "the trial ended without a result");
+}
+
+enum verdict verdict_combine(const int counts[V_NVERDICTS])
+{
+	if (counts[V_FAIL])
+		return V_FAIL;
+	if (counts[V_ERROR])
+		return V_ERROR;
+	if (counts[V_PASS])
+		return V_PASS;
+	return V_MISS;
+}
+
+int verdict_exit_code(enum verdict v)
+{
+	switch (v) {
+	case V_PASS:
+		return EXIT_PASS;
+	case V_FAIL:
+		return EXIT_FAILED;
+	default:
+		return EXIT_UNDECIDED;
+	}
+}
+
+int bisect_decision(int hangs, int passes, int n)
+{
+	int need = n / 6 > 2 ? n / 6 : 2;
+
+	if (hangs >= need)
+		return 1;
+	if (hangs == 0 && 2 * passes >= n && passes > 0)
+		return 0;
+	return 125;
+}

@@ -1,0 +1,257 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * iputstorm summary RUN_DIR...: reproduction statistics per kernel and
+ * scenario over finished runs (what bench/repro prints).
+ */
+#define _GNU_SOURCE
+#include "analysis/stats.h"
+#include "cli/cmd.h"
+#include "lib/base.h"
+#include "lib/cmdline.h"
+#include "lib/output.h"
+#include "lib/path.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+/* Counters the table shows, per minute of stress. */
+static const char *const near_miss_keys[] = {
+	"wb_final_iput", "wb_near_iput", "msgr_final_iput", "msgr_evict_busy", "evict_with_i_sync",
+};
+
+struct group {
+	char *kernel, *scenario;
+	bool injected;
+	int n, fail, miss, error;
+	double *hang, *verdict; /* seconds from stress start, FAIL trials only */
+	size_t nhang;
+	json_t *sigs;  /* name → count */
+	json_t *rates; /* counter → [per-minute values] */
+};
+
+struct summary {
+	struct group *g;
+	size_t ng;
+};
+
+static struct group *group_of(struct summary *s, const char *kernel, const char *scenario)
+{
+	for (size_t i = 0; i < s->ng; i++)
+		if (!strcmp(s->g[i].kernel, kernel) && !strcmp(s->g[i].scenario, scenario))
+			return &s->g[i];
+	s->g = xrealloc(s->g, (s->ng + 1) * sizeof(*s->g));
+	s->g[s->ng] = (struct group){.kernel = xstrdup(kernel),
+				     .scenario = xstrdup(scenario),
+				     .sigs = json_object(),
+				     .rates = json_object()};
+	return &s->g[s->ng++];
+}
+
+static void add_rates(struct group *g, json_t *per_minute)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(near_miss_keys); i++) {
+		json_t *v = json_object_get(per_minute, near_miss_keys[i]);
+		json_t *arr = json_object_get(g->rates, near_miss_keys[i]);
+
+		if (!v)
+			continue;
+		if (!arr) {
+			arr = json_array();
+			json_object_set_new(g->rates, near_miss_keys[i], arr);
+		}
+		json_array_append_new(arr, json_real(json_number_value(v)));
+	}
+}
+
+static void add_trial(struct group *g, json_t *t)
+{
+	const char *v = json_string_value(json_object_get(t, "verdict"));
+	json_t *timing = json_object_get(t, "timing"), *sig;
+	double start = json_number_value(json_object_get(timing, "stress_start"));
+	size_t i;
+
+	g->n++;
+	if (!v || strcmp(v, "FAIL")) {
+		g->miss += v && !strcmp(v, "MISS");
+		g->error += v && !strcmp(v, "ERROR");
+	} else {
+		g->fail++;
+		g->hang = xrealloc(g->hang, (g->nhang + 1) * sizeof(double));
+		g->verdict = xrealloc(g->verdict, (g->nhang + 1) * sizeof(double));
+		g->hang[g->nhang] = json_number_value(json_object_get(timing, "time_to_hang"));
+		g->verdict[g->nhang] = json_number_value(json_object_get(timing, "total")) - start;
+		g->nhang++;
+	}
+	json_array_foreach (json_object_get(t, "signatures"), i, sig) {
+		const char *name = json_string_value(sig);
+
+		if (name)
+			json_object_set_new(
+				g->sigs, name,
+				json_integer(json_integer_value(json_object_get(g->sigs, name)) +
+					     1));
+	}
+	add_rates(g, json_object_get(json_object_get(t, "telemetry"), "per_minute"));
+}
+
+static int load_run(struct summary *s, const char *dir)
+{
+	_cleanup_free_ char *path = path_join(dir, "run.json");
+	json_error_t je;
+	json_t *run = json_load_file(path, 0, &je), *t;
+	const char *scenario, *kernel;
+	size_t i;
+
+	if (!run)
+		return err_set("%s: %s (is %s a run directory?)", path, je.text, dir);
+	scenario = json_string_value(json_object_get(run, "scenario")) ?: "?";
+	json_array_foreach (json_object_get(run, "trials"), i, t) {
+		struct group *g;
+
+		kernel = json_string_value(json_object_get(t, "kernel"))
+			     ?: json_string_value(json_object_get(run, "kernel")) ?: "?";
+		g = group_of(s, kernel, scenario);
+		g->injected |= json_is_true(json_object_get(run, "injected"));
+		add_trial(g, t);
+	}
+	json_decref(run);
+	return 0;
+}
+
+static json_t *rates_json(struct group *g)
+{
+	json_t *o = json_object(), *arr;
+	const char *key;
+
+	json_object_foreach (g->rates, key, arr) {
+		size_t n = json_array_size(arr), i;
+		double *v = xcalloc(n ? n : 1, sizeof(double));
+		json_t *x;
+
+		json_array_foreach (arr, i, x)
+			v[i] = json_number_value(x);
+		json_object_set_new(o, key, json_real(mean_of(v, n)));
+		free(v);
+	}
+	return o;
+}
+
+static json_t *group_json(struct group *g)
+{
+	/* Decided trials only: a MISS says nothing about the kernel. */
+	int decided = g->n - g->miss;
+	struct interval ci = wilson(g->fail, decided, 1.96);
+	double *h = xcalloc(g->nhang + 1, sizeof(double)),
+	       *v = xcalloc(g->nhang + 1, sizeof(double));
+	json_t *o;
+
+	memcpy(h, g->hang, g->nhang * sizeof(double));
+	memcpy(v, g->verdict, g->nhang * sizeof(double));
+	o = json_pack("{s:s, s:s, s:b, s:i, s:i, s:i, s:i, s:f, s:[f,f], s:o}", "kernel", g->kernel,
+		      "scenario", g->scenario, "injected", g->injected, "trials", g->n,
+		      "reproduced", g->fail, "miss", g->miss, "error", g->error, "p",
+		      decided ? (double)g->fail / decided : 0.0, "ci95", ci.lo, ci.hi,
+		      "near_miss_per_minute", rates_json(g));
+	if (g->nhang) {
+		json_object_set_new(o, "median_time_to_hang", json_real(median(h, g->nhang)));
+		json_object_set_new(o, "max_time_to_hang", json_real(max_of(h, g->nhang)));
+		json_object_set_new(o, "median_time_to_verdict", json_real(median(v, g->nhang)));
+		json_object_set_new(o, "max_time_to_verdict", json_real(max_of(v, g->nhang)));
+	}
+	json_object_set(o, "signatures", g->sigs);
+	free(h);
+	free(v);
+	return o;
+}
+
+static void print_group(json_t *o)
+{
+	json_t *ci = json_object_get(o, "ci95"),
+	       *rates = json_object_get(o, "near_miss_per_minute");
+	json_t *val;
+	const char *key;
+
+	printf("%-22s %-20s %s %2lld/%-2lld  P=%.2f [%.2f, %.2f]",
+	       json_string_value(json_object_get(o, "kernel")),
+	       json_string_value(json_object_get(o, "scenario")),
+	       json_is_true(json_object_get(o, "injected")) ? "FI " : "nat",
+	       json_integer_value(json_object_get(o, "reproduced")),
+	       json_integer_value(json_object_get(o, "trials")) -
+		       json_integer_value(json_object_get(o, "miss")),
+	       json_number_value(json_object_get(o, "p")), json_number_value(json_array_get(ci, 0)),
+	       json_number_value(json_array_get(ci, 1)));
+	if (json_object_get(o, "median_time_to_hang"))
+		printf("  hang median %.1f s max %.1f s, verdict median %.1f s",
+		       json_number_value(json_object_get(o, "median_time_to_hang")),
+		       json_number_value(json_object_get(o, "max_time_to_hang")),
+		       json_number_value(json_object_get(o, "median_time_to_verdict")));
+	if (json_integer_value(json_object_get(o, "miss")))
+		printf("  (%lld MISS)", json_integer_value(json_object_get(o, "miss")));
+	printf("\n");
+	json_object_foreach (json_object_get(o, "signatures"), key, val)
+		printf("    signature %s: %lld\n", key, json_integer_value(val));
+	if (json_object_size(rates)) {
+		printf("    per minute:");
+		json_object_foreach (rates, key, val)
+			printf(" %s %.1f", key, json_number_value(val));
+		printf("\n");
+	}
+}
+
+static const struct opt summary_opts[] = {{0}};
+
+static const struct cmd_spec summary_spec = {
+	.name = "summary",
+	.usage = "RUN_DIR...",
+	.summary = "Reproduction statistics per kernel and scenario over finished runs: "
+		   "P(reproduced) with a 95 % Wilson interval over decided (non-MISS) trials, "
+		   "median and max time from stress start to hang detection and to verdict, "
+		   "matched signatures, and the near-miss counters per minute of stress.",
+	.opts = summary_opts,
+	.more = "FI marks fault-injected scenarios, nat natural ones. --json (global) prints one "
+		"object per group.\nExit status: 0, or 2 when a directory is not a run.",
+};
+
+static int no_opt(int id, const char *arg, void *ctx)
+{
+	return 0;
+}
+
+int cmd_summary(int argc, char **argv)
+{
+	struct summary s = {0};
+	int first = opt_parse(&summary_spec, argc, argv, no_opt, NULL), ret = 0;
+	json_t *all;
+
+	if (first < 0)
+		return OPT_EXIT(first);
+	if (first >= argc) {
+		opt_usage(&summary_spec, stderr);
+		return EXIT_USAGE;
+	}
+	for (int i = first; i < argc; i++)
+		if (load_run(&s, argv[i]) < 0) {
+			p_err("summary: %s", err_msg());
+			ret = EXIT_USAGE;
+		}
+	all = json_array();
+	for (size_t i = 0; i < s.ng; i++) {
+		json_t *o = group_json(&s.g[i]);
+
+		if (!json_output)
+			print_group(o);
+		json_array_append_new(all, o);
+		free(s.g[i].kernel);
+		free(s.g[i].scenario);
+		free(s.g[i].hang);
+		free(s.g[i].verdict);
+		json_decref(s.g[i].sigs);
+		json_decref(s.g[i].rates);
+	}
+	if (json_output)
+		json_print(all);
+	json_decref(all);
+	free(s.g);
+	return ret;
+}

@@ -1,0 +1,883 @@
+// SPDX-License-Identifier: GPL-2.0
+#define _GNU_SOURCE
+#include "guest/agent.h"
+#include "guest/cgroup.h"
+#include "guest/channel.h"
+#include "guest/modctl.h"
+#include "guest/watchdog.h"
+#include "guest/workload.h"
+#include "lib/base.h"
+#include "lib/clock.h"
+#include "lib/fileio.h"
+#include "lib/output.h"
+#include "lib/path.h"
+#include "lib/spawn.h"
+#include "model/injections.h"
+#include "model/klog.h"
+#include "model/scenario.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/utsname.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define MAX_CLIENTS 4
+#define TICK 0.1
+
+enum phase {
+	PH_INIT,
+	PH_MOUNTING,
+	PH_STRESS,
+	PH_STOPPING,
+	PH_SYNCING,
+	PH_CLEANUP,
+	PH_UNMOUNTING,
+	PH_DONE,
+	PH_FAILED
+};
+
+static const char *const phase_names[] = {"init",    "mounting",   "stress", "stopping", "syncing",
+					  "cleanup", "unmounting", "done",   "failed"};
+
+struct helper {
+	pid_t pid;
+	double deadline;
+	const char *what;
+	int status;
+	bool timed_out;
+};
+
+struct agent {
+	const struct agent_opts *o;
+	struct scenario scn;
+	struct scn_section *g;
+	json_t *trial;
+	struct ev_writer ev;
+	struct watchdog wd;
+	struct klog_parser kp;
+	int kmsg_fd;
+	enum phase phase;
+	double stress_t0, end_t0, last_hb, last_wd;
+	struct instance *inst;
+	size_t ninst;
+	int nclients;
+	char *mounts[MAX_CLIENTS + 1];
+	int mounted;
+	const char *workdir;
+	struct workload_env env;
+	struct helper h;
+	int step; /* index within the current multi-step phase */
+	bool *actions_done;
+	unsigned long long oom_kills, workload_errors, restarts;
+	bool telemetry; /* the module's counters are read and reported */
+	double last_tele;
+};
+
+static volatile sig_atomic_t got_sigchld;
+
+static void on_sigchld(int sig)
+{
+	got_sigchld = 1;
+}
+
+static double since(struct agent *a, double t0)
+{
+	return now_mono() - t0;
+}
+
+static void emit(struct agent *a, json_t *ev)
+{
+	ev_emit(&a->ev, ev);
+}
+
+static void emit_error(struct agent *a, const char *what, const char *error, bool fatal,
+		       const char *blame)
+{
+	emit(a, json_pack("{s:s, s:s, s:s, s:b, s:s}", "type", "error", "what", what, "error",
+			  error, "fatal", fatal, "blame", blame));
+	fprintf(stderr, "iputstorm agent: %s: %s\n", what, error);
+}
+
+static void set_phase(struct agent *a, enum phase p)
+{
+	a->phase = p;
+	a->step = 0;
+	emit(a, json_pack("{s:s, s:s}", "type", "phase", "name", phase_names[p]));
+}
+
+/* ---- helpers: children doing one thing that may block on CephFS ---- */
+
+static int helper_start(struct agent *a, const char *what, double timeout,
+			int (*fn)(struct agent *, int), int arg)
+{
+	pid_t pid;
+
+	fflush(NULL);
+	pid = fork();
+	if (pid < 0)
+		return err_set("fork for %s: %s", what, strerror(errno));
+	if (pid == 0) {
+		signal(SIGCHLD, SIG_DFL);
+		_exit(fn(a, arg));
+	}
+	a->h = (struct helper){.pid = pid, .deadline = now_mono() + timeout, .what = what};
+	return 0;
+}
+
+/* 1 while running, 0 when done (h.status set), -1 when past its deadline (once). */
+static int helper_poll(struct agent *a)
+{
+	int st;
+
+	if (!a->h.pid)
+		return 0;
+	if (waitpid(a->h.pid, &st, WNOHANG) == a->h.pid) {
+		a->h.pid = 0;
+		a->h.status = st;
+		return 0;
+	}
+	if (!a->h.timed_out && now_mono() > a->h.deadline) {
+		a->h.timed_out = true;
+		return -1;
+	}
+	return 1;
+}
+
+static int do_mount(struct agent *a, int client)
+{
+	json_t *t = a->trial;
+	const char *extra = scn_str(a->g, "mount_options");
+	_cleanup_free_ char *src =
+		xasprintf("%s:/", json_string_value(json_object_get(t, "mon_addr")));
+	/* noshare: each client is its own instance with its own id and caps. */
+	_cleanup_free_ char *opts = xasprintf(
+		"name=admin,secret=%s%s%s%s", json_string_value(json_object_get(t, "secret")),
+		client > 1 ? ",noshare" : "", *extra ? "," : "", extra);
+
+	if (mount(src, a->mounts[client], "ceph", 0, opts) < 0) {
+		fprintf(stderr, "iputstorm agent: mount -t ceph %s %s: %s\n", src,
+			a->mounts[client], strerror(errno));
+		return errno;
+	}
+	return 0;
+}
+
+static int do_syncfs(struct agent *a, int unused)
+{
+	for (int i = 1; i <= a->mounted; i++) {
+		int fd = open(a->mounts[i], O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+		if (fd < 0 || syncfs(fd) < 0) {
+			fprintf(stderr, "iputstorm agent: syncfs %s: %s\n", a->mounts[i],
+				strerror(errno));
+			return 1;
+		}
+		close(fd);
+	}
+	return 0;
+}
+
+/* Snapshots pin their data: remove ours before the tree, or nothing is freed. */
+static void remove_snapshots(const char *dir)
+{
+	_cleanup_free_ char *snap = xasprintf("%s/.snap", dir);
+	DIR *d = opendir(snap);
+	struct dirent *de;
+
+	while (d && (de = readdir(d))) {
+		if (!str_startswith(de->d_name, "iputstorm-"))
+			continue;
+		_cleanup_free_ char *p = xasprintf("%s/%s", snap, de->d_name);
+		rmdir(p);
+	}
+	if (d)
+		closedir(d);
+}
+
+static int do_cleanup(struct agent *a, int unused)
+{
+	_cleanup_free_ char *top = xasprintf("%s/%s", a->mounts[1], a->workdir);
+
+	for (size_t i = 0; i < a->ninst; i++)
+		if (a->inst[i].sec->type == SEC_CHURN &&
+		    !strcmp(scn_str(a->inst[i].sec, "kind"), "snapshot")) {
+			_cleanup_free_ char *d = instance_dir(&a->inst[i], &a->env);
+			remove_snapshots(d);
+		}
+	if (rm_rf(top) < 0) {
+		fprintf(stderr, "iputstorm agent: removing %s: %s\n", top, strerror(errno));
+		return 1;
+	}
+	return 0;
+}
+
+static int do_umount(struct agent *a, int unused)
+{
+	for (int i = a->mounted; i >= 1; i--)
+		if (umount2(a->mounts[i], 0) < 0) {
+			fprintf(stderr, "iputstorm agent: umount %s: %s\n", a->mounts[i],
+				strerror(errno));
+			return 1;
+		}
+	return 0;
+}
+
+/* ---- setup ---- */
+
+static int load_payload(struct agent *a)
+{
+	_cleanup_free_ char *p = xasprintf("%s/trial.json", a->o->payload);
+	json_error_t je;
+	const char *text;
+
+	a->trial = json_load_file(p, 0, &je);
+	if (!a->trial)
+		return err_set("%s: %s", p, je.text);
+	text = json_string_value(json_object_get(a->trial, "scenario"));
+	if (!text)
+		return err_set("%s has no scenario", p);
+	if (scenario_load_string(&a->scn,
+				 json_string_value(json_object_get(a->trial, "scenario_name"))
+					 ?: "scenario",
+				 text) < 0)
+		return -1;
+	a->g = scenario_global(&a->scn);
+	a->workdir = json_string_value(json_object_get(a->trial, "workdir"));
+	if (!a->workdir)
+		return err_set("%s has no workdir", p);
+	return 0;
+}
+
+static int set_sysctl(const char *assignment)
+{
+	_cleanup_free_ char *copy = xstrdup(assignment);
+	char *eq = strchr(copy, '=');
+	_cleanup_free_ char *path = NULL;
+
+	if (!eq)
+		return err_set("sysctl '%s': expected name=value", assignment);
+	*eq = '\0';
+	for (char *p = copy; *p; p++)
+		if (*p == '.')
+			*p = '/';
+	path = xasprintf("/proc/sys/%s", str_strip(copy));
+	if (write_str(path, str_strip(eq + 1)) < 0)
+		return err_set("sysctl %s: writing %s: %s", assignment, path, strerror(errno));
+	return 0;
+}
+
+static int apply_sysctls(struct agent *a)
+{
+	char buf[32];
+	const char *s;
+
+	snprintf(buf, sizeof(buf), "%.0f", scn_secs(a->g, "hung_task_timeout"));
+	if (set_sysctl("kernel.sysrq=1") < 0)
+		return -1;
+	/* Missing on kernels without the detector; the watchdog still works. */
+	if (path_exists("/proc/sys/kernel/hung_task_timeout_secs")) {
+		_cleanup_free_ char *h = xasprintf("kernel.hung_task_timeout_secs=%s", buf);
+		if (set_sysctl(h) < 0 || set_sysctl("kernel.hung_task_warnings=-1") < 0)
+			return -1;
+	}
+	for (int i = 0; (s = scn_nth(a->g, "sysctl", i)); i++)
+		if (set_sysctl(s) < 0)
+			return -1;
+	return 0;
+}
+
+static void mount_basics(void)
+{
+	mkdir_p("/run/iputstorm/logs", 0755);
+	mkdir_p("/run/iputstorm/mnt", 0755);
+	mount("tracefs", "/sys/kernel/tracing", "tracefs", 0, NULL);
+	mount("debugfs", "/sys/kernel/debug", "debugfs", 0, NULL);
+}
+
+static int setup_cgroups(struct agent *a)
+{
+	if (cgroup_setup() < 0)
+		return -1;
+	for (size_t i = 0; i < a->scn.nsec; i++) {
+		struct scn_section *s = &a->scn.sec[i];
+
+		if (!sec_is_workload(s) && s->type != SEC_INJECT)
+			continue;
+		if (cgroup_create(scn_cgroup(s), scn_size(s, "memory.max"),
+				  scn_size(s, "memory.high")) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static void build_instances(struct agent *a)
+{
+	for (size_t i = 0; i < a->scn.nsec; i++) {
+		struct scn_section *s = &a->scn.sec[i];
+		int n;
+
+		if (!sec_is_workload(s) && !sec_is_pressure(s))
+			continue;
+		n = sec_is_workload(s) ? (int)scn_int(s, "instances") : 1;
+		for (int k = 0; k < n; k++) {
+			a->inst = xrealloc(a->inst, (a->ninst + 1) * sizeof(*a->inst));
+			a->inst[a->ninst++] = (struct instance){.sec = s, .idx = k};
+		}
+	}
+	a->actions_done = xcalloc(a->scn.nsec, sizeof(bool));
+}
+
+/* ---- kernel log and watchdog ---- */
+
+static void on_report(struct kreport *r, void *ctx)
+{
+	struct agent *a = ctx;
+	json_t *j;
+
+	if (r->kind == KR_TASK_DUMP && r->state != 'D') {
+		kreport_free(r);
+		return; /* running or sleeping tasks of a sysrq-t dump */
+	}
+	if (r->kind == KR_OOM_KILL)
+		a->oom_kills++;
+	j = kreport_json(r);
+	json_object_set_new(j, "type", json_string("report"));
+	emit(a, j);
+	kreport_free(r);
+}
+
+static void read_kmsg(struct agent *a)
+{
+	char buf[8192];
+
+	if (a->kmsg_fd < 0)
+		return;
+	for (int n = 0; n < 2000; n++) {
+		ssize_t r = read(a->kmsg_fd, buf, sizeof(buf) - 1);
+		char *save = NULL;
+
+		if (r < 0 && errno == EPIPE)
+			continue; /* overwritten records: keep reading */
+		if (r <= 0)
+			break;
+		buf[r] = '\0';
+		/* A record: "pri,seq,usec,flags;text\n" then " KEY=value" lines. */
+		for (char *l = strtok_r(buf, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
+			if (l[0] == ' ')
+				continue;
+			klog_feed(&a->kp, l);
+		}
+	}
+}
+
+static void on_stuck(json_t *task, void *ctx)
+{
+	struct agent *a = ctx;
+	json_t *stack = json_object_get(task, "stack");
+	char *fns[128];
+	size_t n = 0, i;
+	json_t *f;
+	const char *c;
+
+	json_array_foreach (stack, i, f) {
+		if (n < ARRAY_SIZE(fns))
+			fns[n++] = (char *)json_string_value(f);
+	}
+	c = stack_culprit(fns, n);
+	json_object_set_new(task, "type", json_string("stuck"));
+	json_object_set_new(task, "title",
+			    c ? json_sprintf("task hung in %.*s", (int)strcspn(c, " "), c)
+			      : json_string("task hung (no stack)"));
+	emit(a, task);
+}
+
+/* ---- workloads ---- */
+
+static double stress_left(struct agent *a)
+{
+	return scn_secs(a->g, "duration") - since(a, a->stress_t0);
+}
+
+static bool instance_due(struct agent *a, struct instance *in)
+{
+	double t = since(a, a->stress_t0), stop = scn_secs(in->sec, "stop");
+
+	return !in->pid && !in->finished && t >= scn_secs(in->sec, "start") &&
+	       (stop <= 0 || t < stop);
+}
+
+static void start_instance(struct agent *a, struct instance *in)
+{
+	double stop = scn_secs(in->sec, "stop");
+
+	a->env.duration = (stop > 0 ? stop : scn_secs(a->g, "duration")) - since(a, a->stress_t0);
+	if (instance_start(in, &a->env) < 0) {
+		emit_error(a, in->sec->name, err_msg(), false, "agent");
+		in->finished = true;
+		return;
+	}
+	emit(a, json_pack("{s:s, s:s, s:i, s:s, s:i}", "type", "workload", "group", in->sec->name,
+			  "instance", in->idx, "what", "start", "pid", (int)in->pid));
+}
+
+static void stop_instances_past_their_time(struct agent *a)
+{
+	double t = since(a, a->stress_t0);
+
+	for (size_t i = 0; i < a->ninst; i++) {
+		struct instance *in = &a->inst[i];
+		double stop = scn_secs(in->sec, "stop");
+
+		if (in->pid && stop > 0 && t >= stop) {
+			kill(-in->pid, SIGTERM);
+			in->finished = true;
+		}
+	}
+}
+
+static struct instance *find_instance(struct agent *a, pid_t pid)
+{
+	for (size_t i = 0; i < a->ninst; i++)
+		if (a->inst[i].pid == pid)
+			return &a->inst[i];
+	return NULL;
+}
+
+/* Why an instance ended, and whether that is the trial's own failure. */
+static void instance_exited(struct agent *a, struct instance *in, int st)
+{
+	char why[96];
+	bool stopping = a->phase != PH_STRESS || in->finished;
+	bool oom = false;
+	const char *what = "exit";
+	bool failed = false;
+
+	in->pid = 0;
+	if (WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL && sec_is_workload(in->sec))
+		oom = cgroup_oom_kills(scn_cgroup(in->sec)) > in->oom_kills;
+	if (stopping) {
+		in->finished = true;
+	} else if (oom) {
+		const char *policy = scn_str(in->sec, "oom");
+
+		if (!strcmp(policy, "error")) {
+			failed = true;
+			in->finished = true;
+		} else if (!strcmp(policy, "restart") && stress_left(a) > 1) {
+			what = "restart";
+			in->restarts++;
+			a->restarts++;
+		} else {
+			in->finished = true;
+		}
+	} else if (WIFEXITED(st) && WEXITSTATUS(st) == 0) {
+		in->finished = true; /* ran its course (fio's runtime) */
+	} else {
+		failed = true;
+		in->finished = true;
+	}
+	describe_status(st, why, sizeof(why));
+	{
+		/* fio's bandwidth line, a churner's operation count: proof the stress ran. */
+		_cleanup_free_ char *tail = failed || sec_is_workload(in->sec)
+						    ? instance_log_tail(in, failed ? 1500 : 700)
+						    : NULL;
+		json_t *ev = json_pack("{s:s, s:s, s:i, s:s, s:s, s:b, s:b}", "type", "workload",
+				       "group", in->sec->name, "instance", in->idx, "what", what,
+				       "status", why, "oom", oom, "failed", failed);
+
+		if (tail)
+			json_object_set_new(ev, "log", json_string(tail));
+		emit(a, ev);
+	}
+	if (failed)
+		a->workload_errors++;
+}
+
+static void reap(struct agent *a)
+{
+	int st;
+	pid_t pid;
+
+	got_sigchld = 0;
+	while ((pid = waitpid(-1, &st, WNOHANG)) > 0) {
+		struct instance *in = find_instance(a, pid);
+
+		if (pid == a->h.pid) {
+			a->h.pid = 0;
+			a->h.status = st;
+		} else if (in) {
+			instance_exited(a, in, st);
+		}
+	}
+}
+
+static void run_actions(struct agent *a)
+{
+	double t = since(a, a->stress_t0);
+
+	for (size_t i = 0; i < a->scn.nsec; i++) {
+		struct scn_section *s = &a->scn.sec[i];
+
+		if (s->type != SEC_SYSRQ || a->actions_done[i] || t < scn_secs(s, "at"))
+			continue;
+		a->actions_done[i] = true;
+		emit(a, json_pack("{s:s, s:s, s:s}", "type", "action", "group", s->name, "sysrq",
+				  scn_str(s, "key")));
+		if (write_str("/proc/sysrq-trigger", scn_str(s, "key")) < 0)
+			emit_error(a, s->name, strerror(errno), false, "scenario");
+	}
+}
+
+static void fail_setup(struct agent *a, const char *what, const char *blame)
+{
+	emit_error(a, what, err_msg(), true, blame);
+	set_phase(a, PH_FAILED);
+}
+
+/* ---- fault injection and telemetry (iputstorm_inject.ko) ---- */
+
+static bool scenario_injects(struct agent *a)
+{
+	for (size_t i = 0; i < a->scn.nsec; i++)
+		if (sec_is_injection(&a->scn.sec[i]))
+			return true;
+	return false;
+}
+
+/*
+ * Injections need the module; telemetry only wants it. A missing module
+ * fails the first (infrastructure) and only silences the second.
+ */
+static int setup_inject(struct agent *a)
+{
+	const char *ko = json_string_value(json_object_get(a->trial, "inject_module"));
+	bool want_tele = scn_bool(a->g, "telemetry");
+
+	if (!scenario_injects(a) && !want_tele)
+		return 0;
+	if (!ko || inject_load(ko) < 0) {
+		if (!ko)
+			err_set("the host built no iputstorm_inject.ko for this kernel");
+		if (scenario_injects(a)) {
+			fail_setup(a, "inject module", "infra");
+			return -1;
+		}
+		emit_error(a, "telemetry", err_msg(), false, "infra");
+		return 0;
+	}
+	if (inject_ctl("telemetry %d", want_tele) < 0) {
+		fail_setup(a, "inject module", "agent");
+		return -1;
+	}
+	a->telemetry = want_tele;
+	return 0;
+}
+
+/* Delay injections go live with the stress, so mounts and boot run undisturbed. */
+static void arm_injections(struct agent *a)
+{
+	for (size_t i = 0; i < a->scn.nsec; i++) {
+		struct scn_section *s = &a->scn.sec[i];
+
+		if (!sec_is_injection(s) || sec_is_lost_truncate(s))
+			continue;
+		if (inject_arm(s) < 0) {
+			emit_error(a, s->name, err_msg(), true, "scenario");
+			set_phase(a, PH_FAILED);
+			return;
+		}
+		emit(a,
+		     json_pack("{s:s, s:s, s:s, s:f, s:i}", "type", "inject", "group", s->name,
+			       "injection", scn_str(s, "injection"), "delay", scn_secs(s, "delay"),
+			       "probability", (int)scn_int(s, "probability")));
+	}
+}
+
+static void report_telemetry(struct agent *a)
+{
+	json_t *c;
+
+	if (!a->telemetry || !a->stress_t0)
+		return;
+	c = inject_stats();
+	if (!c)
+		return;
+	emit(a, json_pack("{s:s, s:f, s:o}", "type", "telemetry", "stress_secs",
+			  now_mono() - a->stress_t0, "counters", c));
+}
+
+/* ---- phases ---- */
+
+static void phase_mounting(struct agent *a)
+{
+	int r = helper_poll(a);
+
+	if (r < 0) {
+		char msg[128];
+
+		snprintf(msg, sizeof(msg), "mount of client %d did not finish in %.0f s",
+			 a->step + 1, scn_secs(a->g, "mount_timeout"));
+		emit_error(a, "mount", msg, true, "infra");
+		set_phase(a, PH_FAILED);
+		return;
+	}
+	if (r == 1)
+		return;
+	if (a->step > 0) {
+		/* Client a->step just finished. */
+		int st = a->h.status;
+		bool ok = WIFEXITED(st) && WEXITSTATUS(st) == 0;
+
+		emit(a,
+		     json_pack("{s:s, s:i, s:b, s:s}", "type", "mount", "client", a->step, "ok", ok,
+			       "error", ok ? "" : strerror(WIFEXITED(st) ? WEXITSTATUS(st) : EIO)));
+		if (!ok) {
+			emit_error(a, "mount", "the CephFS kernel mount failed (see console.log)",
+				   true, "infra");
+			set_phase(a, PH_FAILED);
+			return;
+		}
+		a->mounted = a->step;
+	}
+	if (a->step < a->nclients) {
+		a->step++;
+		if (helper_start(a, "mount", scn_secs(a->g, "mount_timeout"), do_mount, a->step) <
+		    0)
+			fail_setup(a, "mount", "agent");
+		return;
+	}
+	set_phase(a, PH_STRESS);
+	a->stress_t0 = now_mono();
+	a->last_tele = a->stress_t0;
+	arm_injections(a);
+}
+
+static void phase_stress(struct agent *a)
+{
+	stop_instances_past_their_time(a);
+	for (size_t i = 0; i < a->ninst; i++)
+		if (instance_due(a, &a->inst[i]))
+			start_instance(a, &a->inst[i]);
+	run_actions(a);
+	if (stress_left(a) <= 0) {
+		report_telemetry(a);
+		set_phase(a, PH_STOPPING);
+		a->end_t0 = now_mono();
+		for (size_t i = 0; i < a->ninst; i++)
+			if (a->inst[i].pid)
+				kill(-a->inst[i].pid, SIGTERM);
+	}
+}
+
+static bool any_running(struct agent *a)
+{
+	for (size_t i = 0; i < a->ninst; i++)
+		if (a->inst[i].pid)
+			return true;
+	return false;
+}
+
+static double end_left(struct agent *a)
+{
+	return scn_secs(a->g, "end_grace") - since(a, a->end_t0);
+}
+
+static void end_timeout(struct agent *a, const char *what)
+{
+	char msg[160];
+
+	snprintf(msg, sizeof(msg), "%s did not finish within end_grace (%.0f s)", what,
+		 scn_secs(a->g, "end_grace"));
+	emit_error(a, phase_names[a->phase], msg, false, "kernel");
+}
+
+static void phase_stopping(struct agent *a)
+{
+	if (a->step == 0 && since(a, a->end_t0) > 5) {
+		/* SIGTERM was not enough: SIGKILL whatever is left in each cgroup. */
+		for (size_t i = 0; i < a->ninst; i++)
+			if (a->inst[i].pid) {
+				kill(-a->inst[i].pid, SIGKILL);
+				if (sec_is_workload(a->inst[i].sec))
+					cgroup_kill(scn_cgroup(a->inst[i].sec));
+			}
+		a->step = 1;
+	}
+	if (!any_running(a)) {
+		set_phase(a, scn_bool(a->g, "final_sync") ? PH_SYNCING : PH_CLEANUP);
+		return;
+	}
+	if (end_left(a) < 0 && a->step == 1) {
+		end_timeout(a, "stopping the workloads");
+		a->step = 2;
+	}
+}
+
+static void phase_helper_step(struct agent *a, int (*fn)(struct agent *, int), const char *what,
+			      enum phase next)
+{
+	int r;
+
+	if (a->step == 0) {
+		if (helper_start(a, what, MAX(end_left(a), 1), fn, 0) < 0) {
+			emit_error(a, what, err_msg(), false, "agent");
+			set_phase(a, next);
+			return;
+		}
+		a->step = 1;
+		return;
+	}
+	r = helper_poll(a);
+	if (r < 0)
+		end_timeout(a, what);
+	if (r != 0)
+		return;
+	if (!WIFEXITED(a->h.status) || WEXITSTATUS(a->h.status))
+		emit_error(a, what, "failed (see console.log)", false, "kernel");
+	set_phase(a, next);
+}
+
+static void emit_done(struct agent *a)
+{
+	/* Cleanup and unmount drop references too: the last counters cover them. */
+	report_telemetry(a);
+	emit(a, json_pack("{s:s, s:I, s:I, s:I, s:i, s:i}", "type", "done", "workload_errors",
+			  (json_int_t)a->workload_errors, "oom_kills", (json_int_t)a->oom_kills,
+			  "restarts", (json_int_t)a->restarts, "stuck", a->wd.stuck, "mounted",
+			  a->mounted));
+}
+
+static void step_phase(struct agent *a)
+{
+	switch (a->phase) {
+	case PH_MOUNTING:
+		phase_mounting(a);
+		break;
+	case PH_STRESS:
+		phase_stress(a);
+		break;
+	case PH_STOPPING:
+		phase_stopping(a);
+		break;
+	case PH_SYNCING:
+		phase_helper_step(a, do_syncfs, "syncfs", PH_CLEANUP);
+		break;
+	case PH_CLEANUP:
+		phase_helper_step(a, do_cleanup, "removing the trial's files",
+				  scn_bool(a->g, "final_umount") ? PH_UNMOUNTING : PH_DONE);
+		break;
+	case PH_UNMOUNTING:
+		phase_helper_step(a, do_umount, "unmount", PH_DONE);
+		if (a->phase == PH_DONE)
+			emit_done(a);
+		break;
+	case PH_DONE:
+	case PH_FAILED:
+	case PH_INIT:
+		break;
+	}
+	if (a->phase == PH_DONE && a->step == 0 && !scn_bool(a->g, "final_umount")) {
+		emit_done(a);
+		a->step = 1;
+	}
+}
+
+static void heartbeat(struct agent *a)
+{
+	emit(a, json_pack("{s:s, s:s, s:i, s:i}", "type", "heartbeat", "phase",
+			  phase_names[a->phase], "dstate", a->wd.dstate, "stuck", a->wd.stuck));
+}
+
+static void hello(struct agent *a)
+{
+	struct utsname u;
+	char up[64] = "";
+
+	uname(&u);
+	read_file_trim("/proc/uptime", up, sizeof(up));
+	emit(a, json_pack("{s:s, s:s, s:s, s:f, s:i}", "type", "hello", "kernel", u.release,
+			  "version", u.version, "uptime", atof(up), "pid", (int)getpid()));
+}
+
+static int agent_setup(struct agent *a)
+{
+	mount_basics();
+	if (load_payload(a) < 0) {
+		emit_error(a, "payload", err_msg(), true, "agent");
+		return -1;
+	}
+	a->nclients = (int)scn_int(a->g, "clients");
+	for (int i = 1; i <= a->nclients; i++) {
+		a->mounts[i] = xasprintf("/run/iputstorm/mnt/c%d", i);
+		mkdir_p(a->mounts[i], 0755);
+		a->env.mounts[i] = a->mounts[i];
+	}
+	a->env.workdir = a->workdir;
+	a->env.log_dir = "/run/iputstorm/logs";
+	a->env.seed = json_integer_value(json_object_get(a->trial, "seed"));
+	watchdog_init(&a->wd, scn_secs(a->g, "stuck_after"), NULL);
+	klog_init(&a->kp, on_report, a);
+	a->kmsg_fd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	if (apply_sysctls(a) < 0) {
+		fail_setup(a, "sysctl", "scenario");
+		return -1;
+	}
+	if (setup_cgroups(a) < 0) {
+		fail_setup(a, "cgroups", "agent");
+		return -1;
+	}
+	if (setup_inject(a) < 0)
+		return -1;
+	build_instances(a);
+	set_phase(a, PH_MOUNTING);
+	return 0;
+}
+
+int agent_main(const struct agent_opts *o)
+{
+	struct agent a = {.o = o, .kmsg_fd = -1};
+	struct sigaction sa = {.sa_handler = on_sigchld, .sa_flags = SA_NOCLDSTOP};
+
+	sigaction(SIGCHLD, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	if (ev_writer_open(&a.ev, o->events) < 0) {
+		fprintf(stderr, "iputstorm agent: %s\n", err_msg());
+		return 3;
+	}
+	hello(&a);
+	if (agent_setup(&a) < 0 && a.phase != PH_FAILED)
+		set_phase(&a, PH_FAILED);
+	a.last_hb = a.last_wd = now_mono();
+	/* Never returns on its own: the host stops the VM when it has seen enough. */
+	for (;;) {
+		double now;
+
+		read_kmsg(&a);
+		reap(&a);
+		step_phase(&a);
+		now = now_mono();
+		if (now - a.last_wd >= 0.5) {
+			watchdog_sample(&a.wd, now - a.ev.t0, on_stuck, &a);
+			a.last_wd = now;
+		}
+		if (now - a.last_hb >= 1) {
+			heartbeat(&a);
+			a.last_hb = now;
+		}
+		/* Every few seconds: a hang leaves the counters up to its moment. */
+		if (a.phase == PH_STRESS && now - a.last_tele >= 5) {
+			report_telemetry(&a);
+			a.last_tele = now;
+		}
+		if (!got_sigchld)
+			sleep_s(TICK);
+	}
+}

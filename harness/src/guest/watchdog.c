@@ -1,0 +1,216 @@
+// SPDX-License-Identifier: GPL-2.0
+#define _GNU_SOURCE
+#include "guest/watchdog.h"
+#include "lib/base.h"
+#include "lib/fileio.h"
+#include "model/klog.h"
+
+#include <dirent.h>
+#include <stdlib.h>
+#include <string.h>
+
+void watchdog_init(struct watchdog *w, double stuck_after, const char *proc)
+{
+	memset(w, 0, sizeof(*w));
+	w->stuck_after = stuck_after;
+	w->proc = proc ? proc : "/proc";
+}
+
+void watchdog_free(struct watchdog *w)
+{
+	free(w->t);
+	w->t = NULL;
+	w->n = w->cap = 0;
+}
+
+bool wd_update(struct wd_task *t, char state, unsigned long long nvcsw, unsigned long long nivcsw,
+	       double now, double stuck_after)
+{
+	if (state != 'D' || nvcsw != t->nvcsw || nivcsw != t->nivcsw) {
+		t->nvcsw = nvcsw;
+		t->nivcsw = nivcsw;
+		t->since = now;
+		t->reported = false; /* it moved: a later stall is a new one */
+		return false;
+	}
+	if (t->reported || now - t->since < stuck_after)
+		return false;
+	t->reported = true;
+	return true;
+}
+
+static struct wd_task *find_task(struct watchdog *w, pid_t tid)
+{
+	for (size_t i = 0; i < w->n; i++)
+		if (w->t[i].tid == tid)
+			return &w->t[i];
+	return NULL;
+}
+
+static struct wd_task *add_task(struct watchdog *w, pid_t tgid, pid_t tid)
+{
+	if (w->n == w->cap) {
+		w->cap = w->cap ? w->cap * 2 : 32;
+		w->t = xrealloc(w->t, w->cap * sizeof(*w->t));
+	}
+	memset(&w->t[w->n], 0, sizeof(w->t[0]));
+	w->t[w->n].tid = tid;
+	w->t[w->n].tgid = tgid;
+	return &w->t[w->n++];
+}
+
+static char task_state(const char *dir, char *comm, size_t commsz)
+{
+	char path[320], buf[1024];
+	char *l, *r;
+
+	snprintf(path, sizeof(path), "%s/stat", dir);
+	if (read_file_trim(path, buf, sizeof(buf)) < 0)
+		return 0;
+	l = strchr(buf, '(');
+	r = strrchr(buf, ')');
+	if (!l || !r || r < l)
+		return 0;
+	if (comm)
+		snprintf(comm, commsz, "%.*s", (int)(r - l - 1), l + 1);
+	return r[1] == ' ' ? r[2] : 0;
+}
+
+static int ctxt_switches(const char *dir, unsigned long long *v, unsigned long long *nv)
+{
+	char path[320];
+	_cleanup_free_ char *s = NULL;
+	char *p;
+
+	snprintf(path, sizeof(path), "%s/status", dir);
+	s = read_file(path, NULL);
+	if (!s)
+		return -1;
+	p = strstr(s, "\nvoluntary_ctxt_switches:");
+	if (!p)
+		return -1;
+	*v = strtoull(p + 25, NULL, 10);
+	p = strstr(s, "\nnonvoluntary_ctxt_switches:");
+	if (!p)
+		return -1;
+	*nv = strtoull(p + 28, NULL, 10);
+	return 0;
+}
+
+json_t *wd_describe(const char *proc, pid_t tgid, pid_t tid)
+{
+	char dir[256], path[320], buf[4096], comm[64] = "";
+	_cleanup_free_ char *stack = NULL;
+	json_t *frames = json_array(), *o;
+	char *save = NULL, *plus;
+	char state;
+
+	snprintf(dir, sizeof(dir), "%s/%d/task/%d", proc, (int)tgid, (int)tid);
+	state = task_state(dir, comm, sizeof(comm));
+	o = json_pack("{s:s, s:i, s:i}", "comm", comm, "pid", (int)tgid, "tid", (int)tid);
+	json_object_set_new(o, "state", json_stringn(&state, state ? 1 : 0));
+	/* kworkers show their current workqueue: "kworker/u8:2+flush-ceph-1". */
+	plus = strpbrk(comm, "+-");
+	if (str_startswith(comm, "kworker/") && plus)
+		json_object_set_new(o, "workqueue", json_string(plus + 1));
+	snprintf(path, sizeof(path), "%s/wchan", dir);
+	if (read_file_trim(path, buf, sizeof(buf)) >= 0)
+		json_object_set_new(o, "wchan", json_string(buf));
+	snprintf(path, sizeof(path), "%s/cgroup", dir);
+	if (read_file_trim(path, buf, sizeof(buf)) >= 0) {
+		char *c = strstr(buf, "::");
+		json_object_set_new(o, "cgroup", json_string(c ? c + 2 : buf));
+	}
+	snprintf(path, sizeof(path), "%s/stack", dir);
+	stack = read_file(path, NULL);
+	for (char *l = stack ? strtok_r(stack, "\n", &save) : NULL; l;
+	     l = strtok_r(NULL, "\n", &save)) {
+		struct kframe f;
+
+		if (parse_frame(l, &f) < 0)
+			continue;
+		json_array_append_new(frames, f.module ? json_sprintf("%s [%s]", f.fn, f.module)
+						       : json_string(f.fn));
+		free(f.fn);
+		free(f.module);
+	}
+	json_object_set_new(o, "stack", frames);
+	return o;
+}
+
+static void sample_task(struct watchdog *w, pid_t tgid, pid_t tid, double now,
+			void (*report)(json_t *, void *), void *ctx)
+{
+	char dir[256];
+	unsigned long long v, nv;
+	struct wd_task *t;
+	char state;
+
+	snprintf(dir, sizeof(dir), "%s/%d/task/%d", w->proc, (int)tgid, (int)tid);
+	state = task_state(dir, NULL, 0);
+	t = find_task(w, tid);
+	if (state != 'D') {
+		if (t)
+			t->seen = 0;
+		return;
+	}
+	w->dstate++;
+	if (ctxt_switches(dir, &v, &nv) < 0)
+		return;
+	if (!t) {
+		t = add_task(w, tgid, tid);
+		t->nvcsw = v;
+		t->nivcsw = nv;
+		t->since = now;
+	}
+	t->seen = now;
+	if (wd_update(t, state, v, nv, now, w->stuck_after)) {
+		json_t *o = wd_describe(w->proc, tgid, tid);
+
+		json_object_set_new(o, "stuck_for", json_real(now - t->since));
+		w->stuck++;
+		report(o, ctx);
+	}
+}
+
+/* Forget tasks that left D (or exited) so the table stays small. */
+static void prune(struct watchdog *w, double now)
+{
+	size_t j = 0;
+
+	for (size_t i = 0; i < w->n; i++)
+		if (w->t[i].seen == now)
+			w->t[j++] = w->t[i];
+	w->n = j;
+}
+
+void watchdog_sample(struct watchdog *w, double now, void (*report)(json_t *, void *), void *ctx)
+{
+	DIR *d = opendir(w->proc);
+	struct dirent *de;
+
+	w->dstate = 0;
+	w->samples++;
+	while (d && (de = readdir(d))) {
+		pid_t tgid = atoi(de->d_name);
+		char tdir[280];
+		DIR *td;
+		struct dirent *te;
+
+		if (tgid <= 0)
+			continue;
+		snprintf(tdir, sizeof(tdir), "%s/%d/task", w->proc, (int)tgid);
+		td = opendir(tdir);
+		while (td && (te = readdir(td))) {
+			pid_t tid = atoi(te->d_name);
+
+			if (tid > 0)
+				sample_task(w, tgid, tid, now, report, ctx);
+		}
+		if (td)
+			closedir(td);
+	}
+	if (d)
+		closedir(d);
+	prune(w, now);
+}

@@ -1,0 +1,90 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef IPUTSTORM_CLUSTER_H
+#define IPUTSTORM_CLUSTER_H
+
+#include <jansson.h>
+#include <rados/librados.h>
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "host/records.h"
+
+/*
+ * The embedded cluster: mon + mgr + memstore OSD + max_mds+1 MDS (one
+ * standby), cephx on, CephFS "cephfs", all in a private network namespace
+ * (bridge 10.78.0.1/24) and one directory (state_dir()/clusters/NAME).
+ * Every mon command goes through librados, never the ceph CLI.
+ */
+
+#define CLUSTER_IP "10.78.0.1"
+#define CLUSTER_CIDR "10.78.0.1/24"
+#define CLUSTER_FS "cephfs"
+#define MAX_DAEMONS 8
+
+struct daemon {
+	char name[16]; /* "osd.0" */
+	pid_t pid;
+	unsigned long long start;
+};
+
+struct cluster {
+	char *name;
+	char *dir;
+	char *log_dir;
+	char *conf;
+	char *netns;
+	char *fsid;
+	char *admin_key;
+	int max_mds;
+	struct daemon d[MAX_DAEMONS];
+	int nd;
+	rados_t rados;
+	bool connected;
+	struct record rec;
+	double ready_secs; /* how long bring-up took */
+};
+
+struct cluster_health {
+	bool ok;
+	char reason[512]; /* why not, in words a user can act on */
+	double secs;	  /* how long the check took */
+};
+
+struct cluster_opts {
+	const char *name;
+	const char *log_dir; /* NULL: DIR/log */
+	int max_mds;
+	bool persistent; /* survives this process (cluster up) */
+	double timeout;
+};
+
+int cluster_up(struct cluster *c, const struct cluster_opts *o);
+int cluster_attach(struct cluster *c, const char *name);
+int cluster_down(struct cluster *c);
+void cluster_free(struct cluster *c);
+
+/* Daemons alive and not stopped, an active MDS per rank, and a timed OSD write+read. */
+int cluster_check(struct cluster *c, struct cluster_health *h);
+int cluster_wait_healthy(struct cluster *c, double timeout, struct cluster_health *h);
+
+/*
+ * Before a trial: evict the CephFS sessions a previous guest at ip left behind
+ * (a killed VM never unmounts, and every MDS failover would then wait
+ * mds_reconnect_timeout for it), then wait up to timeout for cluster_check().
+ * Returns the number evicted, or -1 with h->reason when the cluster is not ready.
+ */
+int cluster_ready_for_trial(struct cluster *c, const char *ip, double timeout,
+			    struct cluster_health *h);
+
+int cluster_mon_command(struct cluster *c, json_t *cmd, char **out, char **outs);
+int cluster_config_set(struct cluster *c, const char *who, const char *opt, const char *val);
+/* The ceph CLI for scenario actions a user writes in CLI words ("mds fail 0"). */
+int cluster_ceph_cli(struct cluster *c, const char *words, char **out);
+json_t *cluster_status(struct cluster *c);
+json_t *cluster_describe(const struct cluster *c);
+const struct daemon *cluster_daemon(const struct cluster *c, const char *name);
+
+/* base64 of a fresh cephx AES key: what keyrings and mount -o secret= take. */
+char *cephx_new_key(void);
+
+#endif

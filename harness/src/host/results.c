@@ -1,0 +1,149 @@
+// SPDX-License-Identifier: GPL-2.0
+#define _GNU_SOURCE
+#include "host/results.h"
+#include "analysis/verdict.h"
+#include "lib/base.h"
+#include "lib/clock.h"
+#include "lib/fileio.h"
+#include "lib/output.h"
+#include "lib/path.h"
+
+#include <errno.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+int results_save(struct run_results *r)
+{
+	_cleanup_free_ char *p = path_join(r->dir, "run.json");
+	_cleanup_free_ char *s = json_dumps(r->run, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+
+	if (!s || write_file_atomic(p, s, strlen(s)) < 0)
+		return err_set("cannot write %s: %s", p, strerror(errno));
+	return 0;
+}
+
+static void update_latest(struct run_results *r)
+{
+	_cleanup_free_ char *link = path_join(r->base, "latest");
+	_cleanup_free_ char *tmp = xasprintf("%s.%d", link, (int)getpid());
+
+	/* Relative, so a moved results directory keeps working. */
+	unlink(tmp);
+	if (symlink(r->id, tmp) == 0 && rename(tmp, link) == 0)
+		return;
+	unlink(tmp);
+}
+
+char *results_latest(const char *base)
+{
+	_cleanup_free_ char *link = path_join(base, "latest");
+	char buf[4096];
+	ssize_t n = readlink(link, buf, sizeof(buf) - 1);
+
+	if (n < 0)
+		return NULL;
+	buf[n] = 0;
+	return xstrdup(buf);
+}
+
+int results_create(struct run_results *r, const char *base, const char *scenario_name)
+{
+	char stamp[32];
+	time_t t = time(NULL);
+	struct tm tm;
+
+	memset(r, 0, sizeof(*r));
+	gmtime_r(&t, &tm);
+	strftime(stamp, sizeof(stamp), "%Y%m%d-%H%M%S", &tm);
+	r->base = xstrdup(base);
+	if (mkdir_p(base, 0755) < 0)
+		return err_set("cannot create %s: %s", base, strerror(errno));
+	for (int n = 0; n < 1000; n++) {
+		free(r->id);
+		free(r->dir);
+		r->id = n ? xasprintf("%s-%s-%d", stamp, scenario_name, n)
+			  : xasprintf("%s-%s", stamp, scenario_name);
+		r->dir = path_join(base, r->id);
+		if (mkdir(r->dir, 0755) == 0)
+			break;
+		if (errno != EEXIST)
+			return err_set("cannot create %s: %s", r->dir, strerror(errno));
+	}
+	{
+		_cleanup_free_ char *trials = path_join(r->dir, "trials");
+		_cleanup_free_ char *now = iso8601_utc(now_wall());
+
+		if (mkdir(trials, 0755) < 0)
+			return err_set("cannot create %s: %s", trials, strerror(errno));
+		r->run = json_pack("{s:s, s:s, s:s, s:n, s:[], s:{}}", "id", r->id, "started", now,
+				   "verdict", "RUNNING", "finished", "trials", "counts");
+	}
+	update_latest(r);
+	return results_save(r);
+}
+
+int results_write(struct run_results *r, const char *name, const char *text)
+{
+	_cleanup_free_ char *p = path_join(r->dir, name);
+
+	if (write_file(p, text, strlen(text)) < 0)
+		return err_set("cannot write %s: %s", p, strerror(errno));
+	return 0;
+}
+
+int results_write_json(struct run_results *r, const char *name, json_t *j)
+{
+	_cleanup_free_ char *s = json_dumps(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+
+	return results_write(r, name, s ? s : "null");
+}
+
+char *results_trial_dir(struct run_results *r, int n)
+{
+	char *d = xasprintf("%s/trials/%d", r->dir, n);
+
+	if (mkdir_p(d, 0755) < 0) {
+		err_set("cannot create %s: %s", d, strerror(errno));
+		free(d);
+		return NULL;
+	}
+	return d;
+}
+
+static void store_counts(struct run_results *r)
+{
+	json_t *c = json_object();
+
+	for (int i = 0; i < V_NVERDICTS; i++)
+		json_object_set_new(c, verdict_name(i), json_integer(r->counts[i]));
+	json_object_set_new(r->run, "counts", c);
+}
+
+int results_add_trial(struct run_results *r, json_t *summary, enum verdict v)
+{
+	json_array_append(json_object_get(r->run, "trials"), summary);
+	r->counts[v]++;
+	store_counts(r);
+	return results_save(r);
+}
+
+int results_finish(struct run_results *r, enum verdict v)
+{
+	_cleanup_free_ char *now = iso8601_utc(now_wall());
+
+	json_object_set_new(r->run, "verdict", json_string(verdict_name(v)));
+	json_object_set_new(r->run, "finished", json_string(now));
+	store_counts(r);
+	return results_save(r);
+}
+
+void results_free(struct run_results *r)
+{
+	json_decref(r->run);
+	free(r->base);
+	free(r->dir);
+	free(r->id);
+	memset(r, 0, sizeof(*r));
+}

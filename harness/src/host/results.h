@@ -1,0 +1,35 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef IPUTSTORM_RESULTS_H
+#define IPUTSTORM_RESULTS_H
+
+#include <jansson.h>
+
+#include "analysis/verdict.h"
+
+/*
+ * results/<run-id>/: run.json (rewritten atomically after every trial, so it
+ * is always a valid, complete-so-far document), scenario.ini as run,
+ * kernel.json, cluster/ (daemon logs), trials/<n>/{events.jsonl,
+ * console.log, verdict.json, qemu.log}. results/latest points at the newest.
+ */
+struct run_results {
+	char *base;
+	char *dir;
+	char *id;
+	json_t *run;
+	int counts[V_NVERDICTS];
+};
+
+int results_create(struct run_results *r, const char *base, const char *scenario_name);
+int results_save(struct run_results *r);
+int results_write(struct run_results *r, const char *name, const char *text);
+int results_write_json(struct run_results *r, const char *name, json_t *j);
+char *results_trial_dir(struct run_results *r, int n);
+/* Appends one trial's summary and rewrites run.json. */
+int results_add_trial(struct run_results *r, json_t *summary, enum verdict v);
+int results_finish(struct run_results *r, enum verdict v);
+void results_free(struct run_results *r);
+/* The run id BASE/latest points to, or NULL when there is none yet. */
+char *results_latest(const char *base);
+
+#endif

@@ -1,0 +1,823 @@
+// SPDX-License-Identifier: GPL-2.0
+#define _GNU_SOURCE
+#include "host/trial.h"
+#include "analysis/signature.h"
+#include "analysis/verdict.h"
+#include "host/cluster.h"
+#include "host/netns.h"
+#include "host/records.h"
+#include "host/vm.h"
+#include "lib/base.h"
+#include "lib/clock.h"
+#include "lib/fileio.h"
+#include "lib/lines.h"
+#include "lib/output.h"
+#include "lib/path.h"
+#include "lib/spawn.h"
+#include "model/injections.h"
+#include "model/klog.h"
+#include "model/scenario.h"
+#include "store/initramfs.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define GUEST_IP "10.78.0.10"
+#define GUEST_ADDR GUEST_IP "/24"
+#define CLUSTER_READY_SECS 120
+
+enum tstate { TS_RUN, TS_DUMP, TS_DRAIN, TS_END };
+
+struct trial {
+	const struct trial_spec *ts;
+	const struct scn_section *g;
+	struct vm vm;
+	struct record rec;
+	char *sock_dir;
+	char *tap;
+	int con_log, ev_log;
+	struct line_splitter con_ls, ev_ls;
+	struct klog_parser kp;
+	struct trial_facts f;
+	enum tstate state;
+	double t0, hello_t, stress_t, last_event_t, hang_t, end_t, last_console_t, last_fsync_t;
+	double dump_t, dump_deadline, drain_until;
+	int dump_stage;
+	const char *dump_why;
+	json_t *stuck, *reports, *failures, *errors;
+	json_t *telemetry; /* the agent's latest "telemetry" event */
+	json_t *analysis;  /* sig_analyse() of the blocked tasks */
+	char *hang_title, *crash_title, *warning_title, *fatal_msg, *init_msg, *workload_error;
+	char *fatal_blame, *cluster_reason, *qemu_status;
+	double *ceph_next; /* per section: next time a [type=ceph] action runs, or -1 */
+	json_t *actions;
+	double cluster_secs;
+	double ready_secs; /* the cluster made ready before boot */
+	int evicted;	   /* sessions a previous guest left, evicted before boot */
+};
+
+static double ht(struct trial *t)
+{
+	return now_mono() - t->t0;
+}
+
+static void replace(char **slot, const char *v)
+{
+	free(*slot);
+	*slot = v ? xstrdup(v) : NULL;
+}
+
+/* ---- payload ---- */
+
+static int write_payload(struct trial *t, char **initrd)
+{
+	const struct trial_spec *ts = t->ts;
+	_cleanup_free_ char *exe = self_exe();
+	_cleanup_free_ char *cpio_path = xasprintf("%s/payload.cpio", t->sock_dir);
+	_cleanup_free_ char *trialjson = NULL, *env = NULL;
+	json_t *j;
+	struct cpio c;
+	int r;
+
+	j = json_pack("{s:s, s:s, s:i, s:I, s:s, s:s, s:s, s:s, s:s}", "scenario",
+		      ts->scenario_text, "scenario_name", ts->scn->name, "trial", ts->n, "seed",
+		      (json_int_t)ts->seed, "mon_addr", CLUSTER_IP ":6789", "secret",
+		      ts->c->admin_key, "fsid", ts->c->fsid, "workdir", "", "guest_addr",
+		      GUEST_ADDR);
+	/* Each trial writes under its own top directory; the cluster is shared. */
+	json_object_set_new(j, "workdir", json_sprintf("iputstorm-%s-t%d", ts->run_id, ts->n));
+	if (ts->k->inject_ko)
+		json_object_set_new(j, "inject_module", json_string(ts->k->inject_ko));
+	trialjson = json_dumps(j, JSON_INDENT(1) | JSON_PRESERVE_ORDER);
+	json_decref(j);
+	env = xasprintf("GUEST_ADDR=%s\nEXE=%s\n", GUEST_ADDR, exe);
+	if (cpio_open(&c, cpio_path) < 0)
+		return -1;
+	if (cpio_dir(&c, "payload", 0755) < 0 ||
+	    cpio_file(&c, "payload/trial.json", 0600, trialjson, strlen(trialjson)) < 0 ||
+	    cpio_file(&c, "payload/init.env", 0644, env, strlen(env)) < 0) {
+		cpio_abort(&c);
+		return -1;
+	}
+	if (cpio_close(&c) < 0)
+		return -1;
+	*initrd = xasprintf("%s/initrd", t->sock_dir);
+	r = initramfs_concat(*initrd, ts->k->initramfs, cpio_path);
+	unlink(cpio_path);
+	return r;
+}
+
+/* ---- evidence ---- */
+
+/* The console and /dev/kmsg carry the same records: same kind, pid and kernel time. */
+static bool seen_report(struct trial *t, json_t *rep)
+{
+	json_t *ts = json_object_get(rep, "ts"), *o;
+	size_t i;
+
+	if (!ts)
+		return false;
+	json_array_foreach (t->reports, i, o) {
+		json_t *ots = json_object_get(o, "ts");
+
+		if (ots &&
+		    (long long)(json_number_value(ots) * 1000) ==
+			    (long long)(json_number_value(ts) * 1000) &&
+		    json_equal(json_object_get(o, "kind"), json_object_get(rep, "kind")) &&
+		    json_integer_value(json_object_get(o, "pid")) ==
+			    json_integer_value(json_object_get(rep, "pid")))
+			return true;
+	}
+	return false;
+}
+
+static void note_report(struct trial *t, json_t *rep, const char *source)
+{
+	const char *kind = json_string_value(json_object_get(rep, "kind"));
+	const char *title = json_string_value(json_object_get(rep, "title"));
+	const char *state = json_string_value(json_object_get(rep, "state"));
+
+	if (!kind || seen_report(t, rep))
+		return;
+	json_object_set_new(rep, "source", json_string(source));
+	if (!strcmp(kind, "task_dump")) {
+		if (!state || strcmp(state, "D"))
+			return;
+		t->f.dump_blocked++;
+	} else if (!strcmp(kind, "hung_task") || !strcmp(kind, "rcu_stall") ||
+		   (!strcmp(kind, "bug") && strstr(title, "soft lockup"))) {
+		t->f.hung_reports++;
+		if (!t->hang_t)
+			t->hang_t = ht(t);
+		if (!t->hang_title)
+			replace(&t->hang_title, title);
+	} else if (!strcmp(kind, "panic")) {
+		const char *h = json_string_value(json_object_get(rep, "headline"));
+
+		if (h && strstr(h, "Attempted to kill init")) {
+			t->f.init_killed = true;
+		} else {
+			t->f.panic = true;
+			if (!t->crash_title)
+				replace(&t->crash_title, title);
+		}
+	} else if (!strcmp(kind, "bug") || !strcmp(kind, "oops")) {
+		const char *h = json_string_value(json_object_get(rep, "headline"));
+
+		if (!t->f.crash && !t->f.panic)
+			t->f.crash_int3 = h && strstr(h, "Oops: int3");
+		t->f.crash = true;
+		if (!t->crash_title)
+			replace(&t->crash_title, title);
+	} else if (!strcmp(kind, "warning")) {
+		t->f.warnings++;
+		if (!t->warning_title)
+			replace(&t->warning_title, title);
+	}
+	json_array_append(t->reports, rep);
+}
+
+/* Reports from the console: the only witness when the guest is dead. */
+static void on_console_report(struct kreport *r, void *ctx)
+{
+	struct trial *t = ctx;
+	json_t *j = kreport_json(r);
+
+	note_report(t, j, "console");
+	json_decref(j);
+	kreport_free(r);
+}
+
+static void on_console_line(const char *line, void *ctx)
+{
+	struct trial *t = ctx;
+	const char *m = strstr(line, "iputstorm-init: FAILED: ");
+
+	if (m) {
+		t->f.init_failed = true;
+		replace(&t->init_msg, m + 24);
+	}
+	klog_feed(&t->kp, line);
+}
+
+static void on_event(const char *line, void *ctx)
+{
+	struct trial *t = ctx;
+	json_t *ev = json_loads(line, 0, NULL);
+	const char *type;
+	char *s;
+
+	if (!ev || !json_is_object(ev)) {
+		json_decref(ev);
+		return;
+	}
+	t->last_event_t = now_mono();
+	json_object_set_new(ev, "ht", json_real(ht(t)));
+	s = json_dumps(ev, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	if (s) {
+		size_t n = strlen(s);
+
+		s[n] = '\n';
+		if (write(t->ev_log, s, n + 1) < 0)
+			p_warn("writing events.jsonl: %s", strerror(errno));
+		free(s);
+	}
+	type = json_string_value(json_object_get(ev, "type"));
+	if (!type) {
+		json_decref(ev);
+		return;
+	}
+	if (!strcmp(type, "hello")) {
+		t->f.booted = true;
+		t->hello_t = ht(t);
+	} else if (!strcmp(type, "phase")) {
+		const char *name = json_string_value(json_object_get(ev, "name"));
+
+		if (name && !strcmp(name, "stress") && !t->stress_t) {
+			t->stress_t = ht(t);
+			t->f.stress_started = true;
+		}
+	} else if (!strcmp(type, "stuck")) {
+		t->f.stuck++;
+		if (!t->hang_t)
+			t->hang_t = ht(t);
+		if (!t->hang_title)
+			replace(&t->hang_title, json_string_value(json_object_get(ev, "title")));
+		json_array_append(t->stuck, ev);
+	} else if (!strcmp(type, "report")) {
+		note_report(t, ev, "kmsg");
+	} else if (!strcmp(type, "workload")) {
+		if (json_is_true(json_object_get(ev, "failed"))) {
+			t->f.workload_errors++;
+			json_array_append(t->failures, ev);
+			if (!t->workload_error) {
+				_cleanup_free_ char *w = xasprintf(
+					"[%s] %s", json_string_value(json_object_get(ev, "group")),
+					json_string_value(json_object_get(ev, "status")));
+				replace(&t->workload_error, w);
+			}
+		}
+	} else if (!strcmp(type, "error")) {
+		json_array_append(t->errors, ev);
+		if (json_is_true(json_object_get(ev, "fatal")) && !t->f.agent_fatal) {
+			_cleanup_free_ char *m =
+				xasprintf("%s: %s", json_string_value(json_object_get(ev, "what")),
+					  json_string_value(json_object_get(ev, "error")));
+
+			t->f.agent_fatal = true;
+			replace(&t->fatal_msg, m);
+			replace(&t->fatal_blame, json_string_value(json_object_get(ev, "blame")));
+			if (!strcmp(json_string_value(json_object_get(ev, "what")) ?: "", "mount"))
+				t->f.mount_failed = true;
+		}
+	} else if (!strcmp(type, "done")) {
+		t->f.done = true;
+	} else if (!strcmp(type, "telemetry")) {
+		json_decref(t->telemetry);
+		t->telemetry = json_incref(ev);
+	}
+	json_decref(ev);
+}
+
+/* ---- I/O ---- */
+
+static void read_console(struct trial *t)
+{
+	char buf[16384];
+	ssize_t n;
+
+	while (t->vm.con_fd >= 0 && (n = read(t->vm.con_fd, buf, sizeof(buf))) != 0) {
+		if (n < 0) {
+			if (errno != EAGAIN && errno != EINTR) {
+				close(t->vm.con_fd);
+				t->vm.con_fd = -1;
+			}
+			return;
+		}
+		if (write(t->con_log, buf, n) < 0)
+			p_warn("writing console.log: %s", strerror(errno));
+		t->last_console_t = now_mono();
+		ls_feed(&t->con_ls, buf, n, on_console_line, t);
+	}
+	if (t->vm.con_fd >= 0) {
+		close(t->vm.con_fd);
+		t->vm.con_fd = -1;
+	}
+}
+
+static void read_events(struct trial *t)
+{
+	char buf[16384];
+	ssize_t n;
+
+	while (t->vm.ev_fd >= 0 && (n = read(t->vm.ev_fd, buf, sizeof(buf))) != 0) {
+		if (n < 0) {
+			if (errno != EAGAIN && errno != EINTR) {
+				close(t->vm.ev_fd);
+				t->vm.ev_fd = -1;
+			}
+			return;
+		}
+		ls_feed(&t->ev_ls, buf, n, on_event, t);
+	}
+	if (t->vm.ev_fd >= 0) {
+		close(t->vm.ev_fd);
+		t->vm.ev_fd = -1;
+	}
+}
+
+static void pump(struct trial *t, int timeout_ms)
+{
+	struct pollfd p[4];
+	int n = 0;
+
+	if (t->vm.con_lfd >= 0 && t->vm.con_fd < 0)
+		p[n++] = (struct pollfd){.fd = t->vm.con_lfd, .events = POLLIN};
+	if (t->vm.ev_lfd >= 0 && t->vm.ev_fd < 0)
+		p[n++] = (struct pollfd){.fd = t->vm.ev_lfd, .events = POLLIN};
+	if (t->vm.con_fd >= 0)
+		p[n++] = (struct pollfd){.fd = t->vm.con_fd, .events = POLLIN};
+	if (t->vm.ev_fd >= 0)
+		p[n++] = (struct pollfd){.fd = t->vm.ev_fd, .events = POLLIN};
+	if (poll(p, n, timeout_ms) <= 0)
+		return;
+	for (int i = 0; i < n; i++) {
+		if (!p[i].revents)
+			continue;
+		if (p[i].fd == t->vm.con_lfd || p[i].fd == t->vm.ev_lfd)
+			vm_accept(&t->vm, p[i].fd);
+	}
+	read_console(t);
+	read_events(t);
+	if (now_mono() - t->last_fsync_t > 1) {
+		fsync(t->con_log);
+		fsync(t->ev_log);
+		t->last_fsync_t = now_mono();
+	}
+}
+
+/* ---- decisions ---- */
+
+static void check_cluster(struct trial *t)
+{
+	struct cluster_health h;
+
+	if (t->f.cluster_checked)
+		return;
+	cluster_check(t->ts->c, &h);
+	t->f.cluster_checked = true;
+	t->f.cluster_ok = h.ok;
+	t->cluster_secs = h.secs;
+	replace(&t->cluster_reason, h.reason);
+}
+
+/* The kernel looks stuck: is it the cluster's fault? Then ask for dumps. */
+static void begin_dump(struct trial *t, const char *why)
+{
+	if (t->state != TS_RUN)
+		return;
+	t->dump_why = why;
+	if (t->f.booted)
+		check_cluster(t);
+	t->state = TS_DUMP;
+	t->dump_t = now_mono();
+	t->dump_deadline = t->dump_t + scn_secs(t->g, "dump_timeout");
+	t->dump_stage = 0;
+}
+
+static bool console_quiet(struct trial *t, double secs)
+{
+	return now_mono() - MAX(t->last_console_t, t->dump_t) > secs;
+}
+
+static void step_dump(struct trial *t)
+{
+	double now = now_mono();
+
+	switch (t->dump_stage) {
+	case 0: /* Blocked tasks first: they name the deadlock. */
+		vm_sysrq(&t->vm, 'w');
+		t->dump_t = now;
+		t->dump_stage = 1;
+		break;
+	case 1:
+		if (console_quiet(t, 2) || now > t->dump_t + 10) {
+			vm_sysrq(&t->vm, 't');
+			t->dump_t = now;
+			t->dump_stage = 2;
+		}
+		break;
+	case 2:
+		if (console_quiet(t, 2))
+			t->dump_stage = 3;
+		break;
+	default:
+		break;
+	}
+	if (t->dump_stage == 3 || now > t->dump_deadline) {
+		if (t->last_console_t < t->dump_t && !t->f.stuck && !t->f.hung_reports)
+			t->f.guest_silent = true;
+		t->state = TS_END;
+	}
+}
+
+static void run_ceph_actions(struct trial *t)
+{
+	const struct scenario *scn = t->ts->scn;
+
+	if (!t->stress_t)
+		return;
+	for (size_t i = 0; i < scn->nsec; i++) {
+		const struct scn_section *s = &scn->sec[i];
+		double at;
+		_cleanup_free_ char *out = NULL;
+		int r;
+
+		if (s->type != SEC_CEPH || t->ceph_next[i] < 0)
+			continue;
+		at = t->stress_t + t->ceph_next[i];
+		if (ht(t) < at)
+			continue;
+		r = cluster_ceph_cli(t->ts->c, scn_str(s, "command"), &out);
+		json_array_append_new(t->actions,
+				      json_pack("{s:s, s:s, s:f, s:b, s:s}", "group", s->name,
+						"command", scn_str(s, "command"), "ht", ht(t), "ok",
+						r == 0, "output", r == 0 ? out : err_msg()));
+		t->ceph_next[i] =
+			scn_secs(s, "every") > 0 ? t->ceph_next[i] + scn_secs(s, "every") : -1;
+	}
+}
+
+static void step_run(struct trial *t)
+{
+	double now = now_mono(), el = now - t->t0;
+	const struct scn_section *g = t->g;
+
+	if (t->f.done || t->f.agent_fatal || t->f.init_failed) {
+		t->state = TS_DRAIN;
+		t->drain_until = now + 0.5;
+		return;
+	}
+	if (t->f.panic || t->f.crash || t->f.init_killed) {
+		/* panic=-1: QEMU exits by itself; give the console a moment. */
+		if (!t->drain_until)
+			t->drain_until = now + 10;
+		if (now > t->drain_until)
+			t->state = TS_END;
+		return;
+	}
+	if ((t->f.stuck || t->f.hung_reports) && scn_bool(g, "stop_on_stuck")) {
+		begin_dump(t, "stuck task");
+		return;
+	}
+	if (!t->f.booted && el > scn_secs(g, "boot_timeout")) {
+		t->f.boot_timeout = true;
+		begin_dump(t, "boot timeout");
+		return;
+	}
+	if (t->f.booted && now - t->last_event_t > scn_secs(g, "heartbeat_timeout")) {
+		t->f.heartbeat_lost = true;
+		begin_dump(t, "no heartbeat");
+		return;
+	}
+	if (!t->stress_t && t->hello_t &&
+	    el - t->hello_t > scn_secs(g, "mount_timeout") * scn_int(g, "clients") + 30) {
+		t->f.end_timeout = true;
+		begin_dump(t, "mount phase did not end");
+		return;
+	}
+	/* Past the end and its grace plus a full stuck_after: whatever blocks, say so. */
+	if (t->stress_t && el > t->stress_t + scn_secs(g, "duration") + scn_secs(g, "end_grace") +
+					   scn_secs(g, "stuck_after") + 15) {
+		t->f.end_timeout = true;
+		begin_dump(t, "trial deadline");
+		return;
+	}
+	run_ceph_actions(t);
+}
+
+static void report_progress(struct trial *t)
+{
+	struct trial_progress p = {.stuck = t->f.stuck, .elapsed = ht(t)};
+
+	if (!t->ts->progress)
+		return;
+	p.phase = t->state == TS_DUMP ? "collecting dumps"
+		  : !t->f.booted      ? "booting"
+		  : !t->stress_t      ? "mounting"
+		  : t->f.done	      ? "done"
+				      : "stress";
+	t->ts->progress(&p, t->ts->pctx);
+}
+
+/* ---- result ---- */
+
+static json_t *timing(struct trial *t)
+{
+	json_t *o = json_object();
+
+	if (t->hello_t)
+		json_object_set_new(o, "boot", json_real(t->hello_t));
+	if (t->stress_t) {
+		json_object_set_new(o, "mount", json_real(t->stress_t - t->hello_t));
+		json_object_set_new(o, "stress_start", json_real(t->stress_t));
+	}
+	if (t->hang_t) {
+		json_object_set_new(o, "hang_detected", json_real(t->hang_t));
+		if (t->stress_t)
+			json_object_set_new(o, "time_to_hang", json_real(t->hang_t - t->stress_t));
+	}
+	if (t->f.cluster_checked)
+		json_object_set_new(o, "cluster_check", json_real(t->cluster_secs));
+	json_object_set_new(o, "cluster_ready", json_real(t->ready_secs));
+	json_object_set_new(o, "total", json_real(t->end_t));
+	return o;
+}
+
+/*
+ * Signatures for every blocked task; the root's name and title become the
+ * hang's title, so a FAIL says "ceph-writeback-iput: task hung in evict".
+ */
+static void name_hangs(struct trial *t)
+{
+	struct sigset set;
+	json_t *tasks = json_array(), *root;
+	const char *sig, *title;
+
+	if (!t->f.stuck && !t->f.hung_reports && !t->f.dump_blocked) {
+		json_decref(tasks);
+		return;
+	}
+	if (sigset_load(&set, NULL) < 0) {
+		p_warn("hang signatures: %s", err_msg());
+		json_decref(tasks);
+		return;
+	}
+	json_array_extend(tasks, t->stuck);
+	sig_collect_reports(t->reports, tasks);
+	t->analysis = sig_analyse(&set, tasks);
+	root = json_object_get(t->analysis, "root");
+	sig = json_string_value(json_object_get(root, "signature"));
+	title = json_string_value(json_object_get(root, "title"));
+	if (title) {
+		_cleanup_free_ char *full = sig ? xasprintf("%s: %s", sig, title) : xstrdup(title);
+
+		replace(&t->hang_title, full);
+		t->f.hang_title = t->hang_title;
+	}
+	json_decref(tasks);
+	sigset_free(&set);
+}
+
+/* Counters and per-minute rates over the stress time they cover. */
+static json_t *telemetry_summary(json_t *ev)
+{
+	json_t *counters = json_object_get(ev, "counters");
+	double secs = json_number_value(json_object_get(ev, "stress_secs"));
+	json_t *rates = json_object(), *val;
+	const char *key;
+
+	json_object_foreach (counters, key, val)
+		if (secs > 0)
+			json_object_set_new(rates, key,
+					    json_real(json_integer_value(val) * 60.0 / secs));
+	return json_pack("{s:f, s:O, s:o}", "stress_secs", secs, "counters", counters, "per_minute",
+			 rates);
+}
+
+static json_t *build_verdict(struct trial *t, struct verdict_result *vr)
+{
+	const struct trial_spec *ts = t->ts;
+	json_t *v = json_pack(
+		"{s:i, s:s, s:s, s:s, s:s?, s:f, s:I, s:o}", "trial", ts->n, "kernel", ts->k->name,
+		"verdict", verdict_name(vr->v), "reason", vr->reason, "title",
+		vr->v == V_FAIL ? (t->crash_title ? t->crash_title : t->hang_title) : NULL,
+		"duration", t->end_t, "seed", (json_int_t)ts->seed, "timing", timing(t));
+
+	json_object_set_new(v, "kernel_version", json_string(ts->k->kver));
+	if (t->dump_why)
+		json_object_set_new(v, "dump_reason", json_string(t->dump_why));
+	json_object_set_new(v, "cluster",
+			    json_pack("{s:b, s:b, s:s?, s:i}", "checked", t->f.cluster_checked,
+				      "ok", t->f.cluster_ok, "reason", t->cluster_reason,
+				      "evicted_before_boot", t->evicted));
+	json_object_set(v, "stuck", t->stuck);
+	json_object_set(v, "reports", t->reports);
+	json_object_set(v, "workload_failures", t->failures);
+	json_object_set(v, "agent_errors", t->errors);
+	json_object_set(v, "ceph_actions", t->actions);
+	json_object_set_new(v, "injections", scenario_injections(ts->scn));
+	json_object_set_new(v, "injected", json_boolean(scenario_has_injection(ts->scn)));
+	if (t->telemetry)
+		json_object_set_new(v, "telemetry", telemetry_summary(t->telemetry));
+	if (t->analysis) {
+		json_object_set(v, "signatures", json_object_get(t->analysis, "signatures"));
+		json_object_set(v, "root", json_object_get(t->analysis, "root"));
+		json_object_set(v, "hangs", json_object_get(t->analysis, "hangs"));
+	}
+	return v;
+}
+
+static void trial_cleanup(struct trial *t)
+{
+	vm_stop(&t->vm, &t->rec);
+	if (t->rec.j) {
+		if (record_release(&t->rec) < 0)
+			p_warn("trial cleanup: %s", err_msg());
+		record_free(&t->rec);
+	}
+	if (t->con_log >= 0) {
+		fsync(t->con_log);
+		close(t->con_log);
+	}
+	if (t->ev_log >= 0) {
+		fsync(t->ev_log);
+		close(t->ev_log);
+	}
+	ls_release(&t->con_ls);
+	ls_release(&t->ev_ls);
+	json_decref(t->stuck);
+	json_decref(t->reports);
+	json_decref(t->telemetry);
+	json_decref(t->analysis);
+	json_decref(t->failures);
+	json_decref(t->errors);
+	json_decref(t->actions);
+	free(t->ceph_next);
+	free(t->sock_dir);
+	free(t->tap);
+	free(t->hang_title);
+	free(t->crash_title);
+	free(t->warning_title);
+	free(t->fatal_msg);
+	free(t->fatal_blame);
+	free(t->init_msg);
+	free(t->workload_error);
+	free(t->cluster_reason);
+	free(t->qemu_status);
+}
+
+static int open_log(const char *dir, const char *name)
+{
+	_cleanup_free_ char *p = path_join(dir, name);
+	int fd = open(p, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0644);
+
+	if (fd < 0)
+		err_set("cannot create %s: %s", p, strerror(errno));
+	return fd;
+}
+
+static int trial_start(struct trial *t)
+{
+	const struct trial_spec *ts = t->ts;
+	_cleanup_free_ char *id = xasprintf("%s-t%d", ts->run_id, ts->n);
+	_cleanup_free_ char *initrd = NULL, *qemu_log = path_join(ts->dir, "qemu.log");
+	_cleanup_free_ char *tapspec = NULL;
+	struct vm_config vc = {0};
+
+	t->con_log = open_log(ts->dir, "console.log");
+	t->ev_log = open_log(ts->dir, "events.jsonl");
+	if (t->con_log < 0 || t->ev_log < 0)
+		return -1;
+	{
+		/*
+		 * Trials must not inherit each other's damage: a guest killed
+		 * mid-trial leaves sessions every later MDS failover waits for,
+		 * and a failover may still be under way.
+		 */
+		struct cluster_health h;
+		double t0 = now_mono();
+
+		t->evicted = cluster_ready_for_trial(ts->c, GUEST_IP, CLUSTER_READY_SECS, &h);
+		t->ready_secs = now_mono() - t0;
+		if (t->evicted < 0)
+			return err_set("the cluster was not ready within %d s: %s",
+				       CLUSTER_READY_SECS, h.reason);
+	}
+	if (record_create(&t->rec, "vm", id, false) < 0)
+		return -1;
+	t->sock_dir = xasprintf("%s/vm/%s", state_dir(), id);
+	t->tap = xasprintf("tap%d.%d", (int)getpid() % 100000, ts->n % 100);
+	tapspec = xasprintf("%s/%s", ts->c->netns, t->tap);
+	if (record_add(&t->rec, "dirs", t->sock_dir) < 0 ||
+	    record_add(&t->rec, "taps", tapspec) < 0)
+		return -1;
+	if (mkdir_p(t->sock_dir, 0700) < 0)
+		return err_set("cannot create %s: %s", t->sock_dir, strerror(errno));
+	if (write_payload(t, &initrd) < 0 || netns_add_tap(ts->c->netns, t->tap) < 0)
+		return -1;
+	vc.image = ts->k->boot_image;
+	vc.initrd = initrd;
+	vc.cmdline_extra = scn_str(t->g, "kernel_cmdline");
+	vc.cpus = (int)scn_int(t->g, "vm_cpus");
+	vc.mem = scn_size(t->g, "vm_memory");
+	vc.netns = ts->c->netns;
+	vc.tap = t->tap;
+	vc.sock_dir = t->sock_dir;
+	vc.qemu_log = qemu_log;
+	if (vm_start(&t->vm, &vc, &t->rec) < 0)
+		return -1;
+	t->f.emulated = strcmp(t->vm.accel, "kvm") != 0;
+	t->t0 = t->vm.t0;
+	t->last_event_t = now_mono();
+	return 0;
+}
+
+int trial_run(const struct trial_spec *ts, struct trial_result *res)
+{
+	struct trial t = {.ts = ts, .con_log = -1, .ev_log = -1};
+	struct verdict_result vr;
+	int status;
+	double last_progress = 0;
+
+	t.g = scenario_global(ts->scn);
+	t.stuck = json_array();
+	t.reports = json_array();
+	t.failures = json_array();
+	t.errors = json_array();
+	t.actions = json_array();
+	t.ceph_next = xcalloc(ts->scn->nsec, sizeof(double));
+	for (size_t i = 0; i < ts->scn->nsec; i++)
+		t.ceph_next[i] =
+			ts->scn->sec[i].type == SEC_CEPH ? scn_secs(&ts->scn->sec[i], "at") : -1;
+	klog_init(&t.kp, on_console_report, &t);
+	t.f.fail_on_warning = scn_bool(t.g, "fail_on_warning");
+	t.f.boot_timeout_secs = scn_secs(t.g, "boot_timeout");
+
+	if (trial_start(&t) < 0) {
+		/* Could not even start: the harness's or the machine's fault. */
+		_cleanup_free_ char *msg = xasprintf("trial setup: %s", err_msg());
+		replace(&t.fatal_msg, msg);
+		replace(&t.fatal_blame, "infra");
+		t.f.agent_fatal = true;
+		t.state = TS_END;
+	}
+	while (t.state != TS_END) {
+		pump(&t, 100);
+		if (vm_exited(&t.vm, &status)) {
+			char why[96];
+
+			pump(&t, 0);
+			t.f.qemu_died = true;
+			replace(&t.qemu_status, describe_status(status, why, sizeof(why)));
+			break;
+		}
+		if (ts->interrupted && *ts->interrupted) {
+			t.f.interrupted = true;
+			break;
+		}
+		switch (t.state) {
+		case TS_RUN:
+			step_run(&t);
+			break;
+		case TS_DUMP:
+			step_dump(&t);
+			break;
+		case TS_DRAIN:
+			if (now_mono() > t.drain_until)
+				t.state = TS_END;
+			break;
+		case TS_END:
+			break;
+		}
+		if (now_mono() - last_progress > 1) {
+			report_progress(&t);
+			last_progress = now_mono();
+		}
+	}
+	t.end_t = t.t0 ? ht(&t) : 0;
+	ls_flush(&t.con_ls, on_console_line, &t);
+	klog_finish(&t.kp);
+	t.f.hang_title = t.hang_title;
+	t.f.crash_title = t.crash_title;
+	t.f.warning_title = t.warning_title;
+	t.f.fatal_msg = t.fatal_msg;
+	t.f.fatal_blame = t.fatal_blame;
+	t.f.init_msg = t.init_msg;
+	t.f.workload_error = t.workload_error;
+	t.f.cluster_reason = t.cluster_reason;
+	t.f.qemu_status = t.qemu_status;
+	/* A mount that failed: was the cluster to blame? */
+	if (t.f.mount_failed && t.f.booted && ts->c)
+		check_cluster(&t);
+	name_hangs(&t);
+	verdict_decide(&t.f, &vr);
+	injection_note(ts->scn, vr.reason, sizeof(vr.reason));
+	res->v = vr.v;
+	res->verdict = build_verdict(&t, &vr);
+	{
+		_cleanup_free_ char *p = path_join(ts->dir, "verdict.json");
+		_cleanup_free_ char *s =
+			json_dumps(res->verdict, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+
+		if (!s || write_file_atomic(p, s, strlen(s)) < 0)
+			p_warn("cannot write %s: %s", p, strerror(errno));
+	}
+	trial_cleanup(&t);
+	return 0;
+}

@@ -1,0 +1,642 @@
+// SPDX-License-Identifier: GPL-2.0
+#define _GNU_SOURCE
+#include "model/klog.h"
+#include "lib/base.h"
+
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const kind_names[KR_NKINDS] = {
+	[KR_HUNG_TASK] = "hung_task", [KR_TASK_DUMP] = "task_dump", [KR_BUG] = "bug",
+	[KR_OOPS] = "oops",	      [KR_WARNING] = "warning",	    [KR_PANIC] = "panic",
+	[KR_OOM_KILL] = "oom_kill",   [KR_RCU_STALL] = "rcu_stall",
+};
+
+const char *kr_kind_name(enum kr_kind k)
+{
+	return k < KR_NKINDS ? kind_names[k] : "?";
+}
+
+void klog_init(struct klog_parser *p, kreport_fn fn, void *ctx)
+{
+	memset(p, 0, sizeof(*p));
+	p->fn = fn;
+	p->ctx = ctx;
+}
+
+void kreport_free(struct kreport *r)
+{
+	if (!r)
+		return;
+	for (size_t i = 0; i < r->nframes; i++) {
+		free(r->frames[i].fn);
+		free(r->frames[i].module);
+	}
+	free(r->frames);
+	free(r->headline);
+	free(r->task);
+	free(r->workqueue);
+	free(r->work_fn);
+	free(r->work_desc);
+	free(r->rip);
+	free(r);
+}
+
+/* "[  123.456789] " → ts; returns the rest, or NULL when s does not start so. */
+static const char *strip_brackets_ts(const char *s, double *ts)
+{
+	char *end;
+	double v;
+	const char *p = s + 1;
+
+	if (*s != '[')
+		return NULL;
+	while (*p == ' ')
+		p++;
+	v = strtod(p, &end);
+	if (end == p || *end != ']' || !memchr(p, '.', end - p))
+		return NULL;
+	*ts = v;
+	end++;
+	return *end == ' ' ? end + 1 : end;
+}
+
+/* printk caller ids: "[T1234] " or "[C1] " (CONFIG_PRINTK_CALLER). */
+static const char *strip_caller(const char *s)
+{
+	const char *p = s;
+
+	if (*p != '[')
+		return NULL;
+	p++;
+	while (*p == ' ')
+		p++;
+	if (*p != 'T' && *p != 'C')
+		return NULL;
+	p++;
+	if (!isdigit((unsigned char)*p))
+		return NULL;
+	while (isdigit((unsigned char)*p))
+		p++;
+	if (*p != ']')
+		return NULL;
+	p++;
+	return *p == ' ' ? p + 1 : p;
+}
+
+/* /dev/kmsg: "6,1234,5678901,-;message" (or with a caller field before ';'). */
+static const char *strip_kmsg(const char *s, double *ts)
+{
+	const char *p = s;
+	unsigned long long usec;
+	int fields = 0;
+
+	for (; fields < 3; fields++) {
+		const char *start = p;
+
+		while (isdigit((unsigned char)*p))
+			p++;
+		if (p == start || *p != ',')
+			return NULL;
+		if (fields == 2)
+			usec = strtoull(start, NULL, 10);
+		p++;
+	}
+	p = strchr(p, ';');
+	if (!p || p - s > 64)
+		return NULL;
+	*ts = usec / 1e6;
+	return p + 1;
+}
+
+/* dmesg -x: "kern  :err   : message". */
+static const char *strip_facility(const char *s)
+{
+	static const char *const fac[] = {"kern", "user", "daemon", "syslog"};
+	static const char *const lvl[] = {"emerg", "alert",  "crit", "err",
+					  "warn",  "notice", "info", "debug"};
+
+	for (size_t i = 0; i < ARRAY_SIZE(fac); i++) {
+		const char *p;
+
+		if (!str_startswith(s, fac[i]))
+			continue;
+		p = s + strlen(fac[i]);
+		while (*p == ' ')
+			p++;
+		if (*p++ != ':')
+			return NULL;
+		for (size_t j = 0; j < ARRAY_SIZE(lvl); j++) {
+			if (!str_startswith(p, lvl[j]))
+				continue;
+			p += strlen(lvl[j]);
+			while (*p == ' ')
+				p++;
+			if (*p++ != ':')
+				return NULL;
+			return *p == ' ' ? p + 1 : p;
+		}
+	}
+	return NULL;
+}
+
+const char *klog_strip(const char *line, double *ts)
+{
+	const char *s = line, *n;
+	const char *k;
+
+	*ts = -1;
+	if ((n = strip_kmsg(s, ts)))
+		s = n;
+	/* syslog and journalctl: "Nov 22 10:00:00 host kernel: ..." */
+	k = strstr(s, " kernel: ");
+	if (k && k - s < 120)
+		s = k + 9;
+	for (int guard = 0; guard < 4; guard++) {
+		if (s[0] == '<' && isdigit((unsigned char)s[1]) && s[2] == '>')
+			s += 3;
+		else if ((n = strip_brackets_ts(s, ts)))
+			s = n;
+		else if ((n = strip_caller(s)))
+			s = n;
+		else if ((n = strip_facility(s)))
+			s = n;
+		else
+			break;
+	}
+	return s;
+}
+
+int parse_frame(const char *text, struct kframe *f)
+{
+	const char *p = text, *sym, *plus, *end;
+
+	memset(f, 0, sizeof(*f));
+	while (*p == ' ' || *p == '\t')
+		p++;
+	/* "[<0>] " from /proc/PID/stack, "[<ffffffff81234567>] " from old traces. */
+	if (p[0] == '[' && p[1] == '<') {
+		const char *e = strstr(p, ">]");
+
+		if (!e)
+			return -1;
+		p = e + 2;
+		while (*p == ' ')
+			p++;
+	}
+	if (p[0] == '?' && p[1] == ' ') {
+		f->unreliable = true;
+		p += 2;
+	}
+	sym = p;
+	while (isalnum((unsigned char)*p) || *p == '_' || *p == '.' || *p == '$')
+		p++;
+	if (p == sym || strncmp(p, "+0x", 3))
+		return -1;
+	plus = p;
+	p += 3;
+	while (isxdigit((unsigned char)*p))
+		p++;
+	if (strncmp(p, "/0x", 3))
+		return -1;
+	p += 3;
+	while (isxdigit((unsigned char)*p))
+		p++;
+	while (*p == ' ')
+		p++;
+	if (*p == '[') {
+		end = strchr(p, ']');
+		if (end) {
+			const char *sp = memchr(p, ' ', end - p);
+
+			f->module = xstrndup(p + 1, (sp ? sp : end) - p - 1);
+		}
+	}
+	f->fn = xstrndup(sym, plus - sym);
+	return 0;
+}
+
+static void add_frame(struct kreport *r, struct kframe *f)
+{
+	r->frames = xrealloc(r->frames, (r->nframes + 1) * sizeof(*r->frames));
+	r->frames[r->nframes++] = *f;
+}
+
+static struct kreport *new_report(struct klog_parser *p, enum kr_kind kind, const char *text,
+				  double ts)
+{
+	struct kreport *r = xcalloc(1, sizeof(*r));
+
+	r->kind = kind;
+	r->headline = xstrdup(text);
+	r->ts = ts;
+	r->line = p->line;
+	r->pid = -1;
+	return r;
+}
+
+static void finish(struct klog_parser *p)
+{
+	struct kreport *r = p->cur;
+
+	p->cur = NULL;
+	p->in_trace = false;
+	if (!r)
+		return;
+	p->fn(r, p->ctx);
+}
+
+/* "task:kworker/u4:1  state:D stack:0 pid:123 tgid:123 ppid:2 flags:0x4000" */
+static void parse_task_line(struct kreport *r, const char *t)
+{
+	const char *st = strstr(t, " state:");
+	const char *pid = strstr(t, " pid:");
+	_cleanup_free_ char *comm = NULL;
+
+	if (!st)
+		return;
+	comm = xstrndup(t + 5, st - t - 5);
+	free(r->task);
+	r->task = xstrdup(str_strip(comm));
+	r->state = st[7];
+	if (pid)
+		r->pid = atoi(pid + 5);
+}
+
+/* "INFO: task kworker/u4:1:123 blocked for more than 120 seconds." */
+static void parse_hung_line(struct kreport *r, const char *t)
+{
+	const char *start = t + strlen("INFO: task ");
+	const char *blk = strstr(start, " blocked for more than ");
+	const char *colon;
+
+	if (!blk)
+		return;
+	colon = blk;
+	while (colon > start && colon[-1] != ':')
+		colon--;
+	if (colon <= start)
+		return;
+	r->task = xstrndup(start, colon - 1 - start);
+	r->pid = atoi(colon);
+	r->blocked_secs = atol(blk + strlen(" blocked for more than "));
+}
+
+/* "CPU: 1 PID: 123 Comm: kworker/u4:2 Tainted: ..." (6.12 adds "UID: 0"). */
+static void parse_cpu_line(struct kreport *r, const char *t)
+{
+	const char *pid = strstr(t, " PID: ");
+	const char *comm = strstr(t, " Comm: ");
+
+	if (pid && r->pid < 0)
+		r->pid = atoi(pid + 6);
+	if (comm && !r->task) {
+		const char *e = comm + 7;
+
+		while (*e && *e != ' ')
+			e++;
+		r->task = xstrndup(comm + 7, e - comm - 7);
+	}
+}
+
+/* "Workqueue: writeback wb_workfn (flush-ceph-1)" */
+static void parse_workqueue_line(struct kreport *r, const char *t)
+{
+	char name[128] = "", fn[128] = "", desc[128] = "";
+	const char *paren;
+
+	if (sscanf(t, "Workqueue: %127s %127s", name, fn) < 1)
+		return;
+	paren = strrchr(t, '(');
+	if (paren && sscanf(paren, "(%127[^)])", desc) == 1) {
+		free(r->work_desc);
+		r->work_desc = xstrdup(desc);
+	}
+	free(r->workqueue);
+	r->workqueue = xstrdup(name);
+	free(r->work_fn);
+	r->work_fn = fn[0] ? xstrdup(fn) : NULL;
+}
+
+static void parse_rip(struct kreport *r, const char *t)
+{
+	struct kframe f;
+	const char *c = strchr(t + 5, ':');
+
+	/* "RIP: 0010:ceph_put_wrbuffer_cap_refs+0x12/0x340 [ceph]" */
+	if (!c || parse_frame(c + 1, &f) < 0)
+		return;
+	free(r->rip);
+	r->rip = f.fn;
+	free(f.module);
+}
+
+/* "WARNING: CPU: 0 PID: 1 at fs/ceph/caps.c:123 fn+0x1/0x2 [ceph]" */
+static void parse_warning_line(struct kreport *r, const char *t)
+{
+	const char *at = strstr(t, " at ");
+	struct kframe f;
+	const char *sp;
+
+	parse_cpu_line(r, t);
+	if (!at)
+		return;
+	sp = strchr(at + 4, ' ');
+	if (sp && parse_frame(sp + 1, &f) == 0) {
+		r->rip = f.fn;
+		free(f.module);
+	}
+}
+
+static bool starts_report(struct klog_parser *p, const char *t, double ts)
+{
+	struct kreport *r = NULL;
+
+	if (str_startswith(t, "INFO: task ") && strstr(t, " blocked for more than ")) {
+		r = new_report(p, KR_HUNG_TASK, t, ts);
+		parse_hung_line(r, t);
+	} else if (str_startswith(t, "task:") && strstr(t, " state:")) {
+		/* The task line of a hung-task report belongs to it. */
+		if (p->cur && p->cur->kind == KR_HUNG_TASK && !p->cur->state && !p->in_trace) {
+			parse_task_line(p->cur, t);
+			return true;
+		}
+		r = new_report(p, KR_TASK_DUMP, t, ts);
+		parse_task_line(r, t);
+	} else if (str_startswith(t, "BUG: ") || str_startswith(t, "watchdog: BUG: ") ||
+		   str_startswith(t, "kernel BUG at ")) {
+		r = new_report(p, KR_BUG, t, ts);
+	} else if (str_startswith(t, "Oops: ") || str_startswith(t, "general protection fault")) {
+		/* An Oops right after its BUG line is the same report. */
+		if (p->cur && p->cur->kind == KR_BUG && !p->in_trace)
+			return true;
+		r = new_report(p, KR_OOPS, t, ts);
+	} else if (str_startswith(t, "WARNING: CPU: ") || str_startswith(t, "WARNING: possible ")) {
+		r = new_report(p, KR_WARNING, t, ts);
+		parse_warning_line(r, t);
+	} else if (str_startswith(t, "Kernel panic - not syncing")) {
+		r = new_report(p, KR_PANIC, t, ts);
+	} else if ((str_startswith(t, "Out of memory: Killed process ") ||
+		    str_startswith(t, "Memory cgroup out of memory: Killed process "))) {
+		const char *k = strstr(t, "Killed process ") + 15;
+		const char *o = strchr(k, '('), *c = o ? strchr(o, ')') : NULL;
+
+		finish(p);
+		r = new_report(p, KR_OOM_KILL, t, ts);
+		r->pid = atoi(k);
+		if (o && c)
+			r->task = xstrndup(o + 1, c - o - 1);
+		p->cur = r;
+		finish(p); /* one line, complete */
+		return true;
+	} else if ((str_startswith(t, "rcu: INFO: ") || str_startswith(t, "INFO: rcu")) &&
+		   strstr(t, "stall")) {
+		r = new_report(p, KR_RCU_STALL, t, ts);
+	}
+	if (!r)
+		return false;
+	finish(p);
+	p->cur = r;
+	return true;
+}
+
+static bool is_register_or_noise(const char *t)
+{
+	static const char *const prefixes[] = {
+		"RSP:",
+		"RAX:",
+		"RDX:",
+		"RBP:",
+		"R10:",
+		"R13:",
+		"FS:",
+		"CS:",
+		"CR2:",
+		"DR0:",
+		"DR3:",
+		"Code:",
+		"PKRU:",
+		"Hardware name:",
+		"Modules linked in:",
+		"Tainted:",
+		"Not tainted",
+		"\"echo 0 >",
+		"<TASK>",
+		"<IRQ>",
+		"</IRQ>",
+		"<NMI>",
+		"</NMI>",
+		"Call Trace:",
+		"---[ end trace",
+		"Kernel Offset:",
+		"Sending NMI",
+		"NMI backtrace",
+		"CPU: ",
+		"RIP: ",
+		"Workqueue: ",
+		"Showing all locks",
+		"Mem-Info:",
+		"irq event stamp",
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(prefixes); i++)
+		if (str_startswith(t, prefixes[i]))
+			return true;
+	return false;
+}
+
+void klog_feed(struct klog_parser *p, const char *line)
+{
+	double ts;
+	const char *text = klog_strip(line, &ts);
+	const char *t = text;
+	struct kreport *r;
+	struct kframe f;
+
+	p->line++;
+	while (*t == ' ' || *t == '\t')
+		t++;
+	if (!*t)
+		return;
+	if (starts_report(p, t, ts))
+		return;
+	r = p->cur;
+	if (!r)
+		return;
+	if (str_startswith(t, "Workqueue: ")) {
+		parse_workqueue_line(r, t);
+	} else if (str_startswith(t, "CPU: ")) {
+		parse_cpu_line(r, t);
+	} else if (str_startswith(t, "RIP: ")) {
+		parse_rip(r, t);
+	} else if (str_startswith(t, "Call Trace:") || str_startswith(t, "<TASK>")) {
+		p->in_trace = true;
+	} else if (str_startswith(t, "</TASK>")) {
+		/* A task's trace is complete; a panic or BUG may still print more. */
+		if (r->kind == KR_HUNG_TASK || r->kind == KR_TASK_DUMP)
+			finish(p);
+	} else if (parse_frame(t, &f) == 0) {
+		add_frame(r, &f);
+		p->in_trace = true;
+	} else if (p->in_trace && !is_register_or_noise(t)) {
+		/* Anything else after a trace ends the report. */
+		finish(p);
+	}
+}
+
+void klog_finish(struct klog_parser *p)
+{
+	finish(p);
+}
+
+bool kreport_is_hang(const struct kreport *r)
+{
+	switch (r->kind) {
+	case KR_HUNG_TASK:
+	case KR_RCU_STALL:
+		return true;
+	case KR_TASK_DUMP:
+		return r->state == 'D';
+	case KR_BUG:
+		return strstr(r->headline, "soft lockup") != NULL;
+	default:
+		return false;
+	}
+}
+
+bool kreport_is_crash(const struct kreport *r)
+{
+	return r->kind == KR_BUG || r->kind == KR_OOPS || r->kind == KR_PANIC;
+}
+
+static bool frame_is_plumbing(const char *fn)
+{
+	static const char *const skip[] = {
+		"sched",   "wait",	"lock",		 "down",	  "rwsem",     "completion",
+		"kthread", "switch_to", "ret_from_fork", "entry_SYSCALL", "do_syscall"};
+
+	for (size_t i = 0; i < ARRAY_SIZE(skip); i++)
+		if (strstr(fn, skip[i]))
+			return true;
+	return false;
+}
+
+const char *stack_culprit(char *const *frames, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!frame_is_plumbing(frames[i]))
+			return frames[i];
+	return NULL;
+}
+
+static const char *report_culprit(const struct kreport *r)
+{
+	char *fns[256];
+	size_t n = 0;
+
+	for (size_t i = 0; i < r->nframes && n < ARRAY_SIZE(fns); i++)
+		if (!r->frames[i].unreliable)
+			fns[n++] = r->frames[i].fn;
+	return stack_culprit(fns, n);
+}
+
+/* "BUG: kernel NULL pointer dereference, address: 0000" → "BUG: kernel NULL pointer dereference" */
+static char *headline_head(const char *h)
+{
+	size_t n = strcspn(h, ",!");
+	const char *dash = strstr(h, " - ");
+
+	if (dash && (size_t)(dash - h) < n)
+		n = dash - h;
+	while (n && h[n - 1] == ' ')
+		n--;
+	return xstrndup(h, n);
+}
+
+char *kreport_title(const struct kreport *r)
+{
+	const char *where = r->rip ? r->rip : report_culprit(r);
+	_cleanup_free_ char *head = NULL;
+
+	switch (r->kind) {
+	case KR_HUNG_TASK:
+	case KR_TASK_DUMP: {
+		const char *c = report_culprit(r);
+
+		return c ? xasprintf("task hung in %s", c) : xstrdup("task hung (no stack)");
+	}
+	case KR_RCU_STALL:
+		return where ? xasprintf("INFO: rcu detected stall in %s", where)
+			     : xstrdup("INFO: rcu detected stall");
+	case KR_BUG:
+		head = headline_head(str_startswith(r->headline, "watchdog: ") ? r->headline + 10
+									       : r->headline);
+		if (str_startswith(head, "kernel BUG at "))
+			return where ? xasprintf("kernel BUG in %s", where) : xstrdup(head);
+		return where ? xasprintf("%s in %s", head, where) : xstrdup(head);
+	case KR_OOPS:
+		head = headline_head(r->headline);
+		if (str_startswith(head, "general protection fault"))
+			return where ? xasprintf("general protection fault in %s", where)
+				     : xstrdup("general protection fault");
+		return where ? xasprintf("Oops in %s", where) : xstrdup("Oops");
+	case KR_WARNING:
+		if (str_startswith(r->headline, "WARNING: possible "))
+			return headline_head(r->headline);
+		return where ? xasprintf("WARNING in %s", where) : xstrdup("WARNING");
+	case KR_PANIC: {
+		const char *why = strstr(r->headline, "syncing");
+
+		why = why ? why + 7 : "";
+		while (*why == ':' || *why == ' ')
+			why++;
+		return xasprintf("kernel panic: %s", why);
+	}
+	case KR_OOM_KILL:
+		return xasprintf("OOM kill of %s", r->task ? r->task : "?");
+	case KR_NKINDS:
+		break;
+	}
+	return xstrdup(r->headline);
+}
+
+json_t *kreport_json(const struct kreport *r)
+{
+	_cleanup_free_ char *title = kreport_title(r);
+	json_t *stack = json_array();
+	json_t *o;
+	char st[2] = {r->state, 0};
+
+	for (size_t i = 0; i < r->nframes; i++) {
+		const struct kframe *f = &r->frames[i];
+
+		json_array_append_new(stack, json_sprintf("%s%s%s%s%s", f->unreliable ? "? " : "",
+							  f->fn, f->module ? " [" : "",
+							  f->module ? f->module : "",
+							  f->module ? "]" : ""));
+	}
+	o = json_pack("{s:s, s:s, s:s}", "kind", kr_kind_name(r->kind), "title", title, "headline",
+		      r->headline);
+	if (r->task)
+		json_object_set_new(o, "task", json_string(r->task));
+	if (r->pid >= 0)
+		json_object_set_new(o, "pid", json_integer(r->pid));
+	if (r->state)
+		json_object_set_new(o, "state", json_string(st));
+	if (r->blocked_secs)
+		json_object_set_new(o, "blocked_secs", json_integer(r->blocked_secs));
+	if (r->workqueue)
+		json_object_set_new(o, "workqueue", json_string(r->workqueue));
+	if (r->work_fn)
+		json_object_set_new(o, "work_fn", json_string(r->work_fn));
+	if (r->work_desc)
+		json_object_set_new(o, "work_desc", json_string(r->work_desc));
+	if (r->rip)
+		json_object_set_new(o, "rip", json_string(r->rip));
+	if (r->ts >= 0)
+		json_object_set_new(o, "ts", json_real(r->ts));
+	json_object_set_new(o, "line", json_integer(r->line));
+	json_object_set_new(o, "stack", stack);
+	return o;
+}

@@ -1,0 +1,460 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * `kernel build-module`: a Debian kernel with fs/ceph rebuilt from the
+ * matching Debian linux-source plus a patch series. Only ceph.ko changes, so
+ * a patched test kernel costs one module build, not a kernel build.
+ */
+#define _GNU_SOURCE
+#include "store/kbuild.h"
+#include "lib/base.h"
+#include "lib/clock.h"
+#include "lib/fileio.h"
+#include "lib/output.h"
+#include "lib/path.h"
+#include "lib/spawn.h"
+#include "lib/strbuf.h"
+#include "lib/strv.h"
+#include "store/kernel.h"
+#include "store/kmodule.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* "6.12.117" → "linux-source-6.12" */
+static char *source_package(const char *version)
+{
+	const char *dot = strchr(version, '.');
+	size_t n = dot ? strcspn(dot + 1, ".") + (size_t)(dot + 1 - version) : strlen(version);
+
+	return xasprintf("linux-source-%.*s", (int)n, version);
+}
+
+/*
+ * fs/ceph of the Debian source that built the base kernel, cached under
+ * cache_dir()/sources/PKG_VERSION/fs/ceph. The package version must be the
+ * base kernel's: a patch tested on other sources proves nothing.
+ */
+static char *ceph_sources(struct kernel *base)
+{
+	const char *version = json_string_value(json_object_get(base->meta, "version"));
+	const char *pkgver = json_string_value(json_object_get(base->meta, "package_version"));
+	_cleanup_free_ char *pkg = NULL, *dir = NULL, *tmp = NULL, *log = NULL, *deb = NULL;
+	_cleanup_free_ char *got = NULL, *tarball = NULL, *member = NULL, *root = NULL;
+	char *out;
+
+	if (!version || !pkgver) {
+		err_set("kernel %s has no Debian package version in kernel.json", base->name);
+		return NULL;
+	}
+	pkg = source_package(version);
+	dir = xasprintf("%s/sources/%s_%s", cache_dir(), pkg, pkgver);
+	out = xasprintf("%s/fs/ceph", dir);
+	if (path_exists(out))
+		return out;
+	tmp = xasprintf("%s.tmp.%d", dir, (int)getpid());
+	root = path_join(tmp, "root");
+	log = xasprintf("%s.log", dir);
+	rm_rf(tmp);
+	if (mkdir_p(root, 0755) < 0) {
+		err_set("cannot create %s: %s", root, strerror(errno));
+		goto fail;
+	}
+	p_info("fetching %s %s for fs/ceph", pkg, pkgver);
+	{
+		/* Pinned: the archive moves on (6.1.192-3 came after 6.1.0-56's -2). */
+		_cleanup_free_ char *pinned = xasprintf("%s=%s", pkg, pkgver);
+
+		if (apt_download(tmp, pinned, log) < 0 || !(deb = find_deb(tmp, pkg)))
+			goto fail;
+	}
+	{
+		char *argv[] = {"dpkg-deb", "-f", deb, "Version", NULL};
+
+		if (run_capture(argv, 60, &got) < 0)
+			goto fail;
+		str_strip(got);
+	}
+	if (strcmp(got, pkgver)) {
+		err_set("apt offers %s %s but kernel %s is %s; fs/ceph must come from the same "
+			"version",
+			pkg, got, base->name, pkgver);
+		goto fail;
+	}
+	if (unpack_deb(deb, root, log) < 0)
+		goto fail;
+	tarball = xasprintf("%s/usr/src/%s.tar.xz", root, pkg);
+	member = xasprintf("%s/fs/ceph", pkg);
+	{
+		char *argv[] = {"tar", "-xJf", tarball, "-C", tmp, member, NULL};
+
+		if (run_argv(argv, 900, log) < 0)
+			goto fail;
+	}
+	{
+		_cleanup_free_ char *from = xasprintf("%s/%s", tmp, pkg);
+
+		rm_rf(root);
+		if (rename(from, dir) < 0) {
+			err_set("cannot rename %s to %s: %s", from, dir, strerror(errno));
+			goto fail;
+		}
+	}
+	rm_rf(tmp);
+	return out;
+fail:
+	rm_rf(tmp);
+	free(out);
+	err_prefix("%s (see %s)", pkg ? pkg : "linux-source", log ? log : "?");
+	return NULL;
+}
+
+static int apply_patches(const char *root, char *const patches[], size_t n, const char *log)
+{
+	for (size_t i = 0; i < n; i++) {
+		_cleanup_free_ char *abs = realpath(patches[i], NULL);
+		char *argv[] = {"patch",      "-p1", "--batch", "--forward", "-d",
+				(char *)root, "-i",  abs,	NULL};
+
+		if (!abs)
+			return err_set("patch %s: %s", patches[i], strerror(errno));
+		if (run_argv(argv, 120, log) < 0)
+			return err_prefix("patch %s does not apply to fs/ceph", patches[i]);
+	}
+	return 0;
+}
+
+/* The base's ceph module file (ceph.ko, ceph.ko.xz, ...) under lib/modules/KVER. */
+static char *find_ceph_ko(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	char *found = NULL;
+
+	while (d && !found && (de = readdir(d)))
+		if (str_startswith(de->d_name, "ceph.ko"))
+			found = path_join(dir, de->d_name);
+	if (d)
+		closedir(d);
+	return found;
+}
+
+static json_t *patch_list(char *const patches[], size_t n)
+{
+	json_t *a = json_array();
+
+	for (size_t i = 0; i < n; i++) {
+		_cleanup_free_ char *abs = realpath(patches[i], NULL);
+
+		json_array_append_new(a, json_string(abs ? abs : patches[i]));
+	}
+	return a;
+}
+
+int kernel_build_module(const char *base_spec, char *const patches[], size_t npatches,
+			const char *name, struct kernel *k)
+{
+	_cleanup_free_ char *store = kernel_store_dir(), *final = NULL, *tmp = NULL;
+	_cleanup_free_ char *src = NULL, *hdr = NULL, *bdir = NULL, *log = NULL, *ko = NULL;
+	_cleanup_free_ char *moddir = NULL, *old = NULL;
+	struct kernel base = {0};
+	const char *source;
+	double t0 = now_mono();
+	json_t *meta;
+
+	memset(k, 0, sizeof(*k));
+	if (kernel_resolve(base_spec, &base) < 0)
+		return -1;
+	source = json_string_value(json_object_get(base.meta, "source"));
+	if (!source || !str_startswith(source, "debian:")) {
+		err_set("--base %s is not a Debian kernel; build-module needs Debian's sources and "
+			"headers (use `kernel build` for a tree)",
+			base_spec);
+		goto fail;
+	}
+	if (!(src = ceph_sources(&base)) || fetch_debian_headers(&base, source + 7, &hdr) < 0)
+		goto fail;
+	final = path_join(store, name);
+	tmp = xasprintf("%s/.build-%s.%d", store, name, (int)getpid());
+	bdir = xasprintf("%s/ceph-build", tmp);
+	log = xasprintf("%s/build-module.log", store);
+	rm_rf(tmp);
+	unlink(log);
+	{
+		/* Hard links: the new entry shares everything but what it replaces. */
+		char *argv[] = {"cp", "-al", base.dir, tmp, NULL};
+		char *cargv[] = {"cp", "-a", src, bdir, NULL};
+		_cleanup_free_ char *fsdir = xasprintf("%s/fs", bdir);
+
+		if (run_argv(argv, 600, log) < 0)
+			goto fail;
+		rm_rf(bdir);
+		if (mkdir_p(bdir, 0755) < 0) {
+			err_set("cannot create %s: %s", bdir, strerror(errno));
+			goto fail;
+		}
+		cargv[3] = fsdir;
+		if (mkdir_p(fsdir, 0755) < 0 || run_argv(cargv, 120, log) < 0)
+			goto fail;
+	}
+	if (apply_patches(bdir, patches, npatches, log) < 0)
+		goto fail;
+	{
+		_cleanup_free_ char *m = xasprintf("M=%s/fs/ceph", bdir);
+		_cleanup_free_ char *jobs = xasprintf("-j%ld", sysconf(_SC_NPROCESSORS_ONLN));
+		char *argv[] = {"make", "-C",	   hdr, m, "CONFIG_DEBUG_INFO_BTF_MODULES=",
+				jobs,	"modules", NULL};
+
+		p_info("building fs/ceph for %s with %zu patch(es)", base.name, npatches);
+		if (run_argv(argv, 1800, log) < 0)
+			goto fail;
+	}
+	moddir = xasprintf("%s/lib/modules/%s/kernel/fs/ceph", tmp, base.kver);
+	old = find_ceph_ko(moddir);
+	if (!old) {
+		err_set("%s has no ceph.ko to replace", moddir);
+		goto fail;
+	}
+	ko = xasprintf("%s/fs/ceph/ceph.ko", bdir);
+	{
+		_cleanup_free_ char *dst = path_join(moddir, "ceph.ko");
+		_cleanup_free_ char *inj = path_join(tmp, "inject");
+		_cleanup_free_ char *ird = path_join(tmp, "initramfs.cpio");
+
+		/* Unlink first: these are links to the base kernel's files. */
+		if (unlink(old) < 0 || copy_file(ko, dst, 0644) < 0)
+			goto fail;
+		unlink(ird);
+		rm_rf(inj);
+	}
+	rm_rf(bdir);
+	meta = json_deep_copy(base.meta);
+	json_object_set_new(meta, "source", json_sprintf("%s+fs/ceph", source));
+	json_object_set_new(meta, "base", json_string(base.name));
+	json_object_set_new(meta, "patches", patch_list(patches, npatches));
+	json_object_set_new(meta, "build_dir", json_string(hdr));
+	json_object_set_new(meta, "build_module_secs", json_real(now_mono() - t0));
+	json_object_del(meta, "initramfs_modules");
+	if (kernel_register(tmp, name, base.kver,
+			    json_string_value(json_object_get(meta, "boot_image")), meta, k) < 0 ||
+	    kernel_store_commit(tmp, final) < 0)
+		goto fail;
+	free(k->dir);
+	k->dir = xstrdup(final);
+	free(k->boot_image);
+	k->boot_image = path_join(final, json_string_value(json_object_get(k->meta, "boot_image")));
+	free(k->initramfs);
+	k->initramfs = path_join(final, "initramfs.cpio");
+	kernel_close(&base);
+	return 0;
+fail : {
+	_cleanup_free_ char *msg = xstrdup(err_msg());
+
+	if (tmp)
+		rm_rf(tmp);
+	kernel_close(&base);
+	kernel_close(k);
+	return err_set("%s%s%s", msg, log ? "; log: " : "", log ? log : "");
+}
+}
+
+/* What the guest needs on top of defconfig (see tools/guest/init and DESIGN). */
+static const char *const enable[] = {
+	"PVH",
+	"VIRTIO_PCI",
+	"VIRTIO_NET",
+	"VIRTIO_CONSOLE",
+	"NET_9P",
+	"NET_9P_VIRTIO",
+	"9P_FS",
+	"9P_FS_POSIX_ACL",
+	"DEVTMPFS",
+	"TMPFS",
+	"BLK_DEV_INITRD",
+	"CGROUPS",
+	"MEMCG",
+	"DETECT_HUNG_TASK",
+	"KPROBES",
+	"KPROBE_EVENTS",
+	"MAGIC_SYSRQ",
+	"MODULES",
+	"MODULE_UNLOAD",
+	"PROC_FS",
+	"SYSFS",
+	"PRINTK_TIME",
+	"DEBUG_FS",
+	"FTRACE",
+	"KALLSYMS",
+	"STACKTRACE",
+};
+static const char *const as_module[] = {"CEPH_LIB", "CEPH_FS", "NETFS_SUPPORT", "CRYPTO_CRC32C",
+					"LIBCRC32C"};
+
+/* "CONFIG_X=y" (or =m where allowed) in .config text. */
+static bool config_has(const char *config, const char *sym, bool module_ok)
+{
+	_cleanup_free_ char *y = xasprintf("\nCONFIG_%s=y\n", sym);
+	_cleanup_free_ char *m = xasprintf("\nCONFIG_%s=m\n", sym);
+
+	return strstr(config, y) || (module_ok && strstr(config, m));
+}
+
+int kernel_config_check(const char *cfg)
+{
+	_cleanup_free_ char *text = read_file(cfg, NULL), *body = NULL, *list = NULL;
+	struct strbuf missing = {0};
+
+	if (!text)
+		return err_set("%s: %s", cfg, strerror(errno));
+	body = xasprintf("\n%s", text); /* the first line matches like the others */
+	for (size_t i = 0; i < ARRAY_SIZE(enable); i++)
+		if (!config_has(body, enable[i], false))
+			sb_printf(&missing, " CONFIG_%s", enable[i]);
+	for (size_t i = 0; i < ARRAY_SIZE(as_module); i++)
+		if (!config_has(body, as_module[i], true))
+			sb_printf(&missing, " CONFIG_%s", as_module[i]);
+	list = sb_detach(&missing);
+	if (list && *list)
+		return err_set("%s lacks%s after olddefconfig (a dependency this tree does not "
+			       "offer); fix that .config and rerun, it is kept",
+			       cfg, list);
+	return 0;
+}
+
+static int configure(const char *src, const char *obj, const char *log)
+{
+	_cleanup_free_ char *o = xasprintf("O=%s", obj);
+	_cleanup_free_ char *cfg = path_join(obj, ".config");
+	_cleanup_free_ char *script = path_join(src, "scripts/config");
+	char *defconfig[] = {"make", "-C", (char *)src, o, "defconfig", NULL};
+	char *olddef[] = {"make", "-C", (char *)src, o, "olddefconfig", NULL};
+	struct strv argv = {0};
+	int r;
+
+	if (path_exists(cfg))
+		return 0; /* keep what the user (or an earlier build) chose */
+	if (run_argv(defconfig, 600, log) < 0)
+		return -1;
+	strv_push(&argv, script);
+	strv_push(&argv, "--file");
+	strv_push(&argv, cfg);
+	for (size_t i = 0; i < ARRAY_SIZE(enable); i++) {
+		strv_push(&argv, "--enable");
+		strv_push(&argv, enable[i]);
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(as_module); i++) {
+		strv_push(&argv, "--module");
+		strv_push(&argv, as_module[i]);
+	}
+	r = run_argv(argv.v, 60, log);
+	strv_release(&argv);
+	return r < 0 ? -1 : run_argv(olddef, 600, log);
+}
+
+/* REF of a git tree, exported (git archive) so the user's checkout is never touched. */
+static int export_ref(const char *tree, const char *ref, const char *dst, const char *log)
+{
+	_cleanup_free_ char *tar = xasprintf("%s.tar", dst);
+	char *archive[] = {"git", "-C", (char *)tree, "archive", "--format=tar",
+			   "-o",  tar,	(char *)ref,  NULL};
+	char *untar[] = {"tar", "-xf", tar, "-C", (char *)dst, NULL};
+	int r;
+
+	rm_rf(dst);
+	if (mkdir_p(dst, 0755) < 0)
+		return err_set("cannot create %s: %s", dst, strerror(errno));
+	r = run_argv(archive, 600, log) < 0 || run_argv(untar, 600, log) < 0 ? -1 : 0;
+	unlink(tar);
+	return r;
+}
+
+static bool is_git_tree(const char *tree)
+{
+	char *argv[] = {"git", "-C", (char *)tree, "rev-parse", "--is-inside-work-tree", NULL};
+	_cleanup_free_ char *out = NULL;
+
+	return run_capture(argv, 30, &out) == 0 && str_startswith(out, "true");
+}
+
+/* A plain source directory (e.g. Debian's linux-source), copied so patches never touch it. */
+static int copy_tree(const char *tree, const char *dst, const char *log)
+{
+	_cleanup_free_ char *from = xasprintf("%s/.", tree);
+	char *argv[] = {"cp", "-a", "--reflink=auto", from, (char *)dst, NULL};
+
+	rm_rf(dst);
+	if (mkdir_p(dst, 0755) < 0)
+		return err_set("cannot create %s: %s", dst, strerror(errno));
+	return run_argv(argv, 1800, log);
+}
+
+int kernel_build_tree(const struct tree_build *b, struct kernel *k)
+{
+	_cleanup_free_ char *work =
+		xasprintf("%s/builds/%s", cache_dir(), b->work ? b->work : b->name);
+	_cleanup_free_ char *obj = path_join(work, "obj"), *mods = path_join(work, "mods");
+	_cleanup_free_ char *log = path_join(work, "build.log"), *src = NULL, *image = NULL;
+	_cleanup_free_ char *o = xasprintf("O=%s", obj),
+			    *inst = xasprintf("INSTALL_MOD_PATH=%s", mods);
+	_cleanup_free_ char *jobs =
+		xasprintf("-j%ld", b->jobs > 0 ? (long)b->jobs : sysconf(_SC_NPROCESSORS_ONLN));
+	_cleanup_free_ char *tree = realpath(b->tree, NULL);
+	double t0 = now_mono();
+
+	memset(k, 0, sizeof(*k));
+	if (!tree)
+		return err_set("--tree %s: %s", b->tree, strerror(errno));
+	if (mkdir_p(obj, 0755) < 0)
+		return err_set("cannot create %s: %s", obj, strerror(errno));
+	unlink(log);
+	if (b->ref || b->npatches) {
+		bool git = is_git_tree(tree);
+
+		src = path_join(work, "src");
+		if (b->ref && !git) {
+			err_set("--ref %s: %s is not a git work tree", b->ref, tree);
+			goto fail;
+		}
+		if ((git ? export_ref(tree, b->ref ? b->ref : "HEAD", src, log)
+			 : copy_tree(tree, src, log)) < 0 ||
+		    apply_patches(src, b->patches, b->npatches, log) < 0)
+			goto fail;
+	} else {
+		src = xstrdup(tree);
+	}
+	{
+		_cleanup_free_ char *cfg = path_join(obj, ".config");
+
+		if (configure(src, obj, log) < 0 || kernel_config_check(cfg) < 0)
+			goto fail;
+	}
+	{
+		/* ccache when present: nightly builds of nearby commits share most objects. */
+		bool ccache = access("/usr/bin/ccache", X_OK) == 0;
+		char *argv[] = {"make",	   "-C",      src,
+				o,	   jobs,      ccache ? "CC=ccache gcc" : "V=0",
+				"vmlinux", "modules", NULL};
+		char *install[] = {"make", "-C", src, o, inst, "modules_install", NULL};
+
+		p_info("building %s (log: %s)", src, log);
+		rm_rf(mods);
+		if (run_argv(argv, 6 * 3600, log) < 0 || run_argv(install, 1800, log) < 0)
+			goto fail;
+	}
+	image = path_join(obj, "vmlinux");
+	if (kernel_add(b->name, image, mods, k) < 0)
+		goto fail;
+	json_object_set_new(k->meta, "source", json_sprintf("tree:%s", tree));
+	if (b->ref)
+		json_object_set_new(k->meta, "ref", json_string(b->ref));
+	json_object_set_new(k->meta, "patches", patch_list(b->patches, b->npatches));
+	json_object_set_new(k->meta, "build_dir", json_string(obj));
+	json_object_set_new(k->meta, "build_secs", json_real(now_mono() - t0));
+	if (kernel_save_meta(k) < 0)
+		goto fail;
+	return 0;
+fail:
+	return err_prefix("kernel build %s (log: %s)", b->name, log);
+}

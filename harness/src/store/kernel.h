@@ -1,0 +1,56 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef IPUTSTORM_KERNEL_H
+#define IPUTSTORM_KERNEL_H
+
+#include <jansson.h>
+#include <stdbool.h>
+
+/*
+ * The kernel store: one directory per kernel under the per-user cache
+ * ($IPUTSTORM_CACHE, else $XDG_CACHE_HOME/iputstorm, else ~/.cache/iputstorm):
+ *   kernels/NAME/kernel.json     what it is and where it came from
+ *   kernels/NAME/vmlinux         boot image (ELF with a PVH note, or a bzImage)
+ *   kernels/NAME/lib/modules/KVER/...  modules, depmod'ed
+ *   kernels/NAME/initramfs.cpio  busybox, /init and the modules the guest loads
+ * Nothing is installed into /boot or /lib/modules.
+ */
+
+#define DEFAULT_KERNEL "6.12.117+deb12-amd64"
+
+struct kernel {
+	char *name;
+	char *dir;
+	char *kver;
+	char *boot_image;
+	char *initramfs;
+	char *inject_ko; /* iputstorm_inject.ko when a run needs it (run_prepare_kernel) */
+	json_t *meta;	 /* kernel.json */
+};
+
+char *kernel_store_dir(void);
+
+int kernel_open(const char *name, struct kernel *k);
+void kernel_close(struct kernel *k);
+
+/* "debian:ABI": apt-get download + unpack + vmlinux + depmod + initramfs. */
+int kernel_fetch_debian(const char *abi, const char *name, bool force, struct kernel *k);
+/* -k NAME, or -k debian:ABI which fetches on first use. */
+int kernel_resolve(const char *spec, struct kernel *k);
+
+int kernel_add(const char *name, const char *image, const char *modules, struct kernel *k);
+json_t *kernel_list(void);
+
+/* Pieces the tests and `kernel build*` share. */
+int vmlinux_from_bzimage(const char *bzimage, const char *out);
+bool elf_has_pvh_note(const char *path);
+int kernel_build_initramfs(struct kernel *k);
+/* Records k->meta into kernel.json (atomically). */
+int kernel_save_meta(struct kernel *k);
+/* Store directory → struct kernel: builds the initramfs and writes kernel.json. */
+int kernel_register(const char *dir, const char *name, const char *kver, const char *image,
+		    json_t *meta, struct kernel *k);
+
+/* Moves a store entry built in tmp into place, replacing an old one. */
+int kernel_store_commit(const char *tmp, const char *final);
+
+#endif

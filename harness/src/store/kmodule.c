@@ -1,0 +1,263 @@
+// SPDX-License-Identifier: GPL-2.0
+#define _GNU_SOURCE
+#include "store/kmodule.h"
+#include "lib/base.h"
+#include "lib/fileio.h"
+#include "lib/output.h"
+#include "lib/path.h"
+#include "lib/spawn.h"
+#include "store/kernel.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+#define MODULE_NAME "iputstorm_inject"
+static const char *const module_files[] = {MODULE_NAME ".c", "Kbuild"};
+
+char *inject_module_source(void)
+{
+	return xasprintf("%s/tools/module", data_dir());
+}
+
+/* FNV-1a over the module's files: a rebuild whenever the source changes. */
+static char *source_hash(const char *src)
+{
+	uint64_t h = 14695981039346656037ULL;
+
+	for (size_t i = 0; i < ARRAY_SIZE(module_files); i++) {
+		_cleanup_free_ char *p = path_join(src, module_files[i]);
+		size_t len;
+		_cleanup_free_ char *s = read_file(p, &len);
+
+		if (!s) {
+			err_set("cannot read %s: %s (is iputstorm installed completely?)", p,
+				strerror(errno));
+			return NULL;
+		}
+		for (size_t j = 0; j < len; j++)
+			h = (h ^ (unsigned char)s[j]) * 1099511628211ULL;
+	}
+	return xasprintf("%016llx", (unsigned long long)h);
+}
+
+int apt_download(const char *dir, const char *pkg, const char *log)
+{
+	char *argv[] = {"apt-get", "download", "-q", (char *)pkg, NULL};
+	struct spawn_opts o = {
+		.stdout_path = log, .stdout_append = true, .stderr_path = "=stdout", .cwd = dir};
+	int st;
+	pid_t pid = spawn(argv, &o);
+
+	if (pid < 0)
+		return err_set("cannot run apt-get: %s", strerror(errno));
+	if (wait_timeout(pid, 900, &st) != 0) {
+		kill_wait(pid, 0);
+		return err_set("apt-get download %s did not finish in 900 s; see %s", pkg, log);
+	}
+	if (!WIFEXITED(st) || WEXITSTATUS(st))
+		return err_set("apt-get download %s failed; see %s", pkg, log);
+	return 0;
+}
+
+/* The one NAME_*.deb apt-get left in dir. */
+char *find_deb(const char *dir, const char *pkg)
+{
+	_cleanup_free_ char *prefix = xasprintf("%s_", pkg);
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	char *found = NULL;
+
+	while (d && (de = readdir(d)))
+		if (!found && str_startswith(de->d_name, prefix) &&
+		    str_endswith(de->d_name, ".deb"))
+			found = path_join(dir, de->d_name);
+	if (d)
+		closedir(d);
+	if (!found)
+		err_set("apt-get download left no %s*.deb in %s", prefix, dir);
+	return found;
+}
+
+int unpack_deb(const char *deb, const char *root, const char *log)
+{
+	char *argv[] = {"dpkg-deb", "-x", (char *)deb, (char *)root, NULL};
+
+	return run_argv(argv, 600, log);
+}
+
+/* "linux-kbuild-6.1 (>= 6.1.192-2)" inside a Depends line. */
+static char *kbuild_package(const char *deb)
+{
+	char *argv[] = {"dpkg-deb", "-f", (char *)deb, "Depends", NULL};
+	_cleanup_free_ char *deps = NULL;
+	char *p;
+
+	if (run_capture(argv, 60, &deps) < 0)
+		return NULL;
+	p = strstr(deps, "linux-kbuild-");
+	if (!p) {
+		err_set("%s depends on no linux-kbuild package", deb);
+		return NULL;
+	}
+	return xstrndup(p, strcspn(p, " ,(|\n"));
+}
+
+/*
+ * Debian's per-flavour Makefile includes the common tree by absolute path
+ * (/usr/src/...); point it at the unpacked copy instead.
+ */
+static int relocate_makefile(const char *root, const char *abi)
+{
+	_cleanup_free_ char *mk = xasprintf("%s/usr/src/linux-headers-%s/Makefile", root, abi);
+	_cleanup_free_ char *old = read_file(mk, NULL);
+	_cleanup_free_ char *body = NULL;
+	const char *inc = old ? strstr(old, "include /usr/src/") : NULL;
+
+	if (!inc)
+		return err_set("%s: no 'include /usr/src/...' line to relocate", mk);
+	body = xasprintf("include %s%s", root, inc + strlen("include "));
+	return write_file(mk, body, strlen(body));
+}
+
+/* "6.12.117+deb12-amd64" → "6.12.117+deb12-common". */
+static char *common_package(const char *abi)
+{
+	const char *dash = strrchr(abi, '-');
+
+	return xasprintf("linux-headers-%.*s-common", (int)(dash ? dash - abi : (long)strlen(abi)),
+			 abi);
+}
+
+int fetch_debian_headers(struct kernel *k, const char *abi, char **build_dir)
+{
+	_cleanup_free_ char *root = path_join(k->dir, "headers");
+	_cleanup_free_ char *tmp = xasprintf("%s.tmp", root);
+	_cleanup_free_ char *dl = path_join(tmp, "debs");
+	_cleanup_free_ char *log = path_join(k->dir, "headers.log");
+	_cleanup_free_ char *flavour = xasprintf("linux-headers-%s", abi);
+	_cleanup_free_ char *common = common_package(abi);
+	_cleanup_free_ char *kbuild = NULL, *deb = NULL;
+	const char *pkgs[3];
+
+	*build_dir = xasprintf("%s/usr/src/linux-headers-%s", root, abi);
+	if (path_exists(*build_dir))
+		return 0;
+	p_info("fetching %s, %s and linux-kbuild for the inject module", flavour, common);
+	rm_rf(tmp);
+	unlink(log);
+	if (mkdir_p(dl, 0755) < 0)
+		return err_set("cannot create %s: %s", dl, strerror(errno));
+	if (apt_download(dl, flavour, log) < 0 || !(deb = find_deb(dl, flavour)) ||
+	    !(kbuild = kbuild_package(deb)))
+		goto fail;
+	pkgs[0] = flavour;
+	pkgs[1] = common;
+	pkgs[2] = kbuild;
+	for (int i = 0; i < 3; i++) {
+		_cleanup_free_ char *d = NULL;
+
+		if ((i > 0 && apt_download(dl, pkgs[i], log) < 0) || !(d = find_deb(dl, pkgs[i])) ||
+		    unpack_deb(d, tmp, log) < 0)
+			goto fail;
+	}
+	rm_rf(dl);
+	if (rename(tmp, root) < 0) {
+		err_set("cannot rename %s to %s: %s", tmp, root, strerror(errno));
+		goto fail;
+	}
+	if (relocate_makefile(root, abi) < 0)
+		return -1;
+	return 0;
+fail:
+	rm_rf(tmp);
+	return err_prefix("headers for %s (see %s)", abi, log);
+}
+
+/* Where to build against: kernel.json "build_dir", else Debian headers. */
+static int kernel_build_dir(struct kernel *k, char **out)
+{
+	const char *bd = json_string_value(json_object_get(k->meta, "build_dir"));
+	const char *src = json_string_value(json_object_get(k->meta, "source"));
+
+	if (bd) {
+		*out = xstrdup(bd);
+		return 0;
+	}
+	if (src && str_startswith(src, "debian:"))
+		return fetch_debian_headers(k, src + 7, out);
+	return err_set("kernel %s has no build tree for the inject module; register it with "
+		       "`iputstorm kernel add %s --image F --modules D --build DIR`",
+		       k->name, k->name);
+}
+
+static int build_module(const char *src, const char *build_dir, const char *out_dir,
+			const char *log)
+{
+	_cleanup_free_ char *mflag = xasprintf("M=%s", out_dir);
+	char *argv[] = {"make", "-C", (char *)build_dir, mflag,
+			/* BTF for a test module needs pahole; nothing here reads it. */
+			"CONFIG_DEBUG_INFO_BTF_MODULES=", "modules", NULL};
+
+	rm_rf(out_dir);
+	if (mkdir_p(out_dir, 0755) < 0)
+		return err_set("cannot create %s: %s", out_dir, strerror(errno));
+	for (size_t i = 0; i < ARRAY_SIZE(module_files); i++) {
+		_cleanup_free_ char *from = path_join(src, module_files[i]);
+		_cleanup_free_ char *to = path_join(out_dir, module_files[i]);
+
+		if (copy_file(from, to, 0644) < 0)
+			return -1;
+	}
+	unlink(log);
+	if (run_argv(argv, 600, log) < 0)
+		return err_prefix("building the inject module");
+	return 0;
+}
+
+char *inject_module_ensure(struct kernel *k)
+{
+	_cleanup_free_ char *src = inject_module_source();
+	_cleanup_free_ char *hash = source_hash(src);
+	_cleanup_free_ char *dir = path_join(k->dir, "inject");
+	_cleanup_free_ char *hash_path = path_join(dir, "source.hash");
+	_cleanup_free_ char *old = NULL, *build_dir = NULL;
+	char *ko = xasprintf("%s/%s.ko", dir, MODULE_NAME);
+	_cleanup_free_ char *out = NULL;
+
+	if (!hash)
+		goto fail;
+	old = read_file(hash_path, NULL);
+	if (old && !strcmp(str_strip(old), hash) && path_exists(ko))
+		return ko;
+	if (kernel_build_dir(k, &build_dir) < 0)
+		goto fail;
+	p_info("building %s.ko for %s", MODULE_NAME, k->name);
+	out = path_join(dir, "build");
+	if (mkdir_p(dir, 0755) < 0) {
+		err_set("cannot create %s: %s", dir, strerror(errno));
+		goto fail;
+	}
+	{
+		_cleanup_free_ char *built = xasprintf("%s/%s.ko", out, MODULE_NAME);
+		_cleanup_free_ char *blog = path_join(dir, "make.log");
+
+		if (build_module(src, build_dir, out, blog) < 0)
+			goto fail;
+		if (rename(built, ko) < 0) {
+			err_set("%s: %s", built, strerror(errno));
+			goto fail;
+		}
+	}
+	rm_rf(out);
+	if (write_file_atomic(hash_path, hash, strlen(hash)) < 0)
+		goto fail;
+	return ko;
+fail:
+	free(ko);
+	err_prefix("inject module for kernel %s", k->name);
+	return NULL;
+}
