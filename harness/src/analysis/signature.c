@@ -2,6 +2,7 @@
 #define _GNU_SOURCE
 #include "analysis/signature.h"
 #include "lib/base.h"
+#include "lib/ini.h"
 #include "lib/output.h"
 #include "lib/path.h"
 #include "lib/strv.h"
@@ -9,7 +10,6 @@
 
 #include <ctype.h>
 #include <errno.h>
-#include <ini.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,9 +36,7 @@ static const struct sig_key {
 
 struct load_ctx {
 	struct sigset *set;
-	FILE *f;
-	int line;		  /* of the line inih is handling */
-	bool indented;		  /* that line starts with blanks: a continuation */
+	int line;		  /* of the item being handled */
 	int (*key_line)[K_NKEYS]; /* per signature: where each key was given, 0 if not */
 	int last_key;		  /* for continuations; -1 after a section line */
 	int err_line;
@@ -74,19 +72,12 @@ static struct signature *current(struct load_ctx *c)
 }
 
 /* "[name]": every signature starts here, so its line is known even with no keys. */
-static void section_line(struct load_ctx *c, const char *t)
+static void section_line(struct load_ctx *c, const char *name)
 {
-	const char *end = strchr(t, ']');
-	_cleanup_free_ char *name = NULL;
 	struct sigset *set = c->set;
 	const struct signature *dup;
 
 	c->last_key = -1;
-	if (!end) {
-		load_error(c, c->line, "'[' without ']': a signature starts with a [name] line");
-		return;
-	}
-	name = xstrndup(t + 1, end - t - 1);
 	if (!valid_name(name)) {
 		load_error(c, c->line, "[%s]: a signature name is letters, digits, '-' and '_'",
 			   name);
@@ -101,37 +92,9 @@ static void section_line(struct load_ctx *c, const char *t)
 	c->key_line = xrealloc(c->key_line, (set->n + 1) * sizeof(*c->key_line));
 	memset(&set->sig[set->n], 0, sizeof(set->sig[0]));
 	memset(c->key_line[set->n], 0, sizeof(c->key_line[0]));
-	set->sig[set->n].name = TAKE_PTR(name);
+	set->sig[set->n].name = xstrdup(name);
 	set->sig[set->n].line = c->line;
 	set->n++;
-}
-
-/* inih's line buffer is fixed (200 bytes in Debian's build): say so instead of misparsing. */
-static char *read_line(char *buf, int size, void *stream)
-{
-	struct load_ctx *c = stream;
-	size_t n;
-	const char *t;
-
-	if (!fgets(buf, size, c->f))
-		return NULL;
-	c->line++;
-	n = strlen(buf);
-	if (n == (size_t)size - 1 && buf[n - 1] != '\n' && !feof(c->f)) {
-		int ch;
-
-		load_error(c, c->line,
-			   "line longer than %d characters; continue the value on indented lines",
-			   size - 2);
-		while ((ch = fgetc(c->f)) != EOF && ch != '\n')
-			;
-	}
-	c->indented = buf[0] == ' ' || buf[0] == '\t';
-	for (t = buf; *t == ' ' || *t == '\t'; t++)
-		;
-	if (*t == '[')
-		section_line(c, t);
-	return buf;
 }
 
 static int key_index(const char *name)
@@ -268,45 +231,56 @@ static void set_value(struct load_ctx *c, struct signature *s, int k, const char
 	}
 }
 
-static int on_key(void *user, const char *section, const char *name, const char *value)
+static void on_key(struct load_ctx *c, const char *section, const char *name, const char *value)
 {
-	struct load_ctx *c = user;
 	struct signature *s = current(c);
 	int k;
 
-	if (c->err_line || !name)
-		return 1;
 	if (!*section || !s) {
 		load_error(c, c->line, "'%s' is outside any signature; put it under a [name] line",
 			   name);
-		return 1;
+		return;
 	}
 	k = key_index(name);
 	if (k < 0) {
 		load_error(c, c->line, "unknown key '%s' in [%s]; the keys are " KEY_LIST, name,
 			   section);
-		return 1;
-	}
-	/* inih hands an indented continuation line over as the previous key again. */
-	if (c->indented && k == c->last_key) {
-		set_value(c, s, k, value);
-		return 1;
+		return;
 	}
 	if (c->key_line[c->set->n - 1][k]) {
 		load_error(c, c->line,
 			   "'%s' given twice in [%s] (first on line %d); continue a long value on "
 			   "indented lines",
 			   name, section, c->key_line[c->set->n - 1][k]);
-		return 1;
+		return;
 	}
 	if (!*value) {
 		load_error(c, c->line, "'%s' in [%s] is empty", name, section);
-		return 1;
+		return;
 	}
 	c->key_line[c->set->n - 1][k] = c->line;
 	c->last_key = k;
 	set_value(c, s, k, value);
-	return 1;
+}
+
+static int on_item(const struct ini_item *it, void *ctx)
+{
+	struct load_ctx *c = ctx;
+
+	c->line = it->line;
+	switch (it->kind) {
+	case INI_SECTION:
+		section_line(c, it->section);
+		break;
+	case INI_KEY:
+		on_key(c, it->section, it->key, it->value);
+		break;
+	case INI_CONTINUATION:
+		if (c->last_key >= 0 && current(c))
+			set_value(c, current(c), c->last_key, it->value);
+		break;
+	}
+	return c->err_line ? -1 : 0;
 }
 
 static void check_required(struct load_ctx *c)
@@ -323,6 +297,9 @@ char *sigset_default_path(void)
 	return xasprintf("%s/scenarios/signatures.ini", data_dir());
 }
 
+/* The shipped file is a few KiB; a user's own file gets room to grow. */
+#define SIGNATURES_MAX_BYTES (4u << 20)
+
 int sigset_load(struct sigset *set, const char *path)
 {
 	struct load_ctx c = {.set = set, .last_key = -1};
@@ -330,19 +307,18 @@ int sigset_load(struct sigset *set, const char *path)
 
 	memset(set, 0, sizeof(*set));
 	set->path = path ? xstrdup(path) : sigset_default_path();
-	c.f = fopen(set->path, "re");
-	if (!c.f)
-		return err_set("%s: cannot open: %s%s", set->path, strerror(errno),
-			       path ? "" : " (set IPUTSTORM_DATADIR or pass --signatures FILE)");
-	r = ini_parse_stream(read_line, &c, on_key, &c);
-	if (r < 0 || ferror(c.f))
-		load_error(&c, c.line, "cannot read: %s", strerror(errno));
-	fclose(c.f);
-	if (r > 0)
-		load_error(&c, r, "not a `key = value` line, a [name] or a comment");
+	r = ini_parse_file(set->path, SIGNATURES_MAX_BYTES, on_item, &c);
+	if (r < 0 && !c.err_line) {
+		free(c.key_line);
+		if (!path && !path_exists(set->path))
+			return err_set("%s: cannot open: %s (set IPUTSTORM_DATADIR or pass "
+				       "--signatures FILE)",
+				       set->path, strerror(ENOENT));
+		return -1;
+	}
 	check_required(&c);
 	if (!c.err_line && !set->n)
-		load_error(&c, c.line, "no signatures: each one is a [name] section");
+		load_error(&c, MAX(c.line, 1), "no signatures: each one is a [name] section");
 	free(c.key_line);
 	if (c.err_line)
 		return err_set("%s:%d: %s", set->path, c.err_line, c.err);

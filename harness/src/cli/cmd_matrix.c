@@ -146,7 +146,7 @@ int cmd_matrix(int argc, char **argv)
 		results_write_json(&r, file, k[i].meta);
 		json_array_append_new(names, json_string(k[i].name));
 	}
-	n = a.trials ? a.trials : (int)scn_int(scenario_global(&s), "trials");
+	n = a.trials ? a.trials : (int)s.global.trials;
 	json_object_set_new(r.run, "scenario", json_string(s.name));
 	json_object_set_new(r.run, "kernels", names);
 	json_object_set_new(r.run, "baseline", json_string(k[0].name));

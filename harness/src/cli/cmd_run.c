@@ -97,7 +97,7 @@ int cmd_run(int argc, char **argv)
 	/* Injected and natural reproductions must never be confused. */
 	json_object_set_new(r.run, "injected", json_boolean(scenario_has_injection(&s)));
 	json_object_set_new(r.run, "injections", scenario_injections(&s));
-	st.total = a.trials ? a.trials : (int)scn_int(scenario_global(&s), "trials");
+	st.total = a.trials ? a.trials : (int)s.global.trials;
 	json_object_set_new(r.run, "planned_trials", json_integer(st.total));
 	if (!json_output)
 		p_info("run %s: scenario %s, kernel %s, %d trial(s)", r.id, s.name, k.name,

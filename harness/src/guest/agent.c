@@ -57,7 +57,7 @@ struct helper {
 struct agent {
 	const struct agent_opts *o;
 	struct scenario scn;
-	struct scn_section *g;
+	const struct scn_global *g;
 	json_t *trial;
 	struct ev_writer ev;
 	struct watchdog wd;
@@ -153,7 +153,7 @@ static int helper_poll(struct agent *a)
 static int do_mount(struct agent *a, int client)
 {
 	json_t *t = a->trial;
-	const char *extra = scn_str(a->g, "mount_options");
+	const char *extra = a->g->mount_options;
 	_cleanup_free_ char *src =
 		xasprintf("%s:/", json_string_value(json_object_get(t, "mon_addr")));
 	/* noshare: each client is its own instance with its own id and caps. */
@@ -206,8 +206,7 @@ static int do_cleanup(struct agent *a, int unused)
 	_cleanup_free_ char *top = xasprintf("%s/%s", a->mounts[1], a->workdir);
 
 	for (size_t i = 0; i < a->ninst; i++)
-		if (a->inst[i].sec->type == SEC_CHURN &&
-		    !strcmp(scn_str(a->inst[i].sec, "kind"), "snapshot")) {
+		if (a->inst[i].g->type == SEC_CHURN && a->inst[i].g->kind == CHURN_SNAPSHOT) {
 			_cleanup_free_ char *d = instance_dir(&a->inst[i], &a->env);
 			remove_snapshots(d);
 		}
@@ -248,7 +247,7 @@ static int load_payload(struct agent *a)
 					 ?: "scenario",
 				 text) < 0)
 		return -1;
-	a->g = scenario_global(&a->scn);
+	a->g = &a->scn.global;
 	a->workdir = json_string_value(json_object_get(a->trial, "workdir"));
 	if (!a->workdir)
 		return err_set("%s has no workdir", p);
@@ -276,9 +275,8 @@ static int set_sysctl(const char *assignment)
 static int apply_sysctls(struct agent *a)
 {
 	char buf[32];
-	const char *s;
 
-	snprintf(buf, sizeof(buf), "%.0f", scn_secs(a->g, "hung_task_timeout"));
+	snprintf(buf, sizeof(buf), "%.0f", a->g->hung_task_timeout);
 	if (set_sysctl("kernel.sysrq=1") < 0)
 		return -1;
 	/* Missing on kernels without the detector; the watchdog still works. */
@@ -287,8 +285,8 @@ static int apply_sysctls(struct agent *a)
 		if (set_sysctl(h) < 0 || set_sysctl("kernel.hung_task_warnings=-1") < 0)
 			return -1;
 	}
-	for (int i = 0; (s = scn_nth(a->g, "sysctl", i)); i++)
-		if (set_sysctl(s) < 0)
+	for (size_t i = 0; i < a->g->sysctl.n; i++)
+		if (set_sysctl(a->g->sysctl.v[i]) < 0)
 			return -1;
 	return 0;
 }
@@ -305,13 +303,12 @@ static int setup_cgroups(struct agent *a)
 {
 	if (cgroup_setup() < 0)
 		return -1;
-	for (size_t i = 0; i < a->scn.nsec; i++) {
-		struct scn_section *s = &a->scn.sec[i];
+	for (size_t i = 0; i < a->scn.ngroups; i++) {
+		const struct scn_group *g = &a->scn.groups[i];
 
-		if (!sec_is_workload(s) && s->type != SEC_INJECT)
+		if (!group_is_workload(g) && g->type != SEC_INJECT)
 			continue;
-		if (cgroup_create(scn_cgroup(s), scn_size(s, "memory.max"),
-				  scn_size(s, "memory.high")) < 0)
+		if (cgroup_create(g->cgroup, g->memory_max, g->memory_high) < 0)
 			return -1;
 	}
 	return 0;
@@ -319,19 +316,19 @@ static int setup_cgroups(struct agent *a)
 
 static void build_instances(struct agent *a)
 {
-	for (size_t i = 0; i < a->scn.nsec; i++) {
-		struct scn_section *s = &a->scn.sec[i];
+	for (size_t i = 0; i < a->scn.ngroups; i++) {
+		const struct scn_group *g = &a->scn.groups[i];
 		int n;
 
-		if (!sec_is_workload(s) && !sec_is_pressure(s))
+		if (!group_is_workload(g) && !group_is_pressure(g))
 			continue;
-		n = sec_is_workload(s) ? (int)scn_int(s, "instances") : 1;
+		n = group_is_workload(g) ? (int)g->instances : 1;
 		for (int k = 0; k < n; k++) {
 			a->inst = xrealloc(a->inst, (a->ninst + 1) * sizeof(*a->inst));
-			a->inst[a->ninst++] = (struct instance){.sec = s, .idx = k};
+			a->inst[a->ninst++] = (struct instance){.g = g, .idx = k};
 		}
 	}
-	a->actions_done = xcalloc(a->scn.nsec, sizeof(bool));
+	a->actions_done = xcalloc(a->scn.ngroups, sizeof(bool));
 }
 
 /* ---- kernel log and watchdog ---- */
@@ -402,28 +399,27 @@ static void on_stuck(json_t *task, void *ctx)
 
 static double stress_left(struct agent *a)
 {
-	return scn_secs(a->g, "duration") - since(a, a->stress_t0);
+	return a->g->duration - since(a, a->stress_t0);
 }
 
 static bool instance_due(struct agent *a, struct instance *in)
 {
-	double t = since(a, a->stress_t0), stop = scn_secs(in->sec, "stop");
+	double t = since(a, a->stress_t0), stop = in->g->stop;
 
-	return !in->pid && !in->finished && t >= scn_secs(in->sec, "start") &&
-	       (stop <= 0 || t < stop);
+	return !in->pid && !in->finished && t >= in->g->start && (stop <= 0 || t < stop);
 }
 
 static void start_instance(struct agent *a, struct instance *in)
 {
-	double stop = scn_secs(in->sec, "stop");
+	double stop = in->g->stop;
 
-	a->env.duration = (stop > 0 ? stop : scn_secs(a->g, "duration")) - since(a, a->stress_t0);
+	a->env.duration = (stop > 0 ? stop : a->g->duration) - since(a, a->stress_t0);
 	if (instance_start(in, &a->env) < 0) {
-		emit_error(a, in->sec->name, err_msg(), false, "agent");
+		emit_error(a, in->g->name, err_msg(), false, "agent");
 		in->finished = true;
 		return;
 	}
-	emit(a, json_pack("{s:s, s:s, s:i, s:s, s:i}", "type", "workload", "group", in->sec->name,
+	emit(a, json_pack("{s:s, s:s, s:i, s:s, s:i}", "type", "workload", "group", in->g->name,
 			  "instance", in->idx, "what", "start", "pid", (int)in->pid));
 }
 
@@ -433,7 +429,7 @@ static void stop_instances_past_their_time(struct agent *a)
 
 	for (size_t i = 0; i < a->ninst; i++) {
 		struct instance *in = &a->inst[i];
-		double stop = scn_secs(in->sec, "stop");
+		double stop = in->g->stop;
 
 		if (in->pid && stop > 0 && t >= stop) {
 			kill(-in->pid, SIGTERM);
@@ -460,17 +456,15 @@ static void instance_exited(struct agent *a, struct instance *in, int st)
 	bool failed = false;
 
 	in->pid = 0;
-	if (WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL && sec_is_workload(in->sec))
-		oom = cgroup_oom_kills(scn_cgroup(in->sec)) > in->oom_kills;
+	if (WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL && group_is_workload(in->g))
+		oom = cgroup_oom_kills(in->g->cgroup) > in->oom_kills;
 	if (stopping) {
 		in->finished = true;
 	} else if (oom) {
-		const char *policy = scn_str(in->sec, "oom");
-
-		if (!strcmp(policy, "error")) {
+		if (in->g->oom == OOM_ERROR) {
 			failed = true;
 			in->finished = true;
-		} else if (!strcmp(policy, "restart") && stress_left(a) > 1) {
+		} else if (in->g->oom == OOM_RESTART && stress_left(a) > 1) {
 			what = "restart";
 			in->restarts++;
 			a->restarts++;
@@ -486,11 +480,11 @@ static void instance_exited(struct agent *a, struct instance *in, int st)
 	describe_status(st, why, sizeof(why));
 	{
 		/* fio's bandwidth line, a churner's operation count: proof the stress ran. */
-		_cleanup_free_ char *tail = failed || sec_is_workload(in->sec)
+		_cleanup_free_ char *tail = failed || group_is_workload(in->g)
 						    ? instance_log_tail(in, failed ? 1500 : 700)
 						    : NULL;
 		json_t *ev = json_pack("{s:s, s:s, s:i, s:s, s:s, s:b, s:b}", "type", "workload",
-				       "group", in->sec->name, "instance", in->idx, "what", what,
+				       "group", in->g->name, "instance", in->idx, "what", what,
 				       "status", why, "oom", oom, "failed", failed);
 
 		if (tail)
@@ -523,16 +517,16 @@ static void run_actions(struct agent *a)
 {
 	double t = since(a, a->stress_t0);
 
-	for (size_t i = 0; i < a->scn.nsec; i++) {
-		struct scn_section *s = &a->scn.sec[i];
+	for (size_t i = 0; i < a->scn.ngroups; i++) {
+		const struct scn_group *g = &a->scn.groups[i];
 
-		if (s->type != SEC_SYSRQ || a->actions_done[i] || t < scn_secs(s, "at"))
+		if (g->type != SEC_SYSRQ || a->actions_done[i] || t < g->at)
 			continue;
 		a->actions_done[i] = true;
-		emit(a, json_pack("{s:s, s:s, s:s}", "type", "action", "group", s->name, "sysrq",
-				  scn_str(s, "key")));
-		if (write_str("/proc/sysrq-trigger", scn_str(s, "key")) < 0)
-			emit_error(a, s->name, strerror(errno), false, "scenario");
+		emit(a, json_pack("{s:s, s:s, s:s}", "type", "action", "group", g->name, "sysrq",
+				  g->key));
+		if (write_str("/proc/sysrq-trigger", g->key) < 0)
+			emit_error(a, g->name, strerror(errno), false, "scenario");
 	}
 }
 
@@ -544,14 +538,6 @@ static void fail_setup(struct agent *a, const char *what, const char *blame)
 
 /* ---- fault injection and telemetry (iputstorm_inject.ko) ---- */
 
-static bool scenario_injects(struct agent *a)
-{
-	for (size_t i = 0; i < a->scn.nsec; i++)
-		if (sec_is_injection(&a->scn.sec[i]))
-			return true;
-	return false;
-}
-
 /*
  * Injections need the module; telemetry only wants it. A missing module
  * fails the first (infrastructure) and only silences the second.
@@ -559,14 +545,14 @@ static bool scenario_injects(struct agent *a)
 static int setup_inject(struct agent *a)
 {
 	const char *ko = json_string_value(json_object_get(a->trial, "inject_module"));
-	bool want_tele = scn_bool(a->g, "telemetry");
+	bool want_tele = a->g->telemetry;
 
-	if (!scenario_injects(a) && !want_tele)
+	if (!scenario_has_injection(&a->scn) && !want_tele)
 		return 0;
 	if (!ko || inject_load(ko) < 0) {
 		if (!ko)
 			err_set("the host built no iputstorm_inject.ko for this kernel");
-		if (scenario_injects(a)) {
+		if (scenario_has_injection(&a->scn)) {
 			fail_setup(a, "inject module", "infra");
 			return -1;
 		}
@@ -584,20 +570,19 @@ static int setup_inject(struct agent *a)
 /* Delay injections go live with the stress, so mounts and boot run undisturbed. */
 static void arm_injections(struct agent *a)
 {
-	for (size_t i = 0; i < a->scn.nsec; i++) {
-		struct scn_section *s = &a->scn.sec[i];
+	for (size_t i = 0; i < a->scn.ngroups; i++) {
+		const struct scn_group *g = &a->scn.groups[i];
 
-		if (!sec_is_injection(s) || sec_is_lost_truncate(s))
+		if (!group_is_injection(g) || group_is_lost_truncate(g))
 			continue;
-		if (inject_arm(s) < 0) {
-			emit_error(a, s->name, err_msg(), true, "scenario");
+		if (inject_arm(g) < 0) {
+			emit_error(a, g->name, err_msg(), true, "scenario");
 			set_phase(a, PH_FAILED);
 			return;
 		}
-		emit(a,
-		     json_pack("{s:s, s:s, s:s, s:f, s:i}", "type", "inject", "group", s->name,
-			       "injection", scn_str(s, "injection"), "delay", scn_secs(s, "delay"),
-			       "probability", (int)scn_int(s, "probability")));
+		emit(a, json_pack("{s:s, s:s, s:s, s:f, s:i}", "type", "inject", "group", g->name,
+				  "injection", injection_name(g->injection), "delay", g->delay,
+				  "probability", (int)g->probability));
 	}
 }
 
@@ -624,7 +609,7 @@ static void phase_mounting(struct agent *a)
 		char msg[128];
 
 		snprintf(msg, sizeof(msg), "mount of client %d did not finish in %.0f s",
-			 a->step + 1, scn_secs(a->g, "mount_timeout"));
+			 a->step + 1, a->g->mount_timeout);
 		emit_error(a, "mount", msg, true, "infra");
 		set_phase(a, PH_FAILED);
 		return;
@@ -649,8 +634,7 @@ static void phase_mounting(struct agent *a)
 	}
 	if (a->step < a->nclients) {
 		a->step++;
-		if (helper_start(a, "mount", scn_secs(a->g, "mount_timeout"), do_mount, a->step) <
-		    0)
+		if (helper_start(a, "mount", a->g->mount_timeout, do_mount, a->step) < 0)
 			fail_setup(a, "mount", "agent");
 		return;
 	}
@@ -687,7 +671,7 @@ static bool any_running(struct agent *a)
 
 static double end_left(struct agent *a)
 {
-	return scn_secs(a->g, "end_grace") - since(a, a->end_t0);
+	return a->g->end_grace - since(a, a->end_t0);
 }
 
 static void end_timeout(struct agent *a, const char *what)
@@ -695,7 +679,7 @@ static void end_timeout(struct agent *a, const char *what)
 	char msg[160];
 
 	snprintf(msg, sizeof(msg), "%s did not finish within end_grace (%.0f s)", what,
-		 scn_secs(a->g, "end_grace"));
+		 a->g->end_grace);
 	emit_error(a, phase_names[a->phase], msg, false, "kernel");
 }
 
@@ -706,13 +690,13 @@ static void phase_stopping(struct agent *a)
 		for (size_t i = 0; i < a->ninst; i++)
 			if (a->inst[i].pid) {
 				kill(-a->inst[i].pid, SIGKILL);
-				if (sec_is_workload(a->inst[i].sec))
-					cgroup_kill(scn_cgroup(a->inst[i].sec));
+				if (group_is_workload(a->inst[i].g))
+					cgroup_kill(a->inst[i].g->cgroup);
 			}
 		a->step = 1;
 	}
 	if (!any_running(a)) {
-		set_phase(a, scn_bool(a->g, "final_sync") ? PH_SYNCING : PH_CLEANUP);
+		set_phase(a, a->g->final_sync ? PH_SYNCING : PH_CLEANUP);
 		return;
 	}
 	if (end_left(a) < 0 && a->step == 1) {
@@ -772,7 +756,7 @@ static void step_phase(struct agent *a)
 		break;
 	case PH_CLEANUP:
 		phase_helper_step(a, do_cleanup, "removing the trial's files",
-				  scn_bool(a->g, "final_umount") ? PH_UNMOUNTING : PH_DONE);
+				  a->g->final_umount ? PH_UNMOUNTING : PH_DONE);
 		break;
 	case PH_UNMOUNTING:
 		phase_helper_step(a, do_umount, "unmount", PH_DONE);
@@ -784,7 +768,7 @@ static void step_phase(struct agent *a)
 	case PH_INIT:
 		break;
 	}
-	if (a->phase == PH_DONE && a->step == 0 && !scn_bool(a->g, "final_umount")) {
+	if (a->phase == PH_DONE && a->step == 0 && !a->g->final_umount) {
 		emit_done(a);
 		a->step = 1;
 	}
@@ -814,7 +798,7 @@ static int agent_setup(struct agent *a)
 		emit_error(a, "payload", err_msg(), true, "agent");
 		return -1;
 	}
-	a->nclients = (int)scn_int(a->g, "clients");
+	a->nclients = (int)a->g->clients;
 	for (int i = 1; i <= a->nclients; i++) {
 		a->mounts[i] = xasprintf("/run/iputstorm/mnt/c%d", i);
 		mkdir_p(a->mounts[i], 0755);
@@ -823,7 +807,7 @@ static int agent_setup(struct agent *a)
 	a->env.workdir = a->workdir;
 	a->env.log_dir = "/run/iputstorm/logs";
 	a->env.seed = json_integer_value(json_object_get(a->trial, "seed"));
-	watchdog_init(&a->wd, scn_secs(a->g, "stuck_after"), NULL);
+	watchdog_init(&a->wd, a->g->stuck_after, NULL);
 	klog_init(&a->kp, on_report, a);
 	a->kmsg_fd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
 	if (apply_sysctls(a) < 0) {

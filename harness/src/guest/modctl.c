@@ -52,13 +52,13 @@ int inject_ctl(const char *fmt, ...)
 	return 0;
 }
 
-int inject_arm(const struct scn_section *s)
+int inject_arm(const struct scn_group *g)
 {
-	unsigned ms = (unsigned)(scn_secs(s, "delay") * 1000 + 0.5);
+	unsigned ms = (unsigned)(g->delay * 1000 + 0.5);
 
-	if (sec_is_lost_truncate(s))
+	if (g->injection == INJ_LOST_TRUNCATE)
 		return 0;
-	return inject_ctl("read_delay %u %u", ms, (unsigned)scn_int(s, "probability"));
+	return inject_ctl("read_delay %u %u", ms, (unsigned)g->probability);
 }
 
 json_t *inject_stats(void)

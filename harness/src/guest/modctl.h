@@ -21,7 +21,7 @@ bool inject_loaded(void);
 /* One command to the module ("lost_truncate 5", "telemetry 0", ...). */
 int inject_ctl(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Arms a delay injection section; lost-truncate runs as a churner instead. */
-int inject_arm(const struct scn_section *s);
+int inject_arm(const struct scn_group *g);
 /* {"wb_final_iput": N, ...} from the module's counters, or NULL. */
 json_t *inject_stats(void);
 

@@ -21,17 +21,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-bool sec_is_workload(const struct scn_section *sec)
-{
-	return sec->type == SEC_FIO || sec->type == SEC_STRESS_NG || sec->type == SEC_CHURN ||
-	       sec_is_lost_truncate(sec);
-}
-
-bool sec_is_pressure(const struct scn_section *sec)
-{
-	return sec->type == SEC_RECLAIM || sec->type == SEC_DROP_CACHES;
-}
-
 char *expand_placeholders(const char *arg, const char *dir, double duration, uint64_t seed,
 			  int instance, int client)
 {
@@ -64,9 +53,7 @@ char *expand_placeholders(const char *arg, const char *dir, double duration, uin
 
 char *instance_dir(const struct instance *inst, const struct workload_env *env)
 {
-	int client = (int)scn_int(inst->sec, "client");
-
-	return xasprintf("%s/%s/%s", env->mounts[client], env->workdir, scn_str(inst->sec, "dir"));
+	return xasprintf("%s/%s/%s", env->mounts[inst->g->client], env->workdir, inst->g->dir);
 }
 
 unsigned long long cgroup_oom_kills(const char *cgroup)
@@ -96,36 +83,32 @@ static void child_fail(const char *what, const char *arg)
 
 static void run_pressure(const struct instance *inst)
 {
-	const struct scn_section *s = inst->sec;
-	double interval = scn_isset(s, "interval") ? scn_secs(s, "interval")
-			  : s->type == SEC_RECLAIM ? 0.5
-						   : 1.0;
-	char value[4];
+	const struct scn_group *g = inst->g;
+	char value[24];
 
-	snprintf(value, sizeof(value), "%lld", scn_int(s, "value"));
+	snprintf(value, sizeof(value), "%lld", g->value);
 	for (;;) {
-		if (s->type == SEC_DROP_CACHES) {
+		if (g->type == SEC_DROP_CACHES) {
 			if (write_str("/proc/sys/vm/drop_caches", value) < 0)
 				child_fail("drop_caches: writing", value);
-		} else if (cgroup_reclaim(strcmp(scn_cgroup(s), "all") ? scn_cgroup(s) : ".",
-					  scn_size(s, "amount")) < 0) {
+		} else if (cgroup_reclaim(strcmp(g->cgroup, "all") ? g->cgroup : ".", g->amount) <
+			   0) {
 			/* "all": the parent of every scenario cgroup reclaims from each. */
 			fprintf(stderr, "reclaim: %s\n", err_msg());
 			_exit(1);
 		}
-		sleep_s(interval);
+		sleep_s(g->interval);
 	}
 }
 
 static void exec_tool(const struct instance *inst, const struct workload_env *env, const char *dir)
 {
-	const struct scn_section *s = inst->sec;
+	const struct scn_group *g = inst->g;
 	struct strv argv = {0};
 	struct strv args = {0};
-	int client = (int)scn_int(s, "client");
 
-	strv_push(&argv, s->type == SEC_FIO ? "fio" : "stress-ng");
-	if (s->type == SEC_FIO && scn_isset(s, "jobfile")) {
+	strv_push(&argv, g->type == SEC_FIO ? "fio" : "stress-ng");
+	if (g->type == SEC_FIO && g->jobfile) {
 		/* Job files read these through fio's ${VAR} expansion. */
 		char buf[64];
 
@@ -136,12 +119,12 @@ static void exec_tool(const struct instance *inst, const struct workload_env *en
 		setenv("SEED", buf, 1);
 		snprintf(buf, sizeof(buf), "%d", inst->idx);
 		setenv("INSTANCE", buf, 1);
-		strv_push(&argv, scn_str(s, "jobfile"));
+		strv_push(&argv, g->jobfile);
 	}
-	strv_split_ws(&args, scn_str(s, "args"));
+	strv_split_ws(&args, g->args);
 	for (size_t i = 0; i < args.n; i++) {
 		_cleanup_free_ char *e = expand_placeholders(args.v[i], dir, env->duration,
-							     env->seed, inst->idx, client);
+							     env->seed, inst->idx, (int)g->client);
 		strv_push(&argv, e);
 	}
 	strv_release(&args);
@@ -156,7 +139,7 @@ static int mkdir_all(const char *path)
 
 static void instance_child(const struct instance *inst, const struct workload_env *env)
 {
-	const struct scn_section *s = inst->sec;
+	const struct scn_group *g = inst->g;
 	int fd;
 
 	signal(SIGTERM, SIG_DFL);
@@ -174,9 +157,9 @@ static void instance_child(const struct instance *inst, const struct workload_en
 		dup2(fd, 0);
 		close(fd);
 	}
-	if (sec_is_pressure(s))
+	if (group_is_pressure(g))
 		run_pressure(inst);
-	if (cgroup_join(scn_cgroup(s)) < 0) {
+	if (cgroup_join(g->cgroup) < 0) {
 		fprintf(stderr, "%s\n", err_msg());
 		_exit(126);
 	}
@@ -188,14 +171,15 @@ static void instance_child(const struct instance *inst, const struct workload_en
 			child_fail("mkdir", dir);
 		if (chdir(dir) < 0)
 			child_fail("chdir", dir);
-		if (s->type == SEC_CHURN || sec_is_lost_truncate(s)) {
+		if (g->type == SEC_CHURN || group_is_lost_truncate(g)) {
 			struct churn_opts o = {
-				.kind = s->type == SEC_CHURN ? scn_str(s, "kind") : "lost-truncate",
-				.files = (int)scn_int(s, "files"),
-				.pages = (int)scn_int(s, "pages"),
-				.interval = scn_isset(s, "interval") ? scn_secs(s, "interval") : -1,
-				.keep = s->type == SEC_CHURN ? (int)scn_int(s, "keep") : 0,
-				.settle = s->type == SEC_INJECT ? scn_secs(s, "settle") : 0,
+				.kind = g->type == SEC_CHURN ? churn_kind_name(g->kind)
+							     : "lost-truncate",
+				.files = (int)g->files,
+				.pages = (int)g->pages,
+				.interval = g->interval,
+				.keep = g->type == SEC_CHURN ? (int)g->keep : 0,
+				.settle = g->type == SEC_INJECT ? g->settle : 0,
 				.seed = env->seed,
 				.instance = inst->idx,
 			};
@@ -211,13 +195,13 @@ int instance_start(struct instance *inst, const struct workload_env *env)
 	pid_t pid;
 
 	free(inst->log);
-	inst->log = xasprintf("%s/%s.%d.log", env->log_dir, inst->sec->name, inst->idx);
-	if (sec_is_workload(inst->sec))
-		inst->oom_kills = cgroup_oom_kills(scn_cgroup(inst->sec));
+	inst->log = xasprintf("%s/%s.%d.log", env->log_dir, inst->g->name, inst->idx);
+	if (group_is_workload(inst->g))
+		inst->oom_kills = cgroup_oom_kills(inst->g->cgroup);
 	fflush(NULL);
 	pid = fork();
 	if (pid < 0)
-		return err_set("fork for [%s]: %s", inst->sec->name, strerror(errno));
+		return err_set("fork for [%s]: %s", inst->g->name, strerror(errno));
 	if (pid == 0)
 		instance_child(inst, env);
 	inst->pid = pid;

@@ -14,7 +14,7 @@
  * in its own process so the agent's loop never touches CephFS or reclaim.
  */
 struct instance {
-	const struct scn_section *sec;
+	const struct scn_group *g;
 	int idx;	/* 0-based copy number */
 	pid_t pid;	/* 0 when not running */
 	double started; /* agent time */
@@ -40,8 +40,6 @@ char *expand_placeholders(const char *arg, const char *dir, double duration, uin
 /* The last bytes of the instance's log, for an event. */
 char *instance_log_tail(const struct instance *inst, size_t max);
 unsigned long long cgroup_oom_kills(const char *cgroup);
-bool sec_is_workload(const struct scn_section *sec);
-bool sec_is_pressure(const struct scn_section *sec);
 /* The instance's directory: <mount of its client>/<workdir>/<dir>. */
 char *instance_dir(const struct instance *inst, const struct workload_env *env);
 

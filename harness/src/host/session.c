@@ -100,7 +100,7 @@ int run_load_scenario(struct run_args *a, struct scenario *s)
 
 uint64_t run_seed(const struct scenario *s)
 {
-	uint64_t seed = (uint64_t)scn_int(scenario_global(s), "seed");
+	uint64_t seed = (uint64_t)s->global.seed;
 
 	if (seed)
 		return seed;
@@ -113,8 +113,7 @@ uint64_t run_seed(const struct scenario *s)
 int run_cluster(struct run_args *a, struct run_results *r, const struct scenario *s,
 		struct cluster *c, bool *ours)
 {
-	const struct scn_section *cl = scenario_cluster(s);
-	const char *v;
+	const struct scn_cluster *cl = &s->cluster;
 
 	*ours = !a->cluster;
 	if (a->cluster) {
@@ -125,21 +124,18 @@ int run_cluster(struct run_args *a, struct run_results *r, const struct scenario
 		_cleanup_free_ char *name = xasprintf("r%d", (int)getpid());
 		struct cluster_opts o = {.name = name,
 					 .log_dir = logs,
-					 .max_mds = (int)scn_int(cl, "max_mds"),
-					 .timeout = scn_secs(cl, "health_timeout")};
+					 .max_mds = (int)cl->max_mds,
+					 .timeout = cl->health_timeout};
 
 		if (cluster_up(c, &o) < 0)
 			return -1;
 	}
-	for (int i = 0; (v = scn_nth(cl, "ceph_config", i)); i++) {
-		struct strv w = {0};
-		int rr;
+	for (size_t i = 0; i < cl->ceph_config.n; i++) {
+		_cleanup_strv_ struct strv w = {0};
 
-		strv_split_ws(&w, v);
-		rr = cluster_config_set(c, w.v[0], w.v[1], w.v[2]);
-		strv_release(&w);
-		if (rr < 0)
-			return err_prefix("[cluster] ceph_config = %s", v);
+		strv_split_ws(&w, cl->ceph_config.v[i]);
+		if (cluster_config_set(c, w.v[0], w.v[1], w.v[2]) < 0)
+			return err_prefix("[cluster] ceph_config = %s", cl->ceph_config.v[i]);
 	}
 	return 0;
 }
@@ -176,7 +172,7 @@ int run_prepare_kernel(const struct scenario *s, struct kernel *k)
 {
 	bool inject = scenario_has_injection(s);
 
-	if (!inject && !scn_bool(scenario_global(s), "telemetry"))
+	if (!inject && !s->global.telemetry)
 		return 0;
 	free(k->inject_ko);
 	k->inject_ko = inject_module_ensure(k);

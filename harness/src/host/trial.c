@@ -35,7 +35,7 @@ enum tstate { TS_RUN, TS_DUMP, TS_DRAIN, TS_END };
 
 struct trial {
 	const struct trial_spec *ts;
-	const struct scn_section *g;
+	const struct scn_global *g;
 	struct vm vm;
 	struct record rec;
 	char *sock_dir;
@@ -386,7 +386,7 @@ static void begin_dump(struct trial *t, const char *why)
 		check_cluster(t);
 	t->state = TS_DUMP;
 	t->dump_t = now_mono();
-	t->dump_deadline = t->dump_t + scn_secs(t->g, "dump_timeout");
+	t->dump_deadline = t->dump_t + t->g->dump_timeout;
 	t->dump_stage = 0;
 }
 
@@ -432,31 +432,30 @@ static void run_ceph_actions(struct trial *t)
 
 	if (!t->stress_t)
 		return;
-	for (size_t i = 0; i < scn->nsec; i++) {
-		const struct scn_section *s = &scn->sec[i];
+	for (size_t i = 0; i < scn->ngroups; i++) {
+		const struct scn_group *g = &scn->groups[i];
 		double at;
 		_cleanup_free_ char *out = NULL;
 		int r;
 
-		if (s->type != SEC_CEPH || t->ceph_next[i] < 0)
+		if (g->type != SEC_CEPH || t->ceph_next[i] < 0)
 			continue;
 		at = t->stress_t + t->ceph_next[i];
 		if (ht(t) < at)
 			continue;
-		r = cluster_ceph_cli(t->ts->c, scn_str(s, "command"), &out);
+		r = cluster_ceph_cli(t->ts->c, g->command, &out);
 		json_array_append_new(t->actions,
-				      json_pack("{s:s, s:s, s:f, s:b, s:s}", "group", s->name,
-						"command", scn_str(s, "command"), "ht", ht(t), "ok",
-						r == 0, "output", r == 0 ? out : err_msg()));
-		t->ceph_next[i] =
-			scn_secs(s, "every") > 0 ? t->ceph_next[i] + scn_secs(s, "every") : -1;
+				      json_pack("{s:s, s:s, s:f, s:b, s:s}", "group", g->name,
+						"command", g->command, "ht", ht(t), "ok", r == 0,
+						"output", r == 0 ? out : err_msg()));
+		t->ceph_next[i] = g->every > 0 ? t->ceph_next[i] + g->every : -1;
 	}
 }
 
 static void step_run(struct trial *t)
 {
 	double now = now_mono(), el = now - t->t0;
-	const struct scn_section *g = t->g;
+	const struct scn_global *g = t->g;
 
 	if (t->f.done || t->f.agent_fatal || t->f.init_failed) {
 		t->state = TS_DRAIN;
@@ -471,29 +470,27 @@ static void step_run(struct trial *t)
 			t->state = TS_END;
 		return;
 	}
-	if ((t->f.stuck || t->f.hung_reports) && scn_bool(g, "stop_on_stuck")) {
+	if ((t->f.stuck || t->f.hung_reports) && g->stop_on_stuck) {
 		begin_dump(t, "stuck task");
 		return;
 	}
-	if (!t->f.booted && el > scn_secs(g, "boot_timeout")) {
+	if (!t->f.booted && el > g->boot_timeout) {
 		t->f.boot_timeout = true;
 		begin_dump(t, "boot timeout");
 		return;
 	}
-	if (t->f.booted && now - t->last_event_t > scn_secs(g, "heartbeat_timeout")) {
+	if (t->f.booted && now - t->last_event_t > g->heartbeat_timeout) {
 		t->f.heartbeat_lost = true;
 		begin_dump(t, "no heartbeat");
 		return;
 	}
-	if (!t->stress_t && t->hello_t &&
-	    el - t->hello_t > scn_secs(g, "mount_timeout") * scn_int(g, "clients") + 30) {
+	if (!t->stress_t && t->hello_t && el - t->hello_t > g->mount_timeout * g->clients + 30) {
 		t->f.end_timeout = true;
 		begin_dump(t, "mount phase did not end");
 		return;
 	}
 	/* Past the end and its grace plus a full stuck_after: whatever blocks, say so. */
-	if (t->stress_t && el > t->stress_t + scn_secs(g, "duration") + scn_secs(g, "end_grace") +
-					   scn_secs(g, "stuck_after") + 15) {
+	if (t->stress_t && el > t->stress_t + g->duration + g->end_grace + g->stuck_after + 15) {
 		t->f.end_timeout = true;
 		begin_dump(t, "trial deadline");
 		return;
@@ -713,9 +710,9 @@ static int trial_start(struct trial *t)
 		return -1;
 	vc.image = ts->k->boot_image;
 	vc.initrd = initrd;
-	vc.cmdline_extra = scn_str(t->g, "kernel_cmdline");
-	vc.cpus = (int)scn_int(t->g, "vm_cpus");
-	vc.mem = scn_size(t->g, "vm_memory");
+	vc.cmdline_extra = t->g->kernel_cmdline;
+	vc.cpus = (int)t->g->vm_cpus;
+	vc.mem = t->g->vm_memory;
 	vc.netns = ts->c->netns;
 	vc.tap = t->tap;
 	vc.sock_dir = t->sock_dir;
@@ -735,19 +732,18 @@ int trial_run(const struct trial_spec *ts, struct trial_result *res)
 	int status;
 	double last_progress = 0;
 
-	t.g = scenario_global(ts->scn);
+	t.g = &ts->scn->global;
 	t.stuck = json_array();
 	t.reports = json_array();
 	t.failures = json_array();
 	t.errors = json_array();
 	t.actions = json_array();
-	t.ceph_next = xcalloc(ts->scn->nsec, sizeof(double));
-	for (size_t i = 0; i < ts->scn->nsec; i++)
-		t.ceph_next[i] =
-			ts->scn->sec[i].type == SEC_CEPH ? scn_secs(&ts->scn->sec[i], "at") : -1;
+	t.ceph_next = xcalloc(ts->scn->ngroups, sizeof(double));
+	for (size_t i = 0; i < ts->scn->ngroups; i++)
+		t.ceph_next[i] = ts->scn->groups[i].type == SEC_CEPH ? ts->scn->groups[i].at : -1;
 	klog_init(&t.kp, on_console_report, &t);
-	t.f.fail_on_warning = scn_bool(t.g, "fail_on_warning");
-	t.f.boot_timeout_secs = scn_secs(t.g, "boot_timeout");
+	t.f.fail_on_warning = t.g->fail_on_warning;
+	t.f.boot_timeout_secs = t.g->boot_timeout;
 
 	if (trial_start(&t) < 0) {
 		/* Could not even start: the harness's or the machine's fault. */

@@ -6,34 +6,34 @@
 #include <stdio.h>
 #include <string.h>
 
-bool sec_is_injection(const struct scn_section *s)
+bool group_is_injection(const struct scn_group *g)
 {
-	return s->type == SEC_INJECT;
+	return g->type == SEC_INJECT;
 }
 
-bool sec_is_lost_truncate(const struct scn_section *s)
+bool group_is_lost_truncate(const struct scn_group *g)
 {
-	return s->type == SEC_INJECT && !strcmp(scn_str(s, "injection"), "lost-truncate");
+	return g->type == SEC_INJECT && g->injection == INJ_LOST_TRUNCATE;
 }
 
 json_t *scenario_injections(const struct scenario *scn)
 {
 	json_t *a = json_array();
 
-	for (size_t i = 0; i < scn->nsec; i++) {
-		const struct scn_section *s = &scn->sec[i];
+	for (size_t i = 0; i < scn->ngroups; i++) {
+		const struct scn_group *g = &scn->groups[i];
 		json_t *o;
 
-		if (!sec_is_injection(s))
+		if (!group_is_injection(g))
 			continue;
-		o = json_pack("{s:s, s:s}", "group", s->name, "injection", scn_str(s, "injection"));
-		if (sec_is_lost_truncate(s)) {
-			json_object_set_new(o, "files", json_integer(scn_int(s, "files")));
-			json_object_set_new(o, "pages", json_integer(scn_int(s, "pages")));
+		o = json_pack("{s:s, s:s}", "group", g->name, "injection",
+			      injection_name(g->injection));
+		if (group_is_lost_truncate(g)) {
+			json_object_set_new(o, "files", json_integer(g->files));
+			json_object_set_new(o, "pages", json_integer(g->pages));
 		} else {
-			json_object_set_new(o, "delay", json_real(scn_secs(s, "delay")));
-			json_object_set_new(o, "probability",
-					    json_integer(scn_int(s, "probability")));
+			json_object_set_new(o, "delay", json_real(g->delay));
+			json_object_set_new(o, "probability", json_integer(g->probability));
 		}
 		json_array_append_new(a, o);
 	}
@@ -42,8 +42,8 @@ json_t *scenario_injections(const struct scenario *scn)
 
 bool scenario_has_injection(const struct scenario *scn)
 {
-	for (size_t i = 0; i < scn->nsec; i++)
-		if (sec_is_injection(&scn->sec[i]))
+	for (size_t i = 0; i < scn->ngroups; i++)
+		if (group_is_injection(&scn->groups[i]))
 			return true;
 	return false;
 }
@@ -54,11 +54,11 @@ void injection_note(const struct scenario *scn, char *reason, size_t size)
 	size_t len = strlen(reason);
 	const char *sep = " [fault injection: ";
 
-	for (size_t i = 0; i < scn->nsec && len < size; i++) {
-		if (!sec_is_injection(&scn->sec[i]))
+	for (size_t i = 0; i < scn->ngroups && len < size; i++) {
+		if (!group_is_injection(&scn->groups[i]))
 			continue;
 		len += snprintf(reason + len, size - len, "%s%s", sep,
-				scn_str(&scn->sec[i], "injection"));
+				injection_name(scn->groups[i].injection));
 		sep = ", ";
 	}
 	if (strcmp(sep, ", ") == 0 && len < size)

@@ -13,8 +13,8 @@
  * must see it: an injected reproduction proves a code path, not a rate.
  */
 
-bool sec_is_injection(const struct scn_section *s);
-bool sec_is_lost_truncate(const struct scn_section *s);
+bool group_is_injection(const struct scn_group *g);
+bool group_is_lost_truncate(const struct scn_group *g);
 bool scenario_has_injection(const struct scenario *scn);
 /* Appends " [fault injection: NAME, ...]" to a verdict reason when the scenario injects. */
 void injection_note(const struct scenario *scn, char *reason, size_t size);

@@ -2,24 +2,24 @@
 #define _GNU_SOURCE
 #include "model/scenario.h"
 #include "lib/base.h"
+#include "lib/ini.h"
 #include "lib/output.h"
 #include "lib/parse.h"
 #include "lib/path.h"
 #include "lib/strbuf.h"
-#include "lib/strv.h"
 
-#include <ctype.h>
 #include <errno.h>
-#include <ini.h>
-#include <limits.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
-enum key_type { K_STR, K_INT, K_BOOL, K_SIZE, K_SECS, K_ENUM, K_PATH };
+/* A scenario is a few KiB; far more is a mistake (or an attack on the parser). */
+#define SCENARIO_MAX_BYTES (4u << 20)
 
-#define KF_REPEAT 0x1	/* may be given several times; values accumulate */
-#define KF_REQUIRED 0x2 /* must be given in every section of its types */
+/* K_LIST: a repeatable text key; its values accumulate in a struct strv. */
+enum key_type { K_STR, K_INT, K_BOOL, K_SIZE, K_SECS, K_ENUM, K_PATH, K_LIST };
+
+#define KF_REQUIRED 0x1 /* must be given in every section of its types */
 
 #define T(x) (1u << (x))
 #define T_GLOBAL T(SEC_GLOBAL)
@@ -29,179 +29,467 @@ enum key_type { K_STR, K_INT, K_BOOL, K_SIZE, K_SECS, K_ENUM, K_PATH };
 #define T_TIMED (T_WORK | T_PRESSURE | T(SEC_INJECT))
 #define T_GROUPS (~(T_GLOBAL | T_CLUSTER))
 
+/* Which struct a key's field lives in. */
+enum key_home { KH_NONE, KH_GLOBAL, KH_CLUSTER, KH_GROUP };
+#define HOME_scn_global KH_GLOBAL
+#define HOME_scn_cluster KH_CLUSTER
+#define HOME_scn_group KH_GROUP
+
+/* The C type each key type is stored as. */
+#define CTYPE_K_STR const char *
+#define CTYPE_K_PATH const char *
+#define CTYPE_K_INT long long
+#define CTYPE_K_BOOL bool
+#define CTYPE_K_SIZE uint64_t
+#define CTYPE_K_SECS double
+#define CTYPE_K_LIST struct strv
+#define FIELD_OF(st, f) (((struct st *)0)->f)
+#define TYPE_FITS(st, f, kt) __builtin_types_compatible_p(__typeof__(FIELD_OF(st, f)), CTYPE_##kt)
+/* An enum field is stored as an int (GCC gives enums without negative values unsigned int). */
+#define ENUM_FITS(st, f)                                                            \
+	(__builtin_types_compatible_p(__typeof__(FIELD_OF(st, f)), unsigned int) || \
+	 __builtin_types_compatible_p(__typeof__(FIELD_OF(st, f)), int))
+#define TYPE_FITS_K_STR(st, f) TYPE_FITS(st, f, K_STR)
+#define TYPE_FITS_K_PATH(st, f) TYPE_FITS(st, f, K_PATH)
+#define TYPE_FITS_K_INT(st, f) TYPE_FITS(st, f, K_INT)
+#define TYPE_FITS_K_BOOL(st, f) TYPE_FITS(st, f, K_BOOL)
+#define TYPE_FITS_K_SIZE(st, f) TYPE_FITS(st, f, K_SIZE)
+#define TYPE_FITS_K_SECS(st, f) TYPE_FITS(st, f, K_SECS)
+#define TYPE_FITS_K_LIST(st, f) TYPE_FITS(st, f, K_LIST)
+#define TYPE_FITS_K_ENUM(st, f) ENUM_FITS(st, f)
+/*
+ * The field a key fills, checked at compile time: a key whose field does not
+ * exist, or has another C type than its key type, does not build.
+ */
+#define AT(st, f, kt)                  \
+	.type = kt, .home = HOME_##st, \
+	.off = offsetof(struct st, f) + 0 * sizeof(char[TYPE_FITS_##kt(st, f) ? 1 : -1])
+
 struct key_def {
 	const char *name;
 	unsigned types;
 	enum key_type type;
-	const char *def;
+	enum key_home home;
+	size_t off;
+	const char *def; /* NULL: no default (the field stays 0/NULL) */
 	double min, max;
-	const char *choices;
+	const char *const *choices; /* K_ENUM: NULL-terminated */
 	unsigned flags;
 	const char *doc;
 };
 
-static int value_error(const struct scenario *s, const struct scn_kv *kv, const char *fmt, ...)
-	__printf(3, 4);
-
-static const char *const sec_type_names[SEC_NTYPES] = {
+static const char *const sec_type_names[SEC_NTYPES + 1] = {
 	[SEC_GLOBAL] = "global",	   [SEC_CLUSTER] = "cluster", [SEC_FIO] = "fio",
 	[SEC_STRESS_NG] = "stress-ng",	   [SEC_CHURN] = "churn",     [SEC_RECLAIM] = "reclaim",
 	[SEC_DROP_CACHES] = "drop_caches", [SEC_SYSRQ] = "sysrq",     [SEC_CEPH] = "ceph",
 	[SEC_INJECT] = "inject",
 };
 
-#define CHURN_KINDS "writer|truncate|metadata|snapshot|reader|prefetch|append"
+static const char *const churn_kinds[CHURN_NKINDS + 1] = {
+	[CHURN_WRITER] = "writer",     [CHURN_TRUNCATE] = "truncate", [CHURN_METADATA] = "metadata",
+	[CHURN_SNAPSHOT] = "snapshot", [CHURN_READER] = "reader",     [CHURN_PREFETCH] = "prefetch",
+	[CHURN_APPEND] = "append",
+};
 
-/* The one place every scenario key is declared and documented. */
+static const char *const oom_policies[] = {
+	[OOM_RESTART] = "restart", [OOM_IGNORE] = "ignore", [OOM_ERROR] = "error", NULL};
+
+static const char *const injection_names[INJ_NKINDS + 1] = {
+	[INJ_LOST_TRUNCATE] = "lost-truncate",
+	[INJ_READ_DELAY] = "read-delay",
+};
+
+/* The one place every scenario key is declared, documented and given its field. */
 static const struct key_def keys[] = {
 	/* [global] */
-	{"description", T_GLOBAL, K_STR, "", 0, 0, NULL, 0,
-	 "One line saying what the scenario does."},
-	{"duration", T_GLOBAL, K_SECS, "120", 1, 86400, NULL, 0,
-	 "Seconds of stress per trial, from the moment every mount is up."},
-	{"trials", T_GLOBAL, K_INT, "1", 1, 100000, NULL, 0,
-	 "Trials per run when `-n` is not given; each trial boots a fresh VM."},
-	{"seed", T_GLOBAL, K_INT, "0", 0, 4294967295.0, NULL, 0,
-	 "Random seed for the churners; 0 draws a new one per trial (recorded in verdict.json)."},
-	{"stuck_after", T_GLOBAL, K_SECS, "20", 2, 3600, NULL, 0,
-	 "A task in D state whose voluntary and involuntary context switches stay unchanged this "
-	 "long is stuck."},
-	{"stop_on_stuck", T_GLOBAL, K_BOOL, "true", 0, 0, NULL, 0,
-	 "End the trial at the first stuck task (after collecting dumps)."},
-	{"hung_task_timeout", T_GLOBAL, K_SECS, "30", 1, 3600, NULL, 0,
-	 "Guest kernel.hung_task_timeout_secs, so the kernel's own detector reports too."},
-	{"boot_timeout", T_GLOBAL, K_SECS, "120", 5, 3600, NULL, 0,
-	 "From QEMU start until the agent says hello; past it the trial is MISS."},
-	{"mount_timeout", T_GLOBAL, K_SECS, "60", 5, 3600, NULL, 0,
-	 "Bound on each CephFS mount in the guest; past it the trial is MISS."},
-	{"heartbeat_timeout", T_GLOBAL, K_SECS, "15", 3, 3600, NULL, 0,
-	 "Heartbeats arrive every second; after this long without one the host asks the guest "
-	 "for blocked-task dumps over the console."},
-	{"dump_timeout", T_GLOBAL, K_SECS, "20", 2, 600, NULL, 0,
-	 "How long the host collects sysrq dumps before it stops QEMU."},
-	{"end_grace", T_GLOBAL, K_SECS, "60", 5, 3600, NULL, 0,
-	 "After `duration`, how long workloads get to stop and the final sync and unmount to "
-	 "finish before the trial counts as hung."},
-	{"final_sync", T_GLOBAL, K_BOOL, "true", 0, 0, NULL, 0,
-	 "Run syncfs on every mount after the workloads stop."},
-	{"final_umount", T_GLOBAL, K_BOOL, "true", 0, 0, NULL, 0,
-	 "Unmount every client at the end (unmount writes back every inode: a real window)."},
-	{"vm_memory", T_GLOBAL, K_SIZE, "1G", 256 << 20, 64.0 * (1ULL << 30), NULL, 0,
-	 "Guest RAM."},
-	{"vm_cpus", T_GLOBAL, K_INT, "2", 1, 64, NULL, 0, "Guest vCPUs."},
-	{"kernel_cmdline", T_GLOBAL, K_STR, "", 0, 0, NULL, 0,
-	 "Extra guest kernel command-line words (split on blanks)."},
-	{"clients", T_GLOBAL, K_INT, "1", 1, 4, NULL, 0,
-	 "Independent CephFS kernel client instances (mount -o noshare), each with its own "
-	 "client id and caps. Client 1 is /mnt/c1, client 2 /mnt/c2, ..."},
-	{"mount_options", T_GLOBAL, K_STR, "", 0, 0, NULL, 0,
-	 "Extra comma-separated CephFS mount options for every client."},
-	{"sysctl", T_GLOBAL, K_STR, NULL, 0, 0, NULL, KF_REPEAT,
-	 "Guest sysctl as `name=value` (e.g. `vm.dirty_expire_centisecs=3000`); repeatable."},
-	{"fail_on_warning", T_GLOBAL, K_BOOL, "false", 0, 0, NULL, 0,
-	 "A kernel `WARNING:` makes the trial FAIL (otherwise it is recorded only)."},
-	{"telemetry", T_GLOBAL, K_BOOL, "true", 0, 0, NULL, 0,
-	 "Count the dangerous paths (final iput in writeback or on ceph-msgr) with tracefs "
-	 "kprobes and report them per minute."},
+	{.name = "description",
+	 .types = T_GLOBAL,
+	 AT(scn_global, description, K_STR),
+	 .def = "",
+	 .doc = "One line saying what the scenario does."},
+	{.name = "duration",
+	 .types = T_GLOBAL,
+	 AT(scn_global, duration, K_SECS),
+	 .def = "120",
+	 .min = 1,
+	 .max = 86400,
+	 .doc = "Seconds of stress per trial, from the moment every mount is up."},
+	{.name = "trials",
+	 .types = T_GLOBAL,
+	 AT(scn_global, trials, K_INT),
+	 .def = "1",
+	 .min = 1,
+	 .max = 100000,
+	 .doc = "Trials per run when `-n` is not given; each trial boots a fresh VM."},
+	{.name = "seed",
+	 .types = T_GLOBAL,
+	 AT(scn_global, seed, K_INT),
+	 .def = "0",
+	 .min = 0,
+	 .max = 4294967295.0,
+	 .doc = "Random seed for the churners; 0 draws a new one per trial (recorded in "
+		"verdict.json)."},
+	{.name = "stuck_after",
+	 .types = T_GLOBAL,
+	 AT(scn_global, stuck_after, K_SECS),
+	 .def = "20",
+	 .min = 2,
+	 .max = 3600,
+	 .doc = "A task in D state whose voluntary and involuntary context switches stay unchanged "
+		"this "
+		"long is stuck."},
+	{.name = "stop_on_stuck",
+	 .types = T_GLOBAL,
+	 AT(scn_global, stop_on_stuck, K_BOOL),
+	 .def = "true",
+	 .doc = "End the trial at the first stuck task (after collecting dumps)."},
+	{.name = "hung_task_timeout",
+	 .types = T_GLOBAL,
+	 AT(scn_global, hung_task_timeout, K_SECS),
+	 .def = "30",
+	 .min = 1,
+	 .max = 3600,
+	 .doc = "Guest kernel.hung_task_timeout_secs, so the kernel's own detector reports too."},
+	{.name = "boot_timeout",
+	 .types = T_GLOBAL,
+	 AT(scn_global, boot_timeout, K_SECS),
+	 .def = "120",
+	 .min = 5,
+	 .max = 3600,
+	 .doc = "From QEMU start until the agent says hello; past it the trial is MISS."},
+	{.name = "mount_timeout",
+	 .types = T_GLOBAL,
+	 AT(scn_global, mount_timeout, K_SECS),
+	 .def = "60",
+	 .min = 5,
+	 .max = 3600,
+	 .doc = "Bound on each CephFS mount in the guest; past it the trial is MISS."},
+	{.name = "heartbeat_timeout",
+	 .types = T_GLOBAL,
+	 AT(scn_global, heartbeat_timeout, K_SECS),
+	 .def = "15",
+	 .min = 3,
+	 .max = 3600,
+	 .doc = "Heartbeats arrive every second; after this long without one the host asks the "
+		"guest "
+		"for blocked-task dumps over the console."},
+	{.name = "dump_timeout",
+	 .types = T_GLOBAL,
+	 AT(scn_global, dump_timeout, K_SECS),
+	 .def = "20",
+	 .min = 2,
+	 .max = 600,
+	 .doc = "How long the host collects sysrq dumps before it stops QEMU."},
+	{.name = "end_grace",
+	 .types = T_GLOBAL,
+	 AT(scn_global, end_grace, K_SECS),
+	 .def = "60",
+	 .min = 5,
+	 .max = 3600,
+	 .doc = "After `duration`, how long workloads get to stop and the final sync and unmount "
+		"to "
+		"finish before the trial counts as hung."},
+	{.name = "final_sync",
+	 .types = T_GLOBAL,
+	 AT(scn_global, final_sync, K_BOOL),
+	 .def = "true",
+	 .doc = "Run syncfs on every mount after the workloads stop."},
+	{.name = "final_umount",
+	 .types = T_GLOBAL,
+	 AT(scn_global, final_umount, K_BOOL),
+	 .def = "true",
+	 .doc = "Unmount every client at the end (unmount writes back every inode: a real "
+		"window)."},
+	{.name = "vm_memory",
+	 .types = T_GLOBAL,
+	 AT(scn_global, vm_memory, K_SIZE),
+	 .def = "1G",
+	 .min = 256 << 20,
+	 .max = 64.0 * (1ULL << 30),
+	 .doc = "Guest RAM."},
+	{.name = "vm_cpus",
+	 .types = T_GLOBAL,
+	 AT(scn_global, vm_cpus, K_INT),
+	 .def = "2",
+	 .min = 1,
+	 .max = 64,
+	 .doc = "Guest vCPUs."},
+	{.name = "kernel_cmdline",
+	 .types = T_GLOBAL,
+	 AT(scn_global, kernel_cmdline, K_STR),
+	 .def = "",
+	 .doc = "Extra guest kernel command-line words (split on blanks)."},
+	{.name = "clients",
+	 .types = T_GLOBAL,
+	 AT(scn_global, clients, K_INT),
+	 .def = "1",
+	 .min = 1,
+	 .max = 4,
+	 .doc = "Independent CephFS kernel client instances (mount -o noshare), each with its own "
+		"client id and caps. Client 1 is /mnt/c1, client 2 /mnt/c2, ..."},
+	{.name = "mount_options",
+	 .types = T_GLOBAL,
+	 AT(scn_global, mount_options, K_STR),
+	 .def = "",
+	 .doc = "Extra comma-separated CephFS mount options for every client."},
+	{.name = "sysctl",
+	 .types = T_GLOBAL,
+	 AT(scn_global, sysctl, K_LIST),
+	 .doc = "Guest sysctl as `name=value` (e.g. `vm.dirty_expire_centisecs=3000`); "
+		"repeatable."},
+	{.name = "fail_on_warning",
+	 .types = T_GLOBAL,
+	 AT(scn_global, fail_on_warning, K_BOOL),
+	 .def = "false",
+	 .doc = "A kernel `WARNING:` makes the trial FAIL (otherwise it is recorded only)."},
+	{.name = "telemetry",
+	 .types = T_GLOBAL,
+	 AT(scn_global, telemetry, K_BOOL),
+	 .def = "true",
+	 .doc = "Count the dangerous paths (final iput in writeback or on ceph-msgr) with tracefs "
+		"kprobes and report them per minute."},
 
 	/* [cluster] */
-	{"ceph_config", T_CLUSTER, K_STR, NULL, 0, 0, NULL, KF_REPEAT,
-	 "`WHO OPTION VALUE` set with `ceph config set` before the trial (e.g. `mds "
-	 "mds_cache_memory_limit 8388608`); repeatable."},
-	{"health_timeout", T_CLUSTER, K_SECS, "60", 5, 3600, NULL, 0,
-	 "How long to wait for a healthy cluster (active MDS, clean PGs, I/O probe) before a "
-	 "trial; past it the trial is MISS."},
-	{"max_mds", T_CLUSTER, K_INT, "1", 1, 2, NULL, 0,
-	 "Active MDS ranks; the embedded cluster runs max_mds + 1 daemons (one standby)."},
+	{.name = "ceph_config",
+	 .types = T_CLUSTER,
+	 AT(scn_cluster, ceph_config, K_LIST),
+	 .doc = "`WHO OPTION VALUE` set with `ceph config set` before the trial (e.g. `mds "
+		"mds_cache_memory_limit 8388608`); repeatable."},
+	{.name = "health_timeout",
+	 .types = T_CLUSTER,
+	 AT(scn_cluster, health_timeout, K_SECS),
+	 .def = "60",
+	 .min = 5,
+	 .max = 3600,
+	 .doc = "How long to wait for a healthy cluster (active MDS, clean PGs, I/O probe) before "
+		"a "
+		"trial; past it the trial is MISS."},
+	{.name = "max_mds",
+	 .types = T_CLUSTER,
+	 AT(scn_cluster, max_mds, K_INT),
+	 .def = "1",
+	 .min = 1,
+	 .max = 2,
+	 .doc = "Active MDS ranks; the embedded cluster runs max_mds + 1 daemons (one standby)."},
 
 	/* Every group */
-	{"type", T_GROUPS, K_ENUM, NULL, 0, 0,
-	 "fio|stress-ng|churn|reclaim|drop_caches|sysrq|ceph|inject", KF_REQUIRED,
-	 "What the group is: a workload (fio, stress-ng, churn), a pressure injector (reclaim, "
-	 "drop_caches), a timed action (sysrq, ceph) or a kernel fault injection (inject)."},
+	{.name = "type",
+	 .types = T_GROUPS,
+	 .type = K_ENUM,
+	 .choices = sec_type_names + SEC_FIO,
+	 .flags = KF_REQUIRED,
+	 .doc = "What the group is: a workload (fio, stress-ng, churn), a pressure injector "
+		"(reclaim, "
+		"drop_caches), a timed action (sysrq, ceph) or a kernel fault injection (inject)."},
 
 	/* Workloads */
-	{"client", T_WORK | T(SEC_INJECT), K_INT, "1", 1, 4, NULL, 0,
-	 "Which client instance's mount the group works in."},
-	{"dir", T_WORK | T(SEC_INJECT), K_STR, NULL, 0, 0, NULL, 0,
-	 "Directory under the mount (default: the section name). Two groups on different "
-	 "clients with the same dir work on the same files."},
-	{"cgroup", T_WORK | T(SEC_RECLAIM) | T(SEC_INJECT), K_STR, NULL, 0, 0, NULL, 0,
-	 "Memory cgroup to run in (default: the section name; groups naming the same cgroup "
-	 "share it). For reclaim: the cgroup to reclaim from, or `all`."},
-	{"memory.max", T_WORK | T(SEC_INJECT), K_SIZE, NULL, 1 << 20, 1e15, NULL, 0,
-	 "cgroup v2 memory.max of the group's cgroup."},
-	{"memory.high", T_WORK | T(SEC_INJECT), K_SIZE, NULL, 1 << 20, 1e15, NULL, 0,
-	 "cgroup v2 memory.high of the group's cgroup."},
-	{"instances", T_WORK | T(SEC_INJECT), K_INT, "1", 1, 256, NULL, 0,
-	 "Copies of the workload, each in its own process."},
-	{"start", T_TIMED, K_SECS, "0", 0, 86400, NULL, 0,
-	 "Seconds after stress start at which the group starts."},
-	{"stop", T_TIMED, K_SECS, "0", 0, 86400, NULL, 0,
-	 "Seconds after stress start at which the group stops (0: at the end)."},
-	{"oom", T_WORK, K_ENUM, "restart", 0, 0, "restart|ignore|error", 0,
-	 "When the OOM killer ends an instance: start it again, leave it ended, or make the "
-	 "trial ERROR."},
-	{"jobfile", T(SEC_FIO), K_PATH, NULL, 0, 0, NULL, 0,
-	 "fio job file (relative to the scenario file). Placeholders below work in it through "
-	 "fio's ${VAR} environment expansion: DIR, DURATION, SEED, INSTANCE."},
-	{"args", T(SEC_FIO) | T(SEC_STRESS_NG), K_STR, "", 0, 0, NULL, 0,
-	 "Arguments, split on blanks, never through a shell. `{dir}`, `{duration}`, `{seed}`, "
-	 "`{instance}` and `{client}` are replaced."},
-	{"kind", T(SEC_CHURN), K_ENUM, NULL, 0, 0, CHURN_KINDS, KF_REQUIRED,
-	 "Built-in churner: `writer` (write 1..pages pages, close, repeat), `truncate` "
-	 "(truncate or unlink files of `dir`, usually from another client), `metadata` "
-	 "(create/rename/stat/unlink storm), `snapshot` (mkdir/rmdir in .snap), `reader` "
-	 "(fadvise WILLNEED + read), `prefetch` (fadvise WILLNEED of `pages` pages, then close "
-	 "at once: readahead completes after the last file reference is gone), `append` "
-	 "(append and read back)."},
-	{"files", T(SEC_CHURN) | T(SEC_INJECT), K_INT, "64", 1, 1000000, NULL, 0,
-	 "Files per instance the churner cycles through."},
-	{"pages", T(SEC_CHURN) | T(SEC_INJECT), K_INT, "8", 1, 65536, NULL, 0,
-	 "Most pages written (or read) per operation."},
-	{"interval", T(SEC_CHURN) | T_PRESSURE | T(SEC_INJECT), K_SECS, NULL, 0, 86400, NULL, 0,
-	 "Pause between operations (churn default 0; reclaim 0.5; drop_caches 1; "
-	 "snapshot 2)."},
-	{"keep", T(SEC_CHURN), K_INT, "4", 1, 1000, NULL, 0,
-	 "Snapshots kept before the oldest is removed."},
+	{.name = "client",
+	 .types = T_WORK | T(SEC_INJECT),
+	 AT(scn_group, client, K_INT),
+	 .def = "1",
+	 .min = 1,
+	 .max = 4,
+	 .doc = "Which client instance's mount the group works in."},
+	{.name = "dir",
+	 .types = T_WORK | T(SEC_INJECT),
+	 AT(scn_group, dir, K_STR),
+	 .doc = "Directory under the mount (default: the section name). Two groups on different "
+		"clients with the same dir work on the same files."},
+	{.name = "cgroup",
+	 .types = T_WORK | T(SEC_RECLAIM) | T(SEC_INJECT),
+	 AT(scn_group, cgroup, K_STR),
+	 .doc = "Memory cgroup to run in (default: the section name; groups naming the same cgroup "
+		"share it). For reclaim: the cgroup to reclaim from, or `all`."},
+	{.name = "memory.max",
+	 .types = T_WORK | T(SEC_INJECT),
+	 AT(scn_group, memory_max, K_SIZE),
+	 .min = 1 << 20,
+	 .max = 1e15,
+	 .doc = "cgroup v2 memory.max of the group's cgroup."},
+	{.name = "memory.high",
+	 .types = T_WORK | T(SEC_INJECT),
+	 AT(scn_group, memory_high, K_SIZE),
+	 .min = 1 << 20,
+	 .max = 1e15,
+	 .doc = "cgroup v2 memory.high of the group's cgroup."},
+	{.name = "instances",
+	 .types = T_WORK | T(SEC_INJECT),
+	 AT(scn_group, instances, K_INT),
+	 .def = "1",
+	 .min = 1,
+	 .max = 256,
+	 .doc = "Copies of the workload, each in its own process."},
+	{.name = "start",
+	 .types = T_TIMED,
+	 AT(scn_group, start, K_SECS),
+	 .def = "0",
+	 .min = 0,
+	 .max = 86400,
+	 .doc = "Seconds after stress start at which the group starts."},
+	{.name = "stop",
+	 .types = T_TIMED,
+	 AT(scn_group, stop, K_SECS),
+	 .def = "0",
+	 .min = 0,
+	 .max = 86400,
+	 .doc = "Seconds after stress start at which the group stops (0: at the end)."},
+	{.name = "oom",
+	 .types = T_WORK,
+	 AT(scn_group, oom, K_ENUM),
+	 .def = "restart",
+	 .choices = oom_policies,
+	 .doc = "When the OOM killer ends an instance: start it again, leave it ended, or make the "
+		"trial ERROR."},
+	{.name = "jobfile",
+	 .types = T(SEC_FIO),
+	 AT(scn_group, jobfile, K_PATH),
+	 .doc = "fio job file (relative to the scenario file). Placeholders below work in it "
+		"through "
+		"fio's ${VAR} environment expansion: DIR, DURATION, SEED, INSTANCE."},
+	{.name = "args",
+	 .types = T(SEC_FIO) | T(SEC_STRESS_NG),
+	 AT(scn_group, args, K_STR),
+	 .def = "",
+	 .doc = "Arguments, split on blanks, never through a shell. `{dir}`, `{duration}`, "
+		"`{seed}`, "
+		"`{instance}` and `{client}` are replaced."},
+	{.name = "kind",
+	 .types = T(SEC_CHURN),
+	 AT(scn_group, kind, K_ENUM),
+	 .choices = churn_kinds,
+	 .flags = KF_REQUIRED,
+	 .doc = "Built-in churner: `writer` (write 1..pages pages, close, repeat), `truncate` "
+		"(truncate or unlink files of `dir`, usually from another client), `metadata` "
+		"(create/rename/stat/unlink storm), `snapshot` (mkdir/rmdir in .snap), `reader` "
+		"(fadvise WILLNEED + read), `prefetch` (fadvise WILLNEED of `pages` pages, then "
+		"close "
+		"at once: readahead completes after the last file reference is gone), `append` "
+		"(append and read back)."},
+	{.name = "files",
+	 .types = T(SEC_CHURN) | T(SEC_INJECT),
+	 AT(scn_group, files, K_INT),
+	 .def = "64",
+	 .min = 1,
+	 .max = 1000000,
+	 .doc = "Files per instance the churner cycles through."},
+	{.name = "pages",
+	 .types = T(SEC_CHURN) | T(SEC_INJECT),
+	 AT(scn_group, pages, K_INT),
+	 .def = "8",
+	 .min = 1,
+	 .max = 65536,
+	 .doc = "Most pages written (or read) per operation."},
+	{.name = "interval",
+	 .types = T(SEC_CHURN) | T_PRESSURE | T(SEC_INJECT),
+	 AT(scn_group, interval, K_SECS),
+	 .min = 0,
+	 .max = 86400,
+	 .doc = "Pause between operations (churn default 0; reclaim 0.5; drop_caches 1; "
+		"snapshot 2)."},
+	{.name = "keep",
+	 .types = T(SEC_CHURN),
+	 AT(scn_group, keep, K_INT),
+	 .def = "4",
+	 .min = 1,
+	 .max = 1000,
+	 .doc = "Snapshots kept before the oldest is removed."},
 
 	/* Pressure */
-	{"amount", T(SEC_RECLAIM), K_SIZE, "16M", 4096, 1e15, NULL, 0,
-	 "Bytes asked of memory.reclaim per write (EAGAIN, nothing reclaimable, is normal)."},
-	{"value", T(SEC_DROP_CACHES), K_INT, "3", 1, 3, NULL, 0,
-	 "What to write to /proc/sys/vm/drop_caches: 1 page cache, 2 dentries and inodes, 3 "
-	 "both."},
+	{.name = "amount",
+	 .types = T(SEC_RECLAIM),
+	 AT(scn_group, amount, K_SIZE),
+	 .def = "16M",
+	 .min = 4096,
+	 .max = 1e15,
+	 .doc = "Bytes asked of memory.reclaim per write (EAGAIN, nothing reclaimable, is "
+		"normal)."},
+	{.name = "value",
+	 .types = T(SEC_DROP_CACHES),
+	 AT(scn_group, value, K_INT),
+	 .def = "3",
+	 .min = 1,
+	 .max = 3,
+	 .doc = "What to write to /proc/sys/vm/drop_caches: 1 page cache, 2 dentries and inodes, 3 "
+		"both."},
 
 	/* Timed actions */
-	{"at", T(SEC_SYSRQ) | T(SEC_CEPH), K_SECS, NULL, 0, 86400, NULL, KF_REQUIRED,
-	 "Seconds after stress start."},
-	{"every", T(SEC_CEPH), K_SECS, "0", 0, 86400, NULL, 0,
-	 "Repeat period after `at` (0: once)."},
-	{"key", T(SEC_SYSRQ), K_STR, NULL, 0, 0, NULL, KF_REQUIRED,
-	 "The sysrq key to trigger in the guest (`c` crashes it: a harness self-test)."},
-	{"command", T(SEC_CEPH), K_STR, NULL, 0, 0, NULL, KF_REQUIRED,
-	 "`ceph` CLI words run by the host against the cluster (e.g. `mds fail 0`), split on "
-	 "blanks, never through a shell."},
+	{.name = "at",
+	 .types = T(SEC_SYSRQ) | T(SEC_CEPH),
+	 AT(scn_group, at, K_SECS),
+	 .min = 0,
+	 .max = 86400,
+	 .flags = KF_REQUIRED,
+	 .doc = "Seconds after stress start."},
+	{.name = "every",
+	 .types = T(SEC_CEPH),
+	 AT(scn_group, every, K_SECS),
+	 .def = "0",
+	 .min = 0,
+	 .max = 86400,
+	 .doc = "Repeat period after `at` (0: once)."},
+	{.name = "key",
+	 .types = T(SEC_SYSRQ),
+	 AT(scn_group, key, K_STR),
+	 .flags = KF_REQUIRED,
+	 .doc = "The sysrq key to trigger in the guest (`c` crashes it: a harness self-test)."},
+	{.name = "command",
+	 .types = T(SEC_CEPH),
+	 AT(scn_group, command, K_STR),
+	 .flags = KF_REQUIRED,
+	 .doc = "`ceph` CLI words run by the host against the cluster (e.g. `mds fail 0`), split "
+		"on "
+		"blanks, never through a shell."},
 
 	/* Fault injection (iputstorm_inject.ko) */
-	{"injection", T(SEC_INJECT), K_ENUM, NULL, 0, 0, "lost-truncate|read-delay", KF_REQUIRED,
-	 "Which injection iputstorm_inject.ko applies (docs/injections.md): `lost-truncate` "
-	 "runs a churner that loses the truncate of `files` unlinked dirty files per cycle "
-	 "(path #1); `read-delay` holds back `probability` % of the read completions the "
-	 "messenger delivers for `delay` (6.12: the read stays outstanding netfs I/O; 6.1: its "
-	 "folios stay locked), widening path #2."},
-	{"settle", T(SEC_INJECT), K_SECS, "6", 0, 600, NULL, 0,
-	 "lost-truncate: how long the unlinked dirty files stay open before their size is lost "
-	 "(lets the cap flush reach the MDS, so no truncate work holds a reference)."},
-	{"delay", T(SEC_INJECT), K_SECS, "2", 0, 600, NULL, 0,
-	 "For the delay injections: how long to hold the completion back."},
-	{"probability", T(SEC_INJECT), K_INT, "100", 0, 100, NULL, 0,
-	 "Percent of eligible events a delay injection applies to."},
+	{.name = "injection",
+	 .types = T(SEC_INJECT),
+	 AT(scn_group, injection, K_ENUM),
+	 .choices = injection_names,
+	 .flags = KF_REQUIRED,
+	 .doc = "Which injection iputstorm_inject.ko applies (docs/injections.md): `lost-truncate` "
+		"runs a churner that loses the truncate of `files` unlinked dirty files per cycle "
+		"(path #1); `read-delay` holds back `probability` % of the read completions the "
+		"messenger delivers for `delay` (6.12: the read stays outstanding netfs I/O; 6.1: "
+		"its "
+		"folios stay locked), widening path #2."},
+	{.name = "settle",
+	 .types = T(SEC_INJECT),
+	 AT(scn_group, settle, K_SECS),
+	 .def = "6",
+	 .min = 0,
+	 .max = 600,
+	 .doc = "lost-truncate: how long the unlinked dirty files stay open before their size is "
+		"lost "
+		"(lets the cap flush reach the MDS, so no truncate work holds a reference)."},
+	{.name = "delay",
+	 .types = T(SEC_INJECT),
+	 AT(scn_group, delay, K_SECS),
+	 .def = "2",
+	 .min = 0,
+	 .max = 600,
+	 .doc = "For the delay injections: how long to hold the completion back."},
+	{.name = "probability",
+	 .types = T(SEC_INJECT),
+	 AT(scn_group, probability, K_INT),
+	 .def = "100",
+	 .min = 0,
+	 .max = 100,
+	 .doc = "Percent of eligible events a delay injection applies to."},
 };
 
 const char *sec_type_name(enum sec_type t)
 {
 	return t < SEC_NTYPES ? sec_type_names[t] : "?";
+}
+
+const char *churn_kind_name(enum churn_kind k)
+{
+	return k < CHURN_NKINDS ? churn_kinds[k] : "?";
+}
+
+const char *injection_name(enum injection_kind k)
+{
+	return k < INJ_NKINDS ? injection_names[k] : "?";
 }
 
 static const struct key_def *key_lookup(const char *name)
@@ -212,29 +500,27 @@ static const struct key_def *key_lookup(const char *name)
 	return NULL;
 }
 
-/* ---- loading ---- */
+/* ---- the text ---- */
 
-struct load_ctx {
-	struct scenario *s;
-	FILE *f;
-	const char *text; /* string source instead of f */
-	int line;
-	int err_line;
-	char err[512];
-	bool raw_indented; /* current raw line starts with a blank */
-	int section_line;  /* line of the last [section] header */
-	const char *last_key;
-	const char *last_sec;
-	int last_line;
-};
-
-static struct scn_section *section_get(struct scenario *s, const char *name, int line)
+static struct scn_section *section_find(const struct scenario *s, const char *name)
 {
 	for (size_t i = 0; i < s->nsec; i++)
 		if (!strcmp(s->sec[i].name, name))
 			return &s->sec[i];
-	s->sec = xrealloc(s->sec, (s->nsec + 1) * sizeof(*s->sec));
-	struct scn_section *sec = &s->sec[s->nsec++];
+	return NULL;
+}
+
+static struct scn_section *section_get(struct scenario *s, const char *name, int line)
+{
+	struct scn_section *sec = section_find(s, name);
+
+	if (sec)
+		return sec;
+	if (s->nsec == s->seccap) {
+		s->seccap = MAX(8, s->seccap * 2);
+		s->sec = xrealloc(s->sec, s->seccap * sizeof(*s->sec));
+	}
+	sec = &s->sec[s->nsec++];
 	memset(sec, 0, sizeof(*sec));
 	sec->name = xstrdup(name);
 	sec->line = line;
@@ -244,136 +530,73 @@ static struct scn_section *section_get(struct scenario *s, const char *name, int
 	return sec;
 }
 
-static void kv_add(struct scn_section *sec, const char *key, const char *value, int line)
+static struct scn_kv *kv_add(struct scn_section *sec, const char *key, const char *value, int line)
 {
-	sec->kv = xrealloc(sec->kv, (sec->nkv + 1) * sizeof(*sec->kv));
-	sec->kv[sec->nkv].key = xstrdup(key);
-	sec->kv[sec->nkv].value = xstrdup(value);
-	sec->kv[sec->nkv].line = line;
-	sec->nkv++;
+	struct scn_kv *kv;
+
+	if (sec->nkv == sec->cap) {
+		sec->cap = MAX(8, sec->cap * 2);
+		sec->kv = xrealloc(sec->kv, sec->cap * sizeof(*sec->kv));
+	}
+	kv = &sec->kv[sec->nkv++];
+	kv->key = xstrdup(key);
+	kv->value = xstrdup(value);
+	kv->line = line;
+	return kv;
 }
 
 static struct scn_kv *kv_find(const struct scn_section *sec, const char *key)
 {
-	for (size_t i = 0; i < sec->nkv; i++)
+	for (size_t i = 0; sec && i < sec->nkv; i++)
 		if (!strcmp(sec->kv[i].key, key))
 			return &sec->kv[i];
 	return NULL;
 }
 
-static void load_error(struct load_ctx *c, int line, const char *fmt, ...) __printf(3, 4);
-static void load_error(struct load_ctx *c, int line, const char *fmt, ...)
+/* ---- loading ---- */
+
+struct load_ctx {
+	struct scenario *s;
+	struct scn_section *sec; /* of the last [section] line */
+	struct scn_kv *last;	 /* the last key, which continuation lines extend */
+};
+
+static int on_item(const struct ini_item *it, void *ctx)
 {
-	va_list ap;
-
-	if (c->err_line)
-		return;
-	c->err_line = line;
-	va_start(ap, fmt);
-	vsnprintf(c->err, sizeof(c->err), fmt, ap);
-	va_end(ap);
-}
-
-static char *reader(char *buf, int size, void *stream)
-{
-	struct load_ctx *c = stream;
-	size_t n;
-
-	if (c->f) {
-		if (!fgets(buf, size, c->f))
-			return NULL;
-	} else {
-		const char *e;
-
-		if (!*c->text)
-			return NULL;
-		e = strchr(c->text, '\n');
-		n = e ? (size_t)(e - c->text + 1) : strlen(c->text);
-		if (n >= (size_t)size) {
-			/* Over-long: hand inih a stub, report our own error. */
-			memcpy(buf, c->text, size - 2);
-			buf[size - 2] = '\n';
-			buf[size - 1] = '\0';
-		} else {
-			memcpy(buf, c->text, n);
-			buf[n] = '\0';
-		}
-		c->text += n;
-	}
-	c->line++;
-	n = strlen(buf);
-	if (n == (size_t)size - 1 && buf[n - 1] != '\n') {
-		int ch;
-
-		load_error(c, c->line,
-			   "line longer than %d characters; split it with indented "
-			   "continuation lines",
-			   size - 2);
-		if (c->f)
-			while ((ch = fgetc(c->f)) != EOF && ch != '\n')
-				;
-	}
-	c->raw_indented = buf[0] == ' ' || buf[0] == '\t';
-	{
-		const char *t = buf;
-
-		while (*t == ' ' || *t == '\t')
-			t++;
-		if (*t == '[')
-			c->section_line = c->line;
-	}
-	return buf;
-}
-
-static int handler(void *user, const char *section, const char *name, const char *value)
-{
-	struct load_ctx *c = user;
-	struct scn_section *sec;
-	struct scn_kv *kv;
+	struct load_ctx *c = ctx;
+	struct scenario *s = c->s;
 	const struct key_def *kd;
+	struct scn_kv *dup;
 
-	if (!*section) {
-		load_error(c, c->line, "'%s' is outside any section; put it under [global]", name);
-		return 1;
-	}
-	sec = section_get(c->s, section, c->section_line ? c->section_line : c->line);
-	if (!name)
-		return 1; /* a section header with no keys yet */
+	switch (it->kind) {
+	case INI_SECTION:
+		c->sec = section_get(s, it->section, it->line);
+		c->last = NULL;
+		return 0;
+	case INI_CONTINUATION:
+		if (c->last) {
+			char *joined = xasprintf("%s %s", c->last->value, it->value);
 
-	/* inih reports an indented continuation as a repeat of the previous key. */
-	if (c->raw_indented && c->last_key && !strcmp(c->last_key, name) &&
-	    !strcmp(c->last_sec, section)) {
-		kv = NULL;
-		for (size_t i = sec->nkv; i-- > 0;)
-			if (!strcmp(sec->kv[i].key, name)) {
-				kv = &sec->kv[i];
-				break;
-			}
-		if (kv) {
-			char *joined = xasprintf("%s %s", kv->value, value);
-			free(kv->value);
-			kv->value = joined;
-			return 1;
+			free(c->last->value);
+			c->last->value = joined;
 		}
+		return 0;
+	case INI_KEY:
+		break;
 	}
-
-	kd = key_lookup(name);
-	if (!kd) {
-		load_error(c, c->line,
-			   "unknown key '%s' in [%s]; `iputstorm validate --keys` "
-			   "lists every key",
-			   name, section);
-		return 1;
-	}
-	if (!(kd->flags & KF_REPEAT) && kv_find(sec, name)) {
-		load_error(c, c->line, "'%s' given twice in [%s] (first on line %d)", name, section,
-			   kv_find(sec, name)->line);
-		return 1;
-	}
-	kv_add(sec, name, value, c->line);
-	c->last_key = kd->name;
-	c->last_sec = sec->name;
-	return 1;
+	if (!c->sec)
+		return err_set("%s:%d: '%s' is outside any section; put it under [global]", s->path,
+			       it->line, it->key);
+	kd = key_lookup(it->key);
+	if (!kd)
+		return err_set("%s:%d: unknown key '%s' in [%s]; `iputstorm validate --keys` "
+			       "lists every key",
+			       s->path, it->line, it->key, c->sec->name);
+	if (kd->type != K_LIST && (dup = kv_find(c->sec, it->key)))
+		return err_set("%s:%d: '%s' given twice in [%s] (first on line %d)", s->path,
+			       it->line, it->key, c->sec->name, dup->line);
+	c->last = kv_add(c->sec, kd->name, it->value, it->line);
+	return 0;
 }
 
 static void scenario_init(struct scenario *s, const char *path)
@@ -385,17 +608,7 @@ static void scenario_init(struct scenario *s, const char *path)
 	s->name = str_endswith(b, ".ini") ? xstrndup(b, strlen(b) - 4) : xstrdup(b);
 }
 
-static int finish_load(struct load_ctx *c, int r)
-{
-	if (r > 0 && !c->err_line)
-		load_error(c, r, "not a `key = value` line, a [section] or a comment");
-	if (r < 0)
-		return err_set("%s: cannot read: %s", c->s->path, strerror(errno));
-	if (c->err_line)
-		return err_set("%s:%d: %s", c->s->path, c->err_line, c->err);
-	section_get(c->s, "global", 0);
-	return scenario_validate(c->s);
-}
+static int scenario_validate(struct scenario *s);
 
 /* A path in a scenario is relative to the scenario file; the as-run copy is absolute. */
 static int absolutize_paths(struct scenario *s)
@@ -406,57 +619,65 @@ static int absolutize_paths(struct scenario *s)
 		for (size_t j = 0; j < s->sec[i].nkv; j++) {
 			struct scn_kv *kv = &s->sec[i].kv[j];
 			const struct key_def *kd = key_lookup(kv->key);
+			_cleanup_free_ char *joined = NULL;
 			char *abs;
 
 			if (!kd || kd->type != K_PATH || kv->value[0] == '/')
 				continue;
-			_cleanup_free_ char *joined = path_join(dir, kv->value);
+			joined = path_join(dir, kv->value);
 			abs = realpath(joined, NULL);
 			if (!abs)
-				return value_error(s, kv, "%s: cannot open %s: %s", kv->key, joined,
-						   strerror(errno));
+				return err_set("%s:%d: %s: cannot open %s: %s", s->path, kv->line,
+					       kv->key, joined, strerror(errno));
 			free(kv->value);
 			kv->value = abs;
 		}
 	return 0;
 }
 
+static int finish_load(struct scenario *s, int r, bool paths)
+{
+	if (r == 0) {
+		section_get(s, "global", 0);
+		if (paths)
+			r = absolutize_paths(s);
+		if (r == 0)
+			r = scenario_validate(s);
+	}
+	if (r < 0)
+		/* A scenario that did not load holds nothing: callers need not free it. */
+		scenario_free(s);
+	return r;
+}
+
 int scenario_load(struct scenario *s, const char *path)
 {
 	struct load_ctx c = {.s = s};
-	int r;
 
 	scenario_init(s, path);
-	c.f = fopen(path, "re");
-	if (!c.f) {
-		err_set("%s: cannot open: %s", path, strerror(errno));
-		goto fail;
-	}
-	r = ini_parse_stream(reader, &c, handler, &c);
-	fclose(c.f);
-	if (finish_load(&c, r) < 0 || absolutize_paths(s) < 0)
-		goto fail;
-	return 0;
-fail:
-	/* A scenario that did not load holds nothing: callers need not free it. */
-	scenario_free(s);
-	return -1;
+	return finish_load(s, ini_parse_file(path, SCENARIO_MAX_BYTES, on_item, &c), true);
 }
 
 int scenario_load_string(struct scenario *s, const char *name, const char *text)
 {
-	struct load_ctx c = {.s = s, .text = text};
+	struct load_ctx c = {.s = s};
 
 	scenario_init(s, name);
-	if (finish_load(&c, ini_parse_stream(reader, &c, handler, &c)) < 0) {
-		scenario_free(s);
-		return -1;
-	}
-	return 0;
+	return finish_load(s, ini_parse(text, strlen(text), name, on_item, &c), false);
+}
+
+static void fields_release(struct scenario *s)
+{
+	strv_release(&s->global.sysctl);
+	strv_release(&s->cluster.ceph_config);
+	free(s->groups);
+	s->groups = NULL;
+	s->ngroups = 0;
 }
 
 void scenario_free(struct scenario *s)
 {
+	fields_release(s);
 	for (size_t i = 0; i < s->nsec; i++) {
 		for (size_t j = 0; j < s->sec[i].nkv; j++) {
 			free(s->sec[i].kv[j].key);
@@ -471,8 +692,10 @@ void scenario_free(struct scenario *s)
 	memset(s, 0, sizeof(*s));
 }
 
-/* ---- validation ---- */
+/* ---- checking the text ---- */
 
+static int value_error(const struct scenario *s, const struct scn_kv *kv, const char *fmt, ...)
+	__printf(3, 4);
 static int value_error(const struct scenario *s, const struct scn_kv *kv, const char *fmt, ...)
 {
 	char msg[512];
@@ -486,19 +709,21 @@ static int value_error(const struct scenario *s, const struct scn_kv *kv, const 
 	return err_set("-o %s=%s: %s", kv->key, kv->value, msg);
 }
 
-static bool enum_has(const char *choices, const char *v)
+static int choice_index(const char *const *choices, const char *v)
 {
-	size_t n = strlen(v);
+	for (int i = 0; choices[i]; i++)
+		if (!strcmp(choices[i], v))
+			return i;
+	return -1;
+}
 
-	for (const char *p = choices; p;) {
-		const char *e = strchr(p, '|');
-		size_t len = e ? (size_t)(e - p) : strlen(p);
+static char *choices_text(const char *const *choices)
+{
+	struct strbuf sb = {0};
 
-		if (len == n && !strncmp(p, v, n))
-			return true;
-		p = e ? e + 1 : NULL;
-	}
-	return false;
+	for (int i = 0; choices[i]; i++)
+		sb_printf(&sb, "%s%s", i ? "|" : "", choices[i]);
+	return sb_detach(&sb);
 }
 
 static void fmt_limit(const struct key_def *kd, double v, char *buf, size_t n)
@@ -509,61 +734,62 @@ static void fmt_limit(const struct key_def *kd, double v, char *buf, size_t n)
 		snprintf(buf, n, "%g", v);
 }
 
-static int check_value(const struct scenario *s, const struct key_def *kd, struct scn_kv *kv)
+static int check_number(const struct scenario *s, const struct key_def *kd, const struct scn_kv *kv,
+			double v)
 {
 	char lo[32], hi[32];
-	double v = 0;
+
+	if (v >= kd->min && v <= kd->max)
+		return 0;
+	fmt_limit(kd, kd->min, lo, sizeof(lo));
+	fmt_limit(kd, kd->max, hi, sizeof(hi));
+	return value_error(s, kv, "%s must be between %s and %s, not %s", kd->name, lo, hi,
+			   kv->value);
+}
+
+static int check_value(const struct scenario *s, const struct key_def *kd, const struct scn_kv *kv)
+{
+	long long i;
+	uint64_t u;
+	double d;
+	bool b;
 
 	switch (kd->type) {
 	case K_STR:
 	case K_PATH:
+	case K_LIST:
 		return 0;
 	case K_ENUM:
-		if (!enum_has(kd->choices, kv->value))
-			return value_error(s, kv, "%s must be one of %s, not '%s'", kd->name,
-					   kd->choices, kv->value);
+		if (choice_index(kd->choices, kv->value) < 0) {
+			_cleanup_free_ char *c = choices_text(kd->choices);
+			return value_error(s, kv, "%s must be one of %s, not '%s'", kd->name, c,
+					   kv->value);
+		}
 		return 0;
-	case K_BOOL: {
-		bool b;
-
+	case K_BOOL:
 		if (parse_bool(kv->value, &b) < 0)
 			return value_error(s, kv, "%s must be true or false, not '%s'", kd->name,
 					   kv->value);
 		return 0;
-	}
-	case K_INT: {
-		long long i;
-
+	case K_INT:
 		if (parse_int(kv->value, &i) < 0)
 			return value_error(s, kv, "%s must be an integer, not '%s'", kd->name,
 					   kv->value);
-		v = i;
-		break;
-	}
-	case K_SIZE: {
-		uint64_t u;
-
+		return check_number(s, kd, kv, (double)i);
+	case K_SIZE:
 		if (parse_size(kv->value, &u) < 0)
 			return value_error(s, kv, "%s must be a size like 64M or 1G, not '%s'",
 					   kd->name, kv->value);
-		v = u;
-		if (v <= 0)
+		if (u == 0)
 			return value_error(s, kv, "%s must be > 0", kd->name);
-		break;
-	}
+		return check_number(s, kd, kv, (double)u);
 	case K_SECS:
-		if (parse_seconds(kv->value, &v) < 0)
+		if (parse_seconds(kv->value, &d) < 0)
 			return value_error(s, kv,
 					   "%s must be a duration like 30, 1.5s, 500ms or 2m, "
 					   "not '%s'",
 					   kd->name, kv->value);
-		break;
-	}
-	if (v < kd->min || v > kd->max) {
-		fmt_limit(kd, kd->min, lo, sizeof(lo));
-		fmt_limit(kd, kd->max, hi, sizeof(hi));
-		return value_error(s, kv, "%s must be between %s and %s, not %s", kd->name, lo, hi,
-				   kv->value);
+		return check_number(s, kd, kv, d);
 	}
 	return 0;
 }
@@ -571,6 +797,7 @@ static int check_value(const struct scenario *s, const struct key_def *kd, struc
 static int resolve_type(struct scenario *s, struct scn_section *sec)
 {
 	struct scn_kv *t;
+	int i;
 
 	if (sec->type == SEC_GLOBAL || sec->type == SEC_CLUSTER)
 		return 0;
@@ -579,15 +806,14 @@ static int resolve_type(struct scenario *s, struct scn_section *sec)
 		return err_set("%s:%d: [%s] has no 'type'; say what the group is (fio, stress-ng, "
 			       "churn, reclaim, drop_caches, sysrq, ceph, inject)",
 			       s->path, sec->line, sec->name);
-	for (int i = SEC_FIO; i < SEC_NTYPES; i++)
-		if (!strcmp(sec_type_names[i], t->value)) {
-			sec->type = i;
-			return 0;
-		}
-	return value_error(s, t,
-			   "type must be one of fio, stress-ng, churn, reclaim, "
-			   "drop_caches, sysrq, ceph, inject, not '%s'",
-			   t->value);
+	i = choice_index(sec_type_names + SEC_FIO, t->value);
+	if (i < 0)
+		return value_error(s, t,
+				   "type must be one of fio, stress-ng, churn, reclaim, "
+				   "drop_caches, sysrq, ceph, inject, not '%s'",
+				   t->value);
+	sec->type = SEC_FIO + i;
+	return 0;
 }
 
 static int check_section_keys(struct scenario *s, struct scn_section *sec)
@@ -615,142 +841,249 @@ static int check_section_keys(struct scenario *s, struct scn_section *sec)
 	return 0;
 }
 
-static int check_name_value_list(struct scenario *s, struct scn_section *sec, const char *key,
-				 int words)
+/* ---- the fields ---- */
+
+static void store(void *base, const struct key_def *kd, const char *v)
 {
-	for (size_t j = 0; j < sec->nkv; j++) {
-		struct scn_kv *kv = &sec->kv[j];
+	char *field = (char *)base + kd->off;
+	long long i = 0;
+	uint64_t u = 0;
+	double d = 0;
+	bool b = false;
 
-		if (strcmp(kv->key, key))
-			continue;
-		if (words == 0) {
-			const char *eq = strchr(kv->value, '=');
-
-			if (!eq || eq == kv->value || strchr(kv->value, '/') ||
-			    strstr(kv->value, ".."))
-				return value_error(s, kv,
-						   "%s must look like name=value with a dotted "
-						   "sysctl name, not '%s'",
-						   key, kv->value);
-		} else {
-			struct strv sv = {0};
-			int n = strv_split_ws(&sv, kv->value);
-
-			strv_release(&sv);
-			if (n != words)
-				return value_error(s, kv,
-						   "%s takes %d words (WHO OPTION VALUE), "
-						   "not '%s'",
-						   key, words, kv->value);
-		}
+	switch (kd->type) {
+	case K_STR:
+	case K_PATH:
+		*(const char **)field = v;
+		break;
+	case K_LIST:
+		if (v)
+			strv_push((struct strv *)field, v);
+		break;
+	case K_ENUM:
+		*(int *)field = v ? choice_index(kd->choices, v) : 0;
+		break;
+	case K_BOOL:
+		if (v)
+			parse_bool(v, &b);
+		*(bool *)field = b;
+		break;
+	case K_INT:
+		if (v)
+			parse_int(v, &i);
+		*(long long *)field = i;
+		break;
+	case K_SIZE:
+		if (v)
+			parse_size(v, &u);
+		*(uint64_t *)field = u;
+		break;
+	case K_SECS:
+		if (v)
+			parse_seconds(v, &d);
+		*(double *)field = d;
+		break;
 	}
-	return 0;
 }
 
-static int check_dir(struct scenario *s, struct scn_section *sec)
+static void *home_of(struct scenario *s, enum key_home h, struct scn_group *g)
 {
-	struct scn_kv *kv = kv_find(sec, "dir");
-	const char *d = kv ? kv->value : sec->name;
-
-	if (d[0] == '/' || strstr(d, "..") || !*d)
-		return kv ? value_error(s, kv,
-					"dir must be a relative path inside the mount, not "
-					"'%s'",
-					d)
-			  : err_set("%s:%d: section name '%s' is not usable as a directory; set "
-				    "dir",
-				    s->path, sec->line, d);
-	return 0;
+	switch (h) {
+	case KH_GLOBAL:
+		return &s->global;
+	case KH_CLUSTER:
+		return &s->cluster;
+	case KH_GROUP:
+		return g;
+	case KH_NONE:
+		break;
+	}
+	return NULL;
 }
 
-static int check_groups(struct scenario *s)
+/* Defaults first, then every value of the section in file order. */
+static void fill(struct scenario *s, const struct scn_section *sec, enum key_home h,
+		 struct scn_group *g)
 {
-	struct scn_section *g = scenario_global(s);
-	long long clients = scn_int(g, "clients");
+	void *base = home_of(s, h, g);
 
-	for (size_t i = 0; i < s->nsec; i++) {
-		struct scn_section *sec = &s->sec[i];
-		struct scn_kv *kv;
+	for (size_t i = 0; i < ARRAY_SIZE(keys); i++)
+		if (keys[i].home == h && keys[i].type != K_LIST)
+			store(base, &keys[i], keys[i].def);
+	for (size_t j = 0; sec && j < sec->nkv; j++) {
+		const struct key_def *kd = key_lookup(sec->kv[j].key);
 
-		if (sec->type == SEC_GLOBAL || sec->type == SEC_CLUSTER)
+		if (kd && kd->home == h)
+			store(base, kd, sec->kv[j].value);
+	}
+}
+
+static void fill_group(struct scenario *s, const struct scn_section *sec, struct scn_group *g)
+{
+	memset(g, 0, sizeof(*g));
+	g->interval = -1;
+	fill(s, sec, KH_GROUP, g);
+	g->name = sec->name;
+	g->type = sec->type;
+	g->line = sec->line;
+	if (!g->dir)
+		g->dir = sec->name;
+	if (!g->cgroup)
+		g->cgroup = sec->name;
+	if (!kv_find(sec, "interval"))
+		g->interval = g->type == SEC_RECLAIM ? 0.5 : g->type == SEC_DROP_CACHES ? 1.0 : -1;
+}
+
+static void fill_fields(struct scenario *s)
+{
+	fields_release(s);
+	fill(s, section_find(s, "global"), KH_GLOBAL, NULL);
+	fill(s, section_find(s, "cluster"), KH_CLUSTER, NULL);
+	s->groups = xcalloc(s->nsec, sizeof(*s->groups));
+	for (size_t i = 0; i < s->nsec; i++)
+		if (s->sec[i].type != SEC_GLOBAL && s->sec[i].type != SEC_CLUSTER)
+			fill_group(s, &s->sec[i], &s->groups[s->ngroups++]);
+}
+
+/* ---- checking the fields ---- */
+
+static const struct scn_section *section_of(const struct scenario *s, const struct scn_group *g)
+{
+	return section_find(s, g->name);
+}
+
+static int check_sysctls(const struct scenario *s)
+{
+	const struct scn_section *sec = section_find(s, "global");
+
+	for (size_t j = 0; sec && j < sec->nkv; j++) {
+		const struct scn_kv *kv = &sec->kv[j];
+		const char *eq = strchr(kv->value, '=');
+
+		if (strcmp(kv->key, "sysctl"))
 			continue;
-		kv = kv_find(sec, "client");
-		if (kv && scn_int(sec, "client") > clients)
+		if (!eq || eq == kv->value || strchr(kv->value, '/') || strstr(kv->value, ".."))
 			return value_error(s, kv,
-					   "client %s does not exist: [global] clients = %lld",
-					   kv->value, clients);
-		if ((T(sec->type) & (T_WORK | T(SEC_INJECT))) && check_dir(s, sec) < 0)
-			return -1;
-		if (sec->type == SEC_FIO && !kv_find(sec, "jobfile") && !*scn_str(sec, "args"))
-			return err_set("%s:%d: [%s] (type fio) needs 'jobfile' or 'args'", s->path,
-				       sec->line, sec->name);
-		if (sec->type == SEC_STRESS_NG && !*scn_str(sec, "args"))
-			return err_set("%s:%d: [%s] (type stress-ng) needs 'args'", s->path,
-				       sec->line, sec->name);
-		if (sec->type == SEC_SYSRQ && strlen(scn_str(sec, "key")) != 1)
-			return value_error(s, kv_find(sec, "key"), "key must be one character");
-		if (scn_isset(sec, "stop") && scn_secs(sec, "stop") > 0 &&
-		    scn_secs(sec, "stop") <= scn_secs(sec, "start"))
-			return value_error(s, kv_find(sec, "stop"),
-					   "stop must be after start (%g s)",
-					   scn_secs(sec, "start"));
+					   "sysctl must look like name=value with a dotted sysctl "
+					   "name, not '%s'",
+					   kv->value);
 	}
+	return 0;
+}
+
+static int check_ceph_config(const struct scenario *s)
+{
+	const struct scn_section *sec = section_find(s, "cluster");
+
+	for (size_t j = 0; sec && j < sec->nkv; j++) {
+		const struct scn_kv *kv = &sec->kv[j];
+		_cleanup_strv_ struct strv w = {0};
+
+		if (strcmp(kv->key, "ceph_config"))
+			continue;
+		if (strv_split_ws(&w, kv->value) != 3)
+			return value_error(s, kv,
+					   "ceph_config takes 3 words (WHO OPTION VALUE), not '%s'",
+					   kv->value);
+	}
+	return 0;
+}
+
+static bool in_cgroup(const struct scn_group *g)
+{
+	return T(g->type) & (T_WORK | T(SEC_INJECT));
+}
+
+static int check_dir(const struct scenario *s, const struct scn_group *g)
+{
+	const struct scn_kv *kv = kv_find(section_of(s, g), "dir");
+	const char *d = g->dir;
+
+	if (d[0] != '/' && !strstr(d, "..") && *d)
+		return 0;
+	if (kv)
+		return value_error(s, kv, "dir must be a relative path inside the mount, not '%s'",
+				   d);
+	return err_set("%s:%d: section name '%s' is not usable as a directory; set dir", s->path,
+		       g->line, d);
+}
+
+static int check_group(const struct scenario *s, const struct scn_group *g)
+{
+	const struct scn_section *sec = section_of(s, g);
+	const struct scn_kv *kv = kv_find(sec, "client");
+
+	if (kv && g->client > s->global.clients)
+		return value_error(s, kv, "client %s does not exist: [global] clients = %lld",
+				   kv->value, s->global.clients);
+	if (in_cgroup(g) && check_dir(s, g) < 0)
+		return -1;
+	if (g->type == SEC_FIO && !g->jobfile && !*g->args)
+		return err_set("%s:%d: [%s] (type fio) needs 'jobfile' or 'args'", s->path, g->line,
+			       g->name);
+	if (g->type == SEC_STRESS_NG && !*g->args)
+		return err_set("%s:%d: [%s] (type stress-ng) needs 'args'", s->path, g->line,
+			       g->name);
+	if (g->type == SEC_SYSRQ && strlen(g->key) != 1)
+		return value_error(s, kv_find(sec, "key"), "key must be one character");
+	if (g->stop > 0 && g->stop <= g->start)
+		return value_error(s, kv_find(sec, "stop"), "stop must be after start (%g s)",
+				   g->start);
 	return 0;
 }
 
 /* Groups naming the same cgroup share it, so their limits must agree. */
-static int check_cgroups(struct scenario *s)
+static int check_shared_limits(const struct scenario *s, const struct scn_group *a,
+			       const struct scn_group *b)
 {
-	for (size_t i = 0; i < s->nsec; i++) {
-		struct scn_section *a = &s->sec[i];
+	const struct scn_section *sb = section_of(s, b);
 
-		if (!(T(a->type) & (T_WORK | T(SEC_INJECT))))
+	if (a->memory_max && b->memory_max && a->memory_max != b->memory_max)
+		return value_error(s, kv_find(sb, "memory.max"),
+				   "[%s] and [%s] share cgroup '%s' but set different memory.max",
+				   a->name, b->name, a->cgroup);
+	if (a->memory_high && b->memory_high && a->memory_high != b->memory_high)
+		return value_error(s, kv_find(sb, "memory.high"),
+				   "[%s] and [%s] share cgroup '%s' but set different memory.high",
+				   a->name, b->name, a->cgroup);
+	return 0;
+}
+
+static int check_reclaim_target(const struct scenario *s, const struct scn_group *r)
+{
+	const struct scn_kv *kv;
+
+	if (!strcmp(r->cgroup, "all"))
+		return 0;
+	for (size_t j = 0; j < s->ngroups; j++)
+		if (in_cgroup(&s->groups[j]) && !strcmp(s->groups[j].cgroup, r->cgroup))
+			return 0;
+	kv = kv_find(section_of(s, r), "cgroup");
+	if (kv)
+		return value_error(s, kv, "no workload runs in cgroup '%s'", kv->value);
+	return err_set("%s:%d: [%s] (type reclaim) needs 'cgroup' naming a workload's cgroup, or "
+		       "all",
+		       s->path, r->line, r->name);
+}
+
+static int check_cgroups(const struct scenario *s)
+{
+	for (size_t i = 0; i < s->ngroups; i++) {
+		const struct scn_group *a = &s->groups[i];
+
+		if (a->type == SEC_RECLAIM && check_reclaim_target(s, a) < 0)
+			return -1;
+		if (!in_cgroup(a))
 			continue;
-		for (size_t j = i + 1; j < s->nsec; j++) {
-			struct scn_section *b = &s->sec[j];
-
-			if (!(T(b->type) & (T_WORK | T(SEC_INJECT))) ||
-			    strcmp(scn_cgroup(a), scn_cgroup(b)))
-				continue;
-			for (const char *const *k =
-				     (const char *const[]){"memory.max", "memory.high", NULL};
-			     *k; k++) {
-				struct scn_kv *ka = kv_find(a, *k), *kb = kv_find(b, *k);
-
-				if (ka && kb && scn_size(a, *k) != scn_size(b, *k))
-					return value_error(s, kb,
-							   "[%s] and [%s] share cgroup '%s' "
-							   "but set different %s",
-							   a->name, b->name, scn_cgroup(a), *k);
-			}
-		}
-	}
-	for (size_t i = 0; i < s->nsec; i++) {
-		struct scn_section *r = &s->sec[i];
-		bool found = false;
-
-		if (r->type != SEC_RECLAIM || !strcmp(scn_cgroup(r), "all"))
-			continue;
-		for (size_t j = 0; j < s->nsec; j++)
-			if ((T(s->sec[j].type) & (T_WORK | T(SEC_INJECT))) &&
-			    !strcmp(scn_cgroup(&s->sec[j]), scn_cgroup(r)))
-				found = true;
-		if (!found) {
-			struct scn_kv *kv = kv_find(r, "cgroup");
-
-			if (kv)
-				return value_error(s, kv, "no workload runs in cgroup '%s'",
-						   kv->value);
-			return err_set(
-				"%s:%d: [%s] (type reclaim) needs 'cgroup' naming a workload's "
-				"cgroup, or all",
-				s->path, r->line, r->name);
-		}
+		for (size_t j = i + 1; j < s->ngroups; j++)
+			if (in_cgroup(&s->groups[j]) && !strcmp(a->cgroup, s->groups[j].cgroup) &&
+			    check_shared_limits(s, a, &s->groups[j]) < 0)
+				return -1;
 	}
 	return 0;
 }
 
-int scenario_validate(struct scenario *s)
+static int scenario_validate(struct scenario *s)
 {
 	for (size_t i = 0; i < s->nsec; i++)
 		if (resolve_type(s, &s->sec[i]) < 0)
@@ -758,17 +1091,15 @@ int scenario_validate(struct scenario *s)
 	for (size_t i = 0; i < s->nsec; i++)
 		if (check_section_keys(s, &s->sec[i]) < 0)
 			return -1;
-	if (check_name_value_list(s, scenario_global(s), "sysctl", 0) < 0)
+	if (check_sysctls(s) < 0 || check_ceph_config(s) < 0)
 		return -1;
-	if (scenario_cluster(s) &&
-	    check_name_value_list(s, scenario_cluster(s), "ceph_config", 3) < 0)
-		return -1;
-	if (check_groups(s) < 0 || check_cgroups(s) < 0)
-		return -1;
-	return 0;
+	fill_fields(s);
+	for (size_t i = 0; i < s->ngroups; i++)
+		if (check_group(s, &s->groups[i]) < 0)
+			return -1;
+	return check_cgroups(s);
 }
 
-/* "-o duration=30", "-o writers.memory.max=32M", "-o cluster.max_mds=2". */
 int scenario_override(struct scenario *s, const char *assignment)
 {
 	_cleanup_free_ char *copy = xstrdup(assignment);
@@ -776,6 +1107,7 @@ int scenario_override(struct scenario *s, const char *assignment)
 	char *key = copy, *dot;
 	struct scn_section *sec = NULL;
 	const struct key_def *kd;
+	struct scn_kv *kv;
 
 	if (!eq)
 		return err_set("-o %s: expected key=value (e.g. -o duration=30 or "
@@ -785,146 +1117,58 @@ int scenario_override(struct scenario *s, const char *assignment)
 	dot = strchr(key, '.');
 	if (dot) {
 		*dot = '\0';
-		sec = scenario_section(s, key);
+		sec = section_find(s, key);
 		if (!sec)
 			*dot = '.';
 		else
 			key = dot + 1;
 	}
 	if (!sec)
-		sec = scenario_global(s);
+		sec = section_find(s, "global");
 	kd = key_lookup(key);
 	if (!kd)
 		return err_set("-o %s: unknown key '%s'; `iputstorm validate --keys` lists every "
 			       "key",
 			       assignment, key);
-	if (!(kd->flags & KF_REPEAT)) {
-		struct scn_kv *kv = kv_find(sec, key);
-
-		if (kv) {
-			free(kv->value);
-			kv->value = xstrdup(eq + 1);
-			kv->line = 0;
-			return scenario_validate(s);
-		}
+	kv = kd->type == K_LIST ? NULL : kv_find(sec, key);
+	if (kv) {
+		free(kv->value);
+		kv->value = xstrdup(eq + 1);
+		kv->line = 0;
+	} else {
+		kv_add(sec, kd->name, eq + 1, 0);
 	}
-	kv_add(sec, key, eq + 1, 0);
 	return scenario_validate(s);
 }
 
 /* ---- access ---- */
 
-struct scn_section *scenario_section(const struct scenario *s, const char *name)
+const struct scn_group *scenario_group(const struct scenario *s, const char *name)
 {
-	for (size_t i = 0; i < s->nsec; i++)
-		if (!strcmp(s->sec[i].name, name))
-			return &s->sec[i];
+	for (size_t i = 0; i < s->ngroups; i++)
+		if (!strcmp(s->groups[i].name, name))
+			return &s->groups[i];
 	return NULL;
 }
 
-struct scn_section *scenario_global(const struct scenario *s)
+bool group_is_workload(const struct scn_group *g)
 {
-	return scenario_section(s, "global");
+	return (T(g->type) & T_WORK) ||
+	       (g->type == SEC_INJECT && g->injection == INJ_LOST_TRUNCATE);
 }
 
-struct scn_section *scenario_cluster(const struct scenario *s)
+bool group_is_pressure(const struct scn_group *g)
 {
-	return scenario_section(s, "cluster");
-}
-
-static const char *raw(const struct scn_section *sec, const char *key)
-{
-	const struct key_def *kd = key_lookup(key);
-	struct scn_kv *kv = sec ? kv_find(sec, key) : NULL;
-
-	if (kv)
-		return kv->value;
-	if (!kd) {
-		fprintf(stderr, "iputstorm: internal error: undeclared scenario key %s\n", key);
-		abort();
-	}
-	return kd->def;
-}
-
-const char *scn_str(const struct scn_section *sec, const char *key)
-{
-	const char *v = raw(sec, key);
-
-	if (!v && !strcmp(key, "dir"))
-		return sec->name;
-	return v ? v : "";
-}
-
-bool scn_isset(const struct scn_section *sec, const char *key)
-{
-	return sec && kv_find(sec, key);
-}
-
-long long scn_int(const struct scn_section *sec, const char *key)
-{
-	const char *v = raw(sec, key);
-	long long i = 0;
-
-	if (v)
-		parse_int(v, &i);
-	return i;
-}
-
-double scn_secs(const struct scn_section *sec, const char *key)
-{
-	const char *v = raw(sec, key);
-	double d = 0;
-
-	if (v)
-		parse_seconds(v, &d);
-	return d;
-}
-
-uint64_t scn_size(const struct scn_section *sec, const char *key)
-{
-	const char *v = raw(sec, key);
-	uint64_t u = 0;
-
-	if (v)
-		parse_size(v, &u);
-	return u;
-}
-
-bool scn_bool(const struct scn_section *sec, const char *key)
-{
-	const char *v = raw(sec, key);
-	bool b = false;
-
-	if (v)
-		parse_bool(v, &b);
-	return b;
-}
-
-const char *scn_nth(const struct scn_section *sec, const char *key, int n)
-{
-	if (!sec)
-		return NULL;
-	for (size_t i = 0; i < sec->nkv; i++)
-		if (!strcmp(sec->kv[i].key, key) && n-- == 0)
-			return sec->kv[i].value;
-	return NULL;
-}
-
-const char *scn_cgroup(const struct scn_section *sec)
-{
-	struct scn_kv *kv = kv_find(sec, "cgroup");
-
-	return kv ? kv->value : sec->name;
+	return T(g->type) & T_PRESSURE;
 }
 
 /* ---- output ---- */
 
 char *scenario_dump(const struct scenario *s)
 {
-	struct strbuf sb;
+	struct strbuf sb = {0};
 	static const enum sec_type order[] = {SEC_GLOBAL, SEC_CLUSTER, SEC_NTYPES};
 
-	sb_init(&sb);
 	sb_printf(&sb, "; scenario %s as run (overrides applied)\n", s->name);
 	for (size_t o = 0; o < ARRAY_SIZE(order); o++) {
 		for (size_t i = 0; i < s->nsec; i++) {
@@ -946,6 +1190,7 @@ static const char *type_word(enum key_type t)
 {
 	switch (t) {
 	case K_STR:
+	case K_LIST:
 		return "text";
 	case K_INT:
 		return "integer";
@@ -979,20 +1224,20 @@ void scenario_print_keys(FILE *f)
 		fprintf(f, "| key | type | default | meaning |\n|---|---|---|---|\n");
 		for (size_t i = 0; i < ARRAY_SIZE(keys); i++) {
 			const struct key_def *kd = &keys[i];
+			_cleanup_free_ char *choices =
+				kd->choices ? choices_text(kd->choices) : NULL;
 
 			if (!(kd->types & T(t)))
 				continue;
 			fprintf(f, "| `%s` | %s%s%s | %s | %s%s |\n", kd->name, type_word(kd->type),
-				kd->choices ? ": " : "", kd->choices ? kd->choices : "",
+				choices ? ": " : "", choices ? choices : "",
 				kd->flags & KF_REQUIRED ? "required"
 				: kd->def		? (*kd->def ? kd->def : "\"\"")
 							: "-",
-				kd->doc, kd->flags & KF_REPEAT ? " (repeatable)" : "");
+				kd->doc, kd->type == K_LIST ? " (repeatable)" : "");
 		}
 	}
 }
-
-/* ---- locations ---- */
 
 char *scenario_resolve(const char *name)
 {

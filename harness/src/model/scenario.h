@@ -1,17 +1,24 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-#ifndef IPUTSTORM_SCENARIO_H
-#define IPUTSTORM_SCENARIO_H
+#ifndef IPUTSTORM_MODEL_SCENARIO_H
+#define IPUTSTORM_MODEL_SCENARIO_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+
+#include "lib/strv.h"
 
 /*
  * A scenario is an INI file, fio-style: [global] and [cluster] hold the
  * trial's settings, every other section is one group (a workload, a pressure
  * injector, a fault) whose behaviour is chosen by its "type" key. Every key is
- * declared once in scenario.c with its type, range, default and text; the
- * parser rejects anything else with file:line.
+ * declared once in scenario.c, with its type, range, default, text and the
+ * field below it fills; the parser rejects anything else with file:line.
+ *
+ * It is parsed once: after scenario_load() every value is a typed field
+ * (s->global.duration, g->memory_max), defaults filled in. A misspelt
+ * setting is a compile error, not a lookup that fails at run time.
  */
 
 enum sec_type {
@@ -28,10 +35,90 @@ enum sec_type {
 	SEC_NTYPES,
 };
 
+enum churn_kind {
+	CHURN_WRITER,
+	CHURN_TRUNCATE,
+	CHURN_METADATA,
+	CHURN_SNAPSHOT,
+	CHURN_READER,
+	CHURN_PREFETCH,
+	CHURN_APPEND,
+	CHURN_NKINDS,
+};
+
+enum oom_policy { OOM_RESTART, OOM_IGNORE, OOM_ERROR };
+
+enum injection_kind { INJ_LOST_TRUNCATE, INJ_READ_DELAY, INJ_NKINDS };
+
+/* [global]: the trial's settings. */
+struct scn_global {
+	const char *description;
+	double duration;
+	long long trials;
+	long long seed;
+	double stuck_after;
+	bool stop_on_stuck;
+	double hung_task_timeout;
+	double boot_timeout;
+	double mount_timeout;
+	double heartbeat_timeout;
+	double dump_timeout;
+	double end_grace;
+	bool final_sync;
+	bool final_umount;
+	uint64_t vm_memory;
+	long long vm_cpus;
+	const char *kernel_cmdline;
+	long long clients;
+	const char *mount_options;
+	struct strv sysctl; /* "name=value" */
+	bool fail_on_warning;
+	bool telemetry;
+};
+
+/* [cluster]: what the host sets on the cluster before a trial. */
+struct scn_cluster {
+	struct strv ceph_config; /* "WHO OPTION VALUE" */
+	double health_timeout;
+	long long max_mds;
+};
+
+/*
+ * One group: every [section] but [global] and [cluster]. Keys that do not
+ * apply to its type hold their defaults.
+ */
+struct scn_group {
+	const char *name;
+	enum sec_type type;
+	int line;
+	long long client;
+	const char *dir;		  /* default: the section name */
+	const char *cgroup;		  /* default: the section name */
+	uint64_t memory_max, memory_high; /* 0: no limit */
+	long long instances;
+	double start, stop; /* stop 0: at the end */
+	enum oom_policy oom;
+	const char *jobfile; /* NULL: none; absolute once loaded from a file */
+	const char *args;
+	enum churn_kind kind;
+	long long files, pages;
+	double interval; /* < 0: the churner's own default */
+	long long keep;
+	uint64_t amount;
+	long long value;
+	double at, every;
+	const char *key;
+	const char *command;
+	enum injection_kind injection;
+	double settle, delay;
+	long long probability;
+};
+
+/* The text as written, for the as-run dump and for messages with lines. */
 struct scn_kv {
 	char *key;
 	char *value;
-	int line;
+	int line; /* 0: from -o */
 };
 
 struct scn_section {
@@ -39,45 +126,42 @@ struct scn_section {
 	enum sec_type type;
 	int line;
 	struct scn_kv *kv;
-	size_t nkv;
+	size_t nkv, cap;
 };
 
 struct scenario {
-	char *path; /* as given; "(override)" lines use line 0 */
+	char *path; /* as given */
 	char *name; /* file name without .ini */
+	struct scn_global global;
+	struct scn_cluster cluster;
+	struct scn_group *groups; /* in file order */
+	size_t ngroups;
+	/* The text behind the fields (scenario.c only). */
 	struct scn_section *sec;
-	size_t nsec;
+	size_t nsec, seccap;
 };
 
 /*
- * Loading and validation: 0, or -1 with err_msg() = "FILE:LINE: what is wrong"
- * and s freed (scenario_free() on it is still safe).
+ * Loading: 0, or -1 with err_msg() = "FILE:LINE: what is wrong" and s freed
+ * (scenario_free() on it is still safe).
  */
 int scenario_load(struct scenario *s, const char *path);
 int scenario_load_string(struct scenario *s, const char *name, const char *text);
+/* "-o duration=30", "-o writers.memory.max=32M": checked like a line of the file. */
 int scenario_override(struct scenario *s, const char *assignment);
-int scenario_validate(struct scenario *s);
 void scenario_free(struct scenario *s);
+#define _cleanup_scenario_ _cleanup_(scenario_free)
 
-/* The scenario as run: re-parses to the same values. */
+/* The scenario as run: loads again to the same fields. */
 char *scenario_dump(const struct scenario *s);
 
-/* Typed access to validated values; defaults come from the key table. */
-struct scn_section *scenario_section(const struct scenario *s, const char *name);
-struct scn_section *scenario_global(const struct scenario *s);
-struct scn_section *scenario_cluster(const struct scenario *s);
-const char *scn_str(const struct scn_section *sec, const char *key);
-long long scn_int(const struct scn_section *sec, const char *key);
-double scn_secs(const struct scn_section *sec, const char *key);
-uint64_t scn_size(const struct scn_section *sec, const char *key);
-bool scn_bool(const struct scn_section *sec, const char *key);
-bool scn_isset(const struct scn_section *sec, const char *key);
-/* Repeatable keys: the n-th value, NULL past the end. */
-const char *scn_nth(const struct scn_section *sec, const char *key, int n);
-/* The memory cgroup a group runs in ("" for none). */
-const char *scn_cgroup(const struct scn_section *sec);
+const struct scn_group *scenario_group(const struct scenario *s, const char *name);
+bool group_is_workload(const struct scn_group *g); /* fio, stress-ng, churn, lost-truncate */
+bool group_is_pressure(const struct scn_group *g); /* reclaim, drop_caches */
 
 const char *sec_type_name(enum sec_type t);
+const char *churn_kind_name(enum churn_kind k);
+const char *injection_name(enum injection_kind k);
 
 /* A shipped scenario name ("smoke") or a path, as a path to load. */
 char *scenario_resolve(const char *name_or_path);
