@@ -9,18 +9,17 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "check_main.h"
 #include "analysis/mdhtml.h"
 #include "lib/base.h"
 #include "lib/fileio.h"
 #include "lib/path.h"
 
-static char dir[] = "/tmp/iputstorm-compare.XXXXXX";
-
 /* A matrix of n rounds: base hangs in every trial, fix passes, plus one MISS of fix. */
 static void write_run(int n)
 {
 	json_t *trials = json_array();
-	_cleanup_free_ char *p = path_join(dir, "run.json");
+	_cleanup_free_ char *p = path_join(test_dir, "run.json");
 
 	for (int i = 0; i < n; i++) {
 		json_array_append_new(
@@ -51,7 +50,7 @@ static void write_run(int n)
 static int compare(const char *extra)
 {
 	_cleanup_free_ char *cmd =
-		xasprintf("%s compare %s %s >/dev/null 2>&1", IPUTSTORM_BIN, extra, dir);
+		xasprintf("%s compare %s %s >/dev/null 2>&1", IPUTSTORM_BIN, extra, test_dir);
 	int st = system(cmd);
 
 	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
@@ -59,22 +58,11 @@ static int compare(const char *extra)
 
 static char *report(const char *name)
 {
-	_cleanup_free_ char *p = path_join(dir, name);
+	_cleanup_free_ char *p = path_join(test_dir, name);
 	char *s = read_file(p, NULL);
 
 	ck_assert_msg(s, "no %s", name);
 	return s;
-}
-
-static void setup(void)
-{
-	ck_assert(mkdtemp(dir));
-}
-
-static void teardown(void)
-{
-	rm_rf(dir);
-	strcpy(dir, "/tmp/iputstorm-compare.XXXXXX");
 }
 
 static char *html_of(const char *md)
@@ -104,7 +92,7 @@ END_TEST
 START_TEST(ten_vs_zero_shows_the_fix_in_every_report)
 {
 	_cleanup_free_ char *md = NULL, *junit = NULL, *ktap = NULL, *html = NULL;
-	_cleanup_free_ char *kp = path_join(dir, "kcidb.json");
+	_cleanup_free_ char *kp = path_join(test_dir, "kcidb.json");
 	json_t *kcidb;
 
 	write_run(10);
@@ -147,8 +135,8 @@ START_TEST(too_few_trials_is_undecided_and_a_missing_fix_fails)
 {
 	write_run(2);
 	ck_assert_int_eq(compare(""), 3);
-	teardown();
-	setup();
+	tmpdir_teardown();
+	tmpdir_setup();
 	write_run(4); /* 0/4 vs 4/4: p = 0.029, not below 0.01 */
 	ck_assert_int_eq(compare(""), 0);
 	ck_assert_int_eq(compare("--expect-fixed"), 1);
@@ -161,7 +149,7 @@ END_TEST
 START_TEST(a_hang_the_baseline_never_showed_is_news_whatever_the_rate)
 {
 	_cleanup_free_ char *src = path_join(TEST_DATA_DIR, "compare/natural-new-hang.json");
-	_cleanup_free_ char *dst = path_join(dir, "run.json");
+	_cleanup_free_ char *dst = path_join(test_dir, "run.json");
 	_cleanup_free_ char *body = read_file(src, NULL), *md = NULL;
 
 	ck_assert_msg(body, "cannot read %s", src);
@@ -181,27 +169,16 @@ START_TEST(a_hang_the_baseline_never_showed_is_news_whatever_the_rate)
 }
 END_TEST
 
-static Suite *compare_suite(void)
+Suite *test_suite(void)
 {
 	Suite *su = suite_create("compare");
 	TCase *tc = tcase_create("compare");
 
-	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_checked_fixture(tc, tmpdir_setup, tmpdir_teardown);
 	tcase_add_test(tc, report_markdown_becomes_tables_lists_and_escaped_text);
 	tcase_add_test(tc, ten_vs_zero_shows_the_fix_in_every_report);
 	tcase_add_test(tc, too_few_trials_is_undecided_and_a_missing_fix_fails);
 	tcase_add_test(tc, a_hang_the_baseline_never_showed_is_news_whatever_the_rate);
 	suite_add_tcase(su, tc);
 	return su;
-}
-
-int main(void)
-{
-	SRunner *sr = srunner_create(compare_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
 }

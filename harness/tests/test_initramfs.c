@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "check_main.h"
 #include "lib/base.h"
 #include "lib/fileio.h"
 #include "store/initramfs.h"
@@ -120,7 +121,7 @@ START_TEST(cpio_round_trips_dirs_files_and_device_nodes)
 }
 END_TEST
 
-static Suite *initramfs_suite(void)
+Suite *test_suite(void)
 {
 	Suite *su = suite_create("initramfs");
 	TCase *tc = tcase_create("archive");
@@ -130,15 +131,4 @@ static Suite *initramfs_suite(void)
 	tcase_add_test(tc, cpio_round_trips_dirs_files_and_device_nodes);
 	suite_add_tcase(su, tc);
 	return su;
-}
-
-int main(void)
-{
-	SRunner *sr = srunner_create(initramfs_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
 }

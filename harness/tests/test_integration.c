@@ -17,6 +17,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "check_main.h"
 #include "host/records.h"
 #include "lib/base.h"
 #include "lib/clock.h"
@@ -519,7 +520,7 @@ START_TEST(sigkill_mid_trial_is_cleaned_up_by_the_next_start)
 }
 END_TEST
 
-static Suite *integration_suite(void)
+Suite *test_suite(void)
 {
 	Suite *su = suite_create("integration");
 	TCase *tc = tcase_create("real kernel, real cluster");
@@ -537,15 +538,4 @@ static Suite *integration_suite(void)
 	tcase_add_test(tc, sigkill_mid_trial_is_cleaned_up_by_the_next_start);
 	suite_add_tcase(su, tc);
 	return su;
-}
-
-int main(void)
-{
-	SRunner *sr = srunner_create(integration_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_VERBOSE);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
 }

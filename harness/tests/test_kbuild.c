@@ -4,6 +4,7 @@
 #include <check.h>
 #include <string.h>
 
+#include "check_main.h"
 #include "lib/base.h"
 #include "lib/output.h"
 #include "store/kbuild.h"
@@ -49,7 +50,7 @@ START_TEST(a_missing_config_says_so)
 }
 END_TEST
 
-static Suite *kbuild_suite(void)
+Suite *test_suite(void)
 {
 	Suite *su = suite_create("kbuild");
 	TCase *tc = tcase_create("config");
@@ -60,15 +61,4 @@ static Suite *kbuild_suite(void)
 	tcase_add_test(tc, a_missing_config_says_so);
 	suite_add_tcase(su, tc);
 	return su;
-}
-
-int main(void)
-{
-	SRunner *sr = srunner_create(kbuild_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
 }

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "check_main.h"
 #include "lib/base.h"
 #include "lib/fileio.h"
 #include "model/klog.h"
@@ -237,7 +238,7 @@ START_TEST(known_prefixes_are_stripped)
 }
 END_TEST
 
-static Suite *klog_suite(void)
+Suite *test_suite(void)
 {
 	Suite *su = suite_create("klog");
 	TCase *tc = tcase_create("reports");
@@ -254,15 +255,4 @@ static Suite *klog_suite(void)
 	tcase_add_loop_test(tc, known_prefixes_are_stripped, 0, ARRAY_SIZE(strips));
 	suite_add_tcase(su, tc);
 	return su;
-}
-
-int main(void)
-{
-	SRunner *sr = srunner_create(klog_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
 }

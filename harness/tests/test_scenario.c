@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "check_main.h"
 #include "lib/base.h"
 #include "lib/fileio.h"
 #include "lib/output.h"
@@ -170,7 +171,7 @@ START_TEST(shipped_scenarios_validate)
 }
 END_TEST
 
-static Suite *scenario_suite(void)
+Suite *test_suite(void)
 {
 	Suite *su = suite_create("scenario");
 	TCase *tc = tcase_create("parse");
@@ -186,15 +187,4 @@ static Suite *scenario_suite(void)
 	tcase_add_test(tc, shipped_scenarios_validate);
 	suite_add_tcase(su, tc);
 	return su;
-}
-
-int main(void)
-{
-	SRunner *sr = srunner_create(scenario_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
 }

@@ -7,6 +7,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "check_main.h"
 #include "analysis/signature.h"
 #include "lib/base.h"
 #include "lib/fileio.h"
@@ -600,7 +601,7 @@ START_TEST(triage_with_a_bad_signature_file_exits_2_with_file_and_line)
 }
 END_TEST
 
-static Suite *signature_suite(void)
+Suite *test_suite(void)
 {
 	Suite *su = suite_create("signature");
 	TCase *tc = tcase_create("match");
@@ -636,15 +637,4 @@ static Suite *signature_suite(void)
 	tcase_set_timeout(cmd, 90);
 	suite_add_tcase(su, cmd);
 	return su;
-}
-
-int main(void)
-{
-	SRunner *sr = srunner_create(signature_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
 }

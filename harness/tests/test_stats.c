@@ -3,6 +3,7 @@
 #include <check.h>
 #include <math.h>
 
+#include "check_main.h"
 #include "analysis/stats.h"
 #include "lib/base.h"
 
@@ -94,7 +95,7 @@ START_TEST(kaplan_meier_censoring_at_an_event_time_counts_at_risk)
 }
 END_TEST
 
-static Suite *stats_suite(void)
+Suite *test_suite(void)
 {
 	Suite *su = suite_create("stats");
 	TCase *tc = tcase_create("stats");
@@ -107,15 +108,4 @@ static Suite *stats_suite(void)
 	tcase_add_test(tc, kaplan_meier_censoring_at_an_event_time_counts_at_risk);
 	suite_add_tcase(su, tc);
 	return su;
-}
-
-int main(void)
-{
-	SRunner *sr = srunner_create(stats_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
 }

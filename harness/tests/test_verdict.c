@@ -3,6 +3,7 @@
 #include <check.h>
 #include <string.h>
 
+#include "check_main.h"
 #include "analysis/verdict.h"
 #include "lib/base.h"
 
@@ -172,7 +173,7 @@ START_TEST(bisect_follows_the_flaky_reproducer_rule)
 }
 END_TEST
 
-static Suite *verdict_suite(void)
+Suite *test_suite(void)
 {
 	Suite *su = suite_create("verdict");
 	TCase *tc = tcase_create("rules");
@@ -182,15 +183,4 @@ static Suite *verdict_suite(void)
 	tcase_add_test(tc, bisect_follows_the_flaky_reproducer_rule);
 	suite_add_tcase(su, tc);
 	return su;
-}
-
-int main(void)
-{
-	SRunner *sr = srunner_create(verdict_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
 }

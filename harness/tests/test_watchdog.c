@@ -4,15 +4,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "check_main.h"
 #include "guest/watchdog.h"
 #include "lib/base.h"
 #include "lib/fileio.h"
 
-static char proc[] = "/tmp/iputstorm-wd.XXXXXX";
-
 static void put(int pid, int tid, const char *file, const char *text)
 {
-	_cleanup_free_ char *d = xasprintf("%s/%d/task/%d", proc, pid, tid);
+	_cleanup_free_ char *d = xasprintf("%s/%d/task/%d", test_dir, pid, tid);
 	_cleanup_free_ char *p = xasprintf("%s/%s", d, file);
 
 	ck_assert_int_eq(mkdir_p(d, 0755), 0);
@@ -39,22 +38,13 @@ static void task(int pid, int tid, const char *comm, char state, int vol, int in
 	    "3b/0x3a0 [ceph]\n");
 }
 
-static void setup(void)
-{
-	strcpy(proc, "/tmp/iputstorm-wd.XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(proc));
-}
-
-static void teardown(void)
-{
-	rm_rf(proc);
-}
-
 static json_t *reported;
 
-static void on_report(json_t *t, void *ctx)
+static void on_report(struct ev_stuck *t, void *ctx)
 {
-	json_array_append_new(reported, t);
+	struct event e = {.type = EV_STUCK, .stuck = *t};
+
+	json_array_append_new(reported, event_to_json(&e));
 }
 
 START_TEST(d_task_with_frozen_counters_is_stuck_after_the_threshold)
@@ -62,7 +52,7 @@ START_TEST(d_task_with_frozen_counters_is_stuck_after_the_threshold)
 	struct watchdog w;
 
 	reported = json_array();
-	watchdog_init(&w, 10, proc);
+	watchdog_init(&w, 10, test_dir);
 	task(58, 58, "kworker/u8:3+flush-ceph-1", 'D', 5, 1);
 	watchdog_sample(&w, 100, on_report, NULL);
 	watchdog_sample(&w, 109.5, on_report, NULL);
@@ -84,7 +74,7 @@ START_TEST(stuck_task_carries_stack_workqueue_and_cgroup)
 	json_t *t;
 
 	reported = json_array();
-	watchdog_init(&w, 2, proc);
+	watchdog_init(&w, 2, test_dir);
 	task(58, 58, "kworker/u8:3+flush-ceph-1", 'D', 5, 1);
 	watchdog_sample(&w, 0, on_report, NULL);
 	watchdog_sample(&w, 3, on_report, NULL);
@@ -107,7 +97,7 @@ START_TEST(d_task_whose_counters_move_is_not_stuck)
 	struct watchdog w;
 
 	reported = json_array();
-	watchdog_init(&w, 5, proc);
+	watchdog_init(&w, 5, test_dir);
 	/* balance_dirty_pages: D, but it wakes every 200 ms. */
 	for (int i = 0; i < 40; i++) {
 		task(200, 201, "fio", 'D', 10 + i, 3);
@@ -124,7 +114,7 @@ START_TEST(sleeping_task_is_never_stuck)
 	struct watchdog w;
 
 	reported = json_array();
-	watchdog_init(&w, 2, proc);
+	watchdog_init(&w, 2, test_dir);
 	task(300, 300, "sleep", 'S', 1, 1);
 	for (int i = 0; i < 20; i++)
 		watchdog_sample(&w, i, on_report, NULL);
@@ -147,12 +137,12 @@ START_TEST(task_that_recovers_then_sticks_again_is_reported_again)
 }
 END_TEST
 
-static Suite *watchdog_suite(void)
+Suite *test_suite(void)
 {
 	Suite *su = suite_create("watchdog");
 	TCase *tc = tcase_create("stuck");
 
-	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_checked_fixture(tc, tmpdir_setup, tmpdir_teardown);
 	tcase_add_test(tc, d_task_with_frozen_counters_is_stuck_after_the_threshold);
 	tcase_add_test(tc, stuck_task_carries_stack_workqueue_and_cgroup);
 	tcase_add_test(tc, d_task_whose_counters_move_is_not_stuck);
@@ -160,15 +150,4 @@ static Suite *watchdog_suite(void)
 	tcase_add_test(tc, task_that_recovers_then_sticks_again_is_reported_again);
 	suite_add_tcase(su, tc);
 	return su;
-}
-
-int main(void)
-{
-	SRunner *sr = srunner_create(watchdog_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
 }

@@ -14,6 +14,7 @@
 #include "lib/spawn.h"
 #include "model/injections.h"
 #include "model/klog.h"
+#include "model/payload.h"
 #include "model/scenario.h"
 
 #include <dirent.h>
@@ -58,7 +59,7 @@ struct agent {
 	const struct agent_opts *o;
 	struct scenario scn;
 	const struct scn_global *g;
-	json_t *trial;
+	struct payload trial;
 	struct ev_writer ev;
 	struct watchdog wd;
 	struct klog_parser kp;
@@ -92,16 +93,18 @@ static double since(struct agent *a, double t0)
 	return now_mono() - t0;
 }
 
-static void emit(struct agent *a, json_t *ev)
+/* Events are written as they happen; each call releases what the event owns. */
+static void emit(struct agent *a, struct event e)
 {
-	ev_emit(&a->ev, ev);
+	ev_emit(&a->ev, &e);
 }
 
 static void emit_error(struct agent *a, const char *what, const char *error, bool fatal,
 		       const char *blame)
 {
-	emit(a, json_pack("{s:s, s:s, s:s, s:b, s:s}", "type", "error", "what", what, "error",
-			  error, "fatal", fatal, "blame", blame));
+	emit(a, (struct event){
+			.type = EV_ERROR,
+			.error = {.what = what, .error = error, .fatal = fatal, .blame = blame}});
 	fprintf(stderr, "iputstorm agent: %s: %s\n", what, error);
 }
 
@@ -109,7 +112,7 @@ static void set_phase(struct agent *a, enum phase p)
 {
 	a->phase = p;
 	a->step = 0;
-	emit(a, json_pack("{s:s, s:s}", "type", "phase", "name", phase_names[p]));
+	emit(a, (struct event){.type = EV_PHASE, .phase.name = phase_names[p]});
 }
 
 /* ---- helpers: children doing one thing that may block on CephFS ---- */
@@ -152,14 +155,12 @@ static int helper_poll(struct agent *a)
 
 static int do_mount(struct agent *a, int client)
 {
-	json_t *t = a->trial;
 	const char *extra = a->g->mount_options;
-	_cleanup_free_ char *src =
-		xasprintf("%s:/", json_string_value(json_object_get(t, "mon_addr")));
+	_cleanup_free_ char *src = xasprintf("%s:/", a->trial.mon_addr);
 	/* noshare: each client is its own instance with its own id and caps. */
-	_cleanup_free_ char *opts = xasprintf(
-		"name=admin,secret=%s%s%s%s", json_string_value(json_object_get(t, "secret")),
-		client > 1 ? ",noshare" : "", *extra ? "," : "", extra);
+	_cleanup_free_ char *opts =
+		xasprintf("name=admin,secret=%s%s%s%s", a->trial.secret,
+			  client > 1 ? ",noshare" : "", *extra ? "," : "", extra);
 
 	if (mount(src, a->mounts[client], "ceph", 0, opts) < 0) {
 		fprintf(stderr, "iputstorm agent: mount -t ceph %s %s: %s\n", src,
@@ -233,24 +234,12 @@ static int do_umount(struct agent *a, int unused)
 static int load_payload(struct agent *a)
 {
 	_cleanup_free_ char *p = xasprintf("%s/trial.json", a->o->payload);
-	json_error_t je;
-	const char *text;
 
-	a->trial = json_load_file(p, 0, &je);
-	if (!a->trial)
-		return err_set("%s: %s", p, je.text);
-	text = json_string_value(json_object_get(a->trial, "scenario"));
-	if (!text)
-		return err_set("%s has no scenario", p);
-	if (scenario_load_string(&a->scn,
-				 json_string_value(json_object_get(a->trial, "scenario_name"))
-					 ?: "scenario",
-				 text) < 0)
+	if (payload_load(p, &a->trial) < 0 ||
+	    scenario_load_string(&a->scn, a->trial.scenario_name, a->trial.scenario) < 0)
 		return -1;
 	a->g = &a->scn.global;
-	a->workdir = json_string_value(json_object_get(a->trial, "workdir"));
-	if (!a->workdir)
-		return err_set("%s has no workdir", p);
+	a->workdir = a->trial.workdir;
 	return 0;
 }
 
@@ -336,7 +325,6 @@ static void build_instances(struct agent *a)
 static void on_report(struct kreport *r, void *ctx)
 {
 	struct agent *a = ctx;
-	json_t *j;
 
 	if (r->kind == KR_TASK_DUMP && r->state != 'D') {
 		kreport_free(r);
@@ -344,10 +332,7 @@ static void on_report(struct kreport *r, void *ctx)
 	}
 	if (r->kind == KR_OOM_KILL)
 		a->oom_kills++;
-	j = kreport_json(r);
-	json_object_set_new(j, "type", json_string("report"));
-	emit(a, j);
-	kreport_free(r);
+	emit(a, (struct event){.type = EV_REPORT, .report = r});
 }
 
 static void read_kmsg(struct agent *a)
@@ -374,25 +359,20 @@ static void read_kmsg(struct agent *a)
 	}
 }
 
-static void on_stuck(json_t *task, void *ctx)
+static void on_stuck(struct ev_stuck *task, void *ctx)
 {
 	struct agent *a = ctx;
-	json_t *stack = json_object_get(task, "stack");
-	char *fns[128];
-	size_t n = 0, i;
-	json_t *f;
-	const char *c;
+	struct event e = {.type = EV_STUCK, .stuck = *task};
+	const char *c = stack_culprit(task->stack.v, task->stack.n);
+	_cleanup_free_ char *title = c ? xasprintf("task hung in %.*s", (int)strcspn(c, " "), c)
+				       : xstrdup("task hung (no stack)");
 
-	json_array_foreach (stack, i, f) {
-		if (n < ARRAY_SIZE(fns))
-			fns[n++] = (char *)json_string_value(f);
-	}
-	c = stack_culprit(fns, n);
-	json_object_set_new(task, "type", json_string("stuck"));
-	json_object_set_new(task, "title",
-			    c ? json_sprintf("task hung in %.*s", (int)strcspn(c, " "), c)
-			      : json_string("task hung (no stack)"));
-	emit(a, task);
+	/* The watchdog keeps its stack: the event only borrows it. */
+	e.stuck.title = title;
+	e.stuck.stack = (struct strv){0};
+	for (size_t i = 0; i < task->stack.n; i++)
+		strv_push(&e.stuck.stack, task->stack.v[i]);
+	emit(a, e);
 }
 
 /* ---- workloads ---- */
@@ -419,8 +399,11 @@ static void start_instance(struct agent *a, struct instance *in)
 		in->finished = true;
 		return;
 	}
-	emit(a, json_pack("{s:s, s:s, s:i, s:s, s:i}", "type", "workload", "group", in->g->name,
-			  "instance", in->idx, "what", "start", "pid", (int)in->pid));
+	emit(a, (struct event){.type = EV_WORKLOAD,
+			       .workload = {.group = in->g->name,
+					    .instance = in->idx,
+					    .what = "start",
+					    .pid = (int)in->pid}});
 }
 
 static void stop_instances_past_their_time(struct agent *a)
@@ -483,13 +466,14 @@ static void instance_exited(struct agent *a, struct instance *in, int st)
 		_cleanup_free_ char *tail = failed || group_is_workload(in->g)
 						    ? instance_log_tail(in, failed ? 1500 : 700)
 						    : NULL;
-		json_t *ev = json_pack("{s:s, s:s, s:i, s:s, s:s, s:b, s:b}", "type", "workload",
-				       "group", in->g->name, "instance", in->idx, "what", what,
-				       "status", why, "oom", oom, "failed", failed);
-
-		if (tail)
-			json_object_set_new(ev, "log", json_string(tail));
-		emit(a, ev);
+		emit(a, (struct event){.type = EV_WORKLOAD,
+				       .workload = {.group = in->g->name,
+						    .instance = in->idx,
+						    .what = what,
+						    .status = why,
+						    .oom = oom,
+						    .failed = failed,
+						    .log = tail}});
 	}
 	if (failed)
 		a->workload_errors++;
@@ -523,8 +507,8 @@ static void run_actions(struct agent *a)
 		if (g->type != SEC_SYSRQ || a->actions_done[i] || t < g->at)
 			continue;
 		a->actions_done[i] = true;
-		emit(a, json_pack("{s:s, s:s, s:s}", "type", "action", "group", g->name, "sysrq",
-				  g->key));
+		emit(a, (struct event){.type = EV_ACTION,
+				       .action = {.group = g->name, .sysrq = g->key}});
 		if (write_str("/proc/sysrq-trigger", g->key) < 0)
 			emit_error(a, g->name, strerror(errno), false, "scenario");
 	}
@@ -544,7 +528,7 @@ static void fail_setup(struct agent *a, const char *what, const char *blame)
  */
 static int setup_inject(struct agent *a)
 {
-	const char *ko = json_string_value(json_object_get(a->trial, "inject_module"));
+	const char *ko = a->trial.inject_module;
 	bool want_tele = a->g->telemetry;
 
 	if (!scenario_has_injection(&a->scn) && !want_tele)
@@ -580,9 +564,11 @@ static void arm_injections(struct agent *a)
 			set_phase(a, PH_FAILED);
 			return;
 		}
-		emit(a, json_pack("{s:s, s:s, s:s, s:f, s:i}", "type", "inject", "group", g->name,
-				  "injection", injection_name(g->injection), "delay", g->delay,
-				  "probability", (int)g->probability));
+		emit(a, (struct event){.type = EV_INJECT,
+				       .inject = {.group = g->name,
+						  .injection = injection_name(g->injection),
+						  .delay = g->delay,
+						  .probability = (int)g->probability}});
 	}
 }
 
@@ -595,8 +581,9 @@ static void report_telemetry(struct agent *a)
 	c = inject_stats();
 	if (!c)
 		return;
-	emit(a, json_pack("{s:s, s:f, s:o}", "type", "telemetry", "stress_secs",
-			  now_mono() - a->stress_t0, "counters", c));
+	emit(a, (struct event){
+			.type = EV_TELEMETRY,
+			.telemetry = {.stress_secs = now_mono() - a->stress_t0, .counters = c}});
 }
 
 /* ---- phases ---- */
@@ -622,8 +609,12 @@ static void phase_mounting(struct agent *a)
 		bool ok = WIFEXITED(st) && WEXITSTATUS(st) == 0;
 
 		emit(a,
-		     json_pack("{s:s, s:i, s:b, s:s}", "type", "mount", "client", a->step, "ok", ok,
-			       "error", ok ? "" : strerror(WIFEXITED(st) ? WEXITSTATUS(st) : EIO)));
+		     (struct event){.type = EV_MOUNT,
+				    .mount = {.client = a->step,
+					      .ok = ok,
+					      .error = ok ? ""
+							  : strerror(WIFEXITED(st) ? WEXITSTATUS(st)
+										   : EIO)}});
 		if (!ok) {
 			emit_error(a, "mount", "the CephFS kernel mount failed (see console.log)",
 				   true, "infra");
@@ -733,10 +724,12 @@ static void emit_done(struct agent *a)
 {
 	/* Cleanup and unmount drop references too: the last counters cover them. */
 	report_telemetry(a);
-	emit(a, json_pack("{s:s, s:I, s:I, s:I, s:i, s:i}", "type", "done", "workload_errors",
-			  (json_int_t)a->workload_errors, "oom_kills", (json_int_t)a->oom_kills,
-			  "restarts", (json_int_t)a->restarts, "stuck", a->wd.stuck, "mounted",
-			  a->mounted));
+	emit(a, (struct event){.type = EV_DONE,
+			       .done = {.workload_errors = (long long)a->workload_errors,
+					.oom_kills = (long long)a->oom_kills,
+					.restarts = (long long)a->restarts,
+					.stuck = a->wd.stuck,
+					.mounted = a->mounted}});
 }
 
 static void step_phase(struct agent *a)
@@ -776,8 +769,10 @@ static void step_phase(struct agent *a)
 
 static void heartbeat(struct agent *a)
 {
-	emit(a, json_pack("{s:s, s:s, s:i, s:i}", "type", "heartbeat", "phase",
-			  phase_names[a->phase], "dstate", a->wd.dstate, "stuck", a->wd.stuck));
+	emit(a, (struct event){.type = EV_HEARTBEAT,
+			       .heartbeat = {.phase = phase_names[a->phase],
+					     .dstate = a->wd.dstate,
+					     .stuck = a->wd.stuck}});
 }
 
 static void hello(struct agent *a)
@@ -787,8 +782,11 @@ static void hello(struct agent *a)
 
 	uname(&u);
 	read_file_trim("/proc/uptime", up, sizeof(up));
-	emit(a, json_pack("{s:s, s:s, s:s, s:f, s:i}", "type", "hello", "kernel", u.release,
-			  "version", u.version, "uptime", atof(up), "pid", (int)getpid()));
+	emit(a, (struct event){.type = EV_HELLO,
+			       .hello = {.kernel = u.release,
+					 .version = u.version,
+					 .uptime = atof(up),
+					 .pid = (int)getpid()}});
 }
 
 static int agent_setup(struct agent *a)
@@ -806,7 +804,7 @@ static int agent_setup(struct agent *a)
 	}
 	a->env.workdir = a->workdir;
 	a->env.log_dir = "/run/iputstorm/logs";
-	a->env.seed = json_integer_value(json_object_get(a->trial, "seed"));
+	a->env.seed = a->trial.seed;
 	watchdog_init(&a->wd, a->g->stuck_after, NULL);
 	klog_init(&a->kp, on_report, a);
 	a->kmsg_fd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC);

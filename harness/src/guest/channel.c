@@ -54,17 +54,15 @@ int ev_writer_open(struct ev_writer *w, const char *path)
 	return 0;
 }
 
-json_t *ev_new(const char *type)
+void ev_emit(struct ev_writer *w, struct event *e)
 {
-	return json_pack("{s:s}", "type", type);
-}
-
-void ev_emit(struct ev_writer *w, json_t *ev)
-{
+	json_t *ev;
 	char *s;
 	size_t len, off = 0;
 
-	json_object_set_new(ev, "t", json_real(now_mono() - w->t0));
+	e->t = now_mono() - w->t0;
+	ev = event_to_json(e);
+	event_release(e);
 	s = json_dumps(ev, JSON_COMPACT | JSON_PRESERVE_ORDER);
 	json_decref(ev);
 	if (!s)

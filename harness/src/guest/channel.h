@@ -2,7 +2,7 @@
 #ifndef IPUTSTORM_GUEST_CHANNEL_H
 #define IPUTSTORM_GUEST_CHANNEL_H
 
-#include <jansson.h>
+#include "model/events.h"
 
 /*
  * The agent's side of the event channel: the virtio-serial port named
@@ -15,9 +15,8 @@ struct ev_writer {
 };
 
 int ev_writer_open(struct ev_writer *w, const char *path_or_null);
-/* Adds "t" and writes one line; takes the reference to ev. */
-void ev_emit(struct ev_writer *w, json_t *ev);
-json_t *ev_new(const char *type);
+/* Stamps e->t, writes it as one line and releases what e owns. */
+void ev_emit(struct ev_writer *w, struct event *e);
 
 /* The virtio-serial device node whose name is EVENT_PORT_NAME. */
 char *ev_find_port(void);

@@ -97,29 +97,34 @@ static int ctxt_switches(const char *dir, unsigned long long *v, unsigned long l
 	return 0;
 }
 
-json_t *wd_describe(const char *proc, pid_t tgid, pid_t tid)
+void wd_describe(const char *proc, pid_t tgid, pid_t tid, struct wd_desc *d)
 {
-	char dir[256], path[320], buf[4096], comm[64] = "";
+	char dir[256], path[320], buf[256];
 	_cleanup_free_ char *stack = NULL;
-	json_t *frames = json_array(), *o;
 	char *save = NULL, *plus;
-	char state;
 
+	memset(d, 0, sizeof(*d));
 	snprintf(dir, sizeof(dir), "%s/%d/task/%d", proc, (int)tgid, (int)tid);
-	state = task_state(dir, comm, sizeof(comm));
-	o = json_pack("{s:s, s:i, s:i}", "comm", comm, "pid", (int)tgid, "tid", (int)tid);
-	json_object_set_new(o, "state", json_stringn(&state, state ? 1 : 0));
+	d->ev.state = task_state(dir, d->comm, sizeof(d->comm));
+	d->ev.comm = d->comm;
+	d->ev.pid = (int)tgid;
+	d->ev.tid = (int)tid;
 	/* kworkers show their current workqueue: "kworker/u8:2+flush-ceph-1". */
-	plus = strpbrk(comm, "+-");
-	if (str_startswith(comm, "kworker/") && plus)
-		json_object_set_new(o, "workqueue", json_string(plus + 1));
+	plus = strpbrk(d->comm, "+-");
+	if (str_startswith(d->comm, "kworker/") && plus) {
+		snprintf(d->workqueue, sizeof(d->workqueue), "%s", plus + 1);
+		d->ev.workqueue = d->workqueue;
+	}
 	snprintf(path, sizeof(path), "%s/wchan", dir);
-	if (read_file_trim(path, buf, sizeof(buf)) >= 0)
-		json_object_set_new(o, "wchan", json_string(buf));
+	if (read_file_trim(path, d->wchan, sizeof(d->wchan)) >= 0)
+		d->ev.wchan = d->wchan;
 	snprintf(path, sizeof(path), "%s/cgroup", dir);
 	if (read_file_trim(path, buf, sizeof(buf)) >= 0) {
 		char *c = strstr(buf, "::");
-		json_object_set_new(o, "cgroup", json_string(c ? c + 2 : buf));
+
+		snprintf(d->cgroup, sizeof(d->cgroup), "%.*s", (int)sizeof(d->cgroup) - 1,
+			 c ? c + 2 : buf);
+		d->ev.cgroup = d->cgroup;
 	}
 	snprintf(path, sizeof(path), "%s/stack", dir);
 	stack = read_file(path, NULL);
@@ -129,17 +134,22 @@ json_t *wd_describe(const char *proc, pid_t tgid, pid_t tid)
 
 		if (parse_frame(l, &f) < 0)
 			continue;
-		json_array_append_new(frames, f.module ? json_sprintf("%s [%s]", f.fn, f.module)
-						       : json_string(f.fn));
+		if (f.module)
+			strv_pushf(&d->ev.stack, "%s [%s]", f.fn, f.module);
+		else
+			strv_push(&d->ev.stack, f.fn);
 		free(f.fn);
 		free(f.module);
 	}
-	json_object_set_new(o, "stack", frames);
-	return o;
+}
+
+void wd_desc_release(struct wd_desc *d)
+{
+	strv_release(&d->ev.stack);
 }
 
 static void sample_task(struct watchdog *w, pid_t tgid, pid_t tid, double now,
-			void (*report)(json_t *, void *), void *ctx)
+			void (*report)(struct ev_stuck *, void *), void *ctx)
 {
 	char dir[256];
 	unsigned long long v, nv;
@@ -165,11 +175,13 @@ static void sample_task(struct watchdog *w, pid_t tgid, pid_t tid, double now,
 	}
 	t->seen = now;
 	if (wd_update(t, state, v, nv, now, w->stuck_after)) {
-		json_t *o = wd_describe(w->proc, tgid, tid);
+		struct wd_desc d;
 
-		json_object_set_new(o, "stuck_for", json_real(now - t->since));
+		wd_describe(w->proc, tgid, tid, &d);
+		d.ev.stuck_for = now - t->since;
 		w->stuck++;
-		report(o, ctx);
+		report(&d.ev, ctx);
+		wd_desc_release(&d);
 	}
 }
 
@@ -184,7 +196,8 @@ static void prune(struct watchdog *w, double now)
 	w->n = j;
 }
 
-void watchdog_sample(struct watchdog *w, double now, void (*report)(json_t *, void *), void *ctx)
+void watchdog_sample(struct watchdog *w, double now, void (*report)(struct ev_stuck *, void *),
+		     void *ctx)
 {
 	DIR *d = opendir(w->proc);
 	struct dirent *de;

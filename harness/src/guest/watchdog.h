@@ -2,9 +2,10 @@
 #ifndef IPUTSTORM_WATCHDOG_H
 #define IPUTSTORM_WATCHDOG_H
 
-#include <jansson.h>
 #include <stdbool.h>
 #include <sys/types.h>
+
+#include "model/events.h"
 
 /*
  * Stuck-task detection from /proc, twice a second. A task is stuck when it
@@ -35,15 +36,20 @@ struct watchdog {
 
 void watchdog_init(struct watchdog *w, double stuck_after, const char *proc);
 void watchdog_free(struct watchdog *w);
-/* Calls report(json, ctx) once for each newly stuck task. */
-void watchdog_sample(struct watchdog *w, double now, void (*report)(json_t *task, void *ctx),
-		     void *ctx);
+/* Calls report(task, ctx) once for each newly stuck task; task is valid during the call. */
+void watchdog_sample(struct watchdog *w, double now,
+		     void (*report)(struct ev_stuck *task, void *ctx), void *ctx);
 
 /* The D/counter rule alone, for tests: true when it should be reported now. */
 bool wd_update(struct wd_task *t, char state, unsigned long long nvcsw, unsigned long long nivcsw,
 	       double now, double stuck_after);
 
-/* Facts about one task, as the stuck event carries them. */
-json_t *wd_describe(const char *proc, pid_t tgid, pid_t tid);
+/* Facts about one task, as the stuck event carries them; ev points into the buffers. */
+struct wd_desc {
+	struct ev_stuck ev;
+	char comm[64], workqueue[64], wchan[128], cgroup[256];
+};
+void wd_describe(const char *proc, pid_t tgid, pid_t tid, struct wd_desc *d);
+void wd_desc_release(struct wd_desc *d);
 
 #endif

@@ -15,7 +15,9 @@
 #include "lib/path.h"
 #include "lib/spawn.h"
 #include "model/injections.h"
+#include "model/events.h"
 #include "model/klog.h"
+#include "model/payload.h"
 #include "model/scenario.h"
 #include "store/initramfs.h"
 
@@ -50,8 +52,9 @@ struct trial {
 	int dump_stage;
 	const char *dump_why;
 	json_t *stuck, *reports, *failures, *errors;
-	json_t *telemetry; /* the agent's latest "telemetry" event */
-	json_t *analysis;  /* sig_analyse() of the blocked tasks */
+	json_t *counters;    /* the agent's latest telemetry counters */
+	double counted_secs; /* the stress time they cover */
+	json_t *analysis;    /* sig_analyse() of the blocked tasks */
 	char *hang_title, *crash_title, *warning_title, *fatal_msg, *init_msg, *workload_error;
 	char *fatal_blame, *cluster_reason, *qemu_status;
 	double *ceph_next; /* per section: next time a [type=ceph] action runs, or -1 */
@@ -79,20 +82,23 @@ static int write_payload(struct trial *t, char **initrd)
 	const struct trial_spec *ts = t->ts;
 	_cleanup_free_ char *exe = self_exe();
 	_cleanup_free_ char *cpio_path = xasprintf("%s/payload.cpio", t->sock_dir);
+	/* Each trial writes under its own top directory; the cluster is shared. */
+	_cleanup_free_ char *workdir = xasprintf("iputstorm-%s-t%d", ts->run_id, ts->n);
 	_cleanup_free_ char *trialjson = NULL, *env = NULL;
-	json_t *j;
+	struct payload p = {.scenario = ts->scenario_text,
+			    .scenario_name = ts->scn->name,
+			    .trial = ts->n,
+			    .seed = ts->seed,
+			    .mon_addr = CLUSTER_IP ":6789",
+			    .secret = ts->c->admin_key,
+			    .fsid = ts->c->fsid,
+			    .workdir = workdir,
+			    .guest_addr = GUEST_ADDR,
+			    .inject_module = ts->k->inject_ko};
+	json_t *j = payload_to_json(&p);
 	struct cpio c;
 	int r;
 
-	j = json_pack("{s:s, s:s, s:i, s:I, s:s, s:s, s:s, s:s, s:s}", "scenario",
-		      ts->scenario_text, "scenario_name", ts->scn->name, "trial", ts->n, "seed",
-		      (json_int_t)ts->seed, "mon_addr", CLUSTER_IP ":6789", "secret",
-		      ts->c->admin_key, "fsid", ts->c->fsid, "workdir", "", "guest_addr",
-		      GUEST_ADDR);
-	/* Each trial writes under its own top directory; the cluster is shared. */
-	json_object_set_new(j, "workdir", json_sprintf("iputstorm-%s-t%d", ts->run_id, ts->n));
-	if (ts->k->inject_ko)
-		json_object_set_new(j, "inject_module", json_string(ts->k->inject_ko));
 	trialjson = json_dumps(j, JSON_INDENT(1) | JSON_PRESERVE_ORDER);
 	json_decref(j);
 	env = xasprintf("GUEST_ADDR=%s\nEXE=%s\n", GUEST_ADDR, exe);
@@ -115,70 +121,89 @@ static int write_payload(struct trial *t, char **initrd)
 /* ---- evidence ---- */
 
 /* The console and /dev/kmsg carry the same records: same kind, pid and kernel time. */
-static bool seen_report(struct trial *t, json_t *rep)
+static bool seen_report(struct trial *t, const struct kreport *r)
 {
-	json_t *ts = json_object_get(rep, "ts"), *o;
+	json_t *o;
 	size_t i;
 
-	if (!ts)
+	if (r->ts < 0)
 		return false;
 	json_array_foreach (t->reports, i, o) {
 		json_t *ots = json_object_get(o, "ts");
 
 		if (ots &&
-		    (long long)(json_number_value(ots) * 1000) ==
-			    (long long)(json_number_value(ts) * 1000) &&
-		    json_equal(json_object_get(o, "kind"), json_object_get(rep, "kind")) &&
-		    json_integer_value(json_object_get(o, "pid")) ==
-			    json_integer_value(json_object_get(rep, "pid")))
+		    (long long)(json_number_value(ots) * 1000) == (long long)(r->ts * 1000) &&
+		    !strcmp(json_string_value(json_object_get(o, "kind")) ?: "",
+			    kr_kind_name(r->kind)) &&
+		    json_integer_value(json_object_get(o, "pid")) == r->pid)
 			return true;
 	}
 	return false;
 }
 
-static void note_report(struct trial *t, json_t *rep, const char *source)
+static void note_hang(struct trial *t, const char *title)
 {
-	const char *kind = json_string_value(json_object_get(rep, "kind"));
-	const char *title = json_string_value(json_object_get(rep, "title"));
-	const char *state = json_string_value(json_object_get(rep, "state"));
+	t->f.hung_reports++;
+	if (!t->hang_t)
+		t->hang_t = ht(t);
+	if (!t->hang_title)
+		replace(&t->hang_title, title);
+}
 
-	if (!kind || seen_report(t, rep))
+static void note_crash(struct trial *t, const struct kreport *r, const char *title)
+{
+	if (r->kind == KR_PANIC) {
+		if (strstr(r->headline, "Attempted to kill init")) {
+			t->f.init_killed = true;
+			return;
+		}
+		t->f.panic = true;
+	} else {
+		if (!t->f.crash && !t->f.panic)
+			t->f.crash_int3 = strstr(r->headline, "Oops: int3") != NULL;
+		t->f.crash = true;
+	}
+	if (!t->crash_title)
+		replace(&t->crash_title, title);
+}
+
+/* One kernel report, from the console or from the agent's /dev/kmsg; rep is its JSON. */
+static void note_report(struct trial *t, const struct kreport *r, json_t *rep, const char *source)
+{
+	_cleanup_free_ char *title = kreport_title(r);
+
+	if (seen_report(t, r))
 		return;
-	json_object_set_new(rep, "source", json_string(source));
-	if (!strcmp(kind, "task_dump")) {
-		if (!state || strcmp(state, "D"))
+	switch (r->kind) {
+	case KR_TASK_DUMP:
+		if (r->state != 'D')
 			return;
 		t->f.dump_blocked++;
-	} else if (!strcmp(kind, "hung_task") || !strcmp(kind, "rcu_stall") ||
-		   (!strcmp(kind, "bug") && strstr(title, "soft lockup"))) {
-		t->f.hung_reports++;
-		if (!t->hang_t)
-			t->hang_t = ht(t);
-		if (!t->hang_title)
-			replace(&t->hang_title, title);
-	} else if (!strcmp(kind, "panic")) {
-		const char *h = json_string_value(json_object_get(rep, "headline"));
-
-		if (h && strstr(h, "Attempted to kill init")) {
-			t->f.init_killed = true;
-		} else {
-			t->f.panic = true;
-			if (!t->crash_title)
-				replace(&t->crash_title, title);
-		}
-	} else if (!strcmp(kind, "bug") || !strcmp(kind, "oops")) {
-		const char *h = json_string_value(json_object_get(rep, "headline"));
-
-		if (!t->f.crash && !t->f.panic)
-			t->f.crash_int3 = h && strstr(h, "Oops: int3");
-		t->f.crash = true;
-		if (!t->crash_title)
-			replace(&t->crash_title, title);
-	} else if (!strcmp(kind, "warning")) {
+		break;
+	case KR_HUNG_TASK:
+	case KR_RCU_STALL:
+		note_hang(t, title);
+		break;
+	case KR_BUG:
+		if (strstr(title, "soft lockup"))
+			note_hang(t, title);
+		else
+			note_crash(t, r, title);
+		break;
+	case KR_PANIC:
+	case KR_OOPS:
+		note_crash(t, r, title);
+		break;
+	case KR_WARNING:
 		t->f.warnings++;
 		if (!t->warning_title)
 			replace(&t->warning_title, title);
+		break;
+	case KR_OOM_KILL:
+	case KR_NKINDS:
+		break;
 	}
+	json_object_set_new(rep, "source", json_string(source));
 	json_array_append(t->reports, rep);
 }
 
@@ -188,7 +213,7 @@ static void on_console_report(struct kreport *r, void *ctx)
 	struct trial *t = ctx;
 	json_t *j = kreport_json(r);
 
-	note_report(t, j, "console");
+	note_report(t, r, j, "console");
 	json_decref(j);
 	kreport_free(r);
 }
@@ -205,20 +230,93 @@ static void on_console_line(const char *line, void *ctx)
 	klog_feed(&t->kp, line);
 }
 
+static void on_workload(struct trial *t, const struct event *e)
+{
+	_cleanup_free_ char *w = NULL;
+
+	if (!e->workload.failed)
+		return;
+	t->f.workload_errors++;
+	json_array_append(t->failures, e->json);
+	if (t->workload_error)
+		return;
+	w = xasprintf("[%s] %s", e->workload.group, e->workload.status ?: "?");
+	replace(&t->workload_error, w);
+}
+
+static void on_agent_error(struct trial *t, const struct event *e)
+{
+	_cleanup_free_ char *m = NULL;
+
+	json_array_append(t->errors, e->json);
+	if (!e->error.fatal || t->f.agent_fatal)
+		return;
+	m = xasprintf("%s: %s", e->error.what ?: "?", e->error.error ?: "?");
+	t->f.agent_fatal = true;
+	replace(&t->fatal_msg, m);
+	replace(&t->fatal_blame, e->error.blame);
+	if (e->error.what && !strcmp(e->error.what, "mount"))
+		t->f.mount_failed = true;
+}
+
+static void handle_event(struct trial *t, struct event *e)
+{
+	switch (e->type) {
+	case EV_HELLO:
+		t->f.booted = true;
+		t->hello_t = ht(t);
+		break;
+	case EV_PHASE:
+		if (!strcmp(e->phase.name, "stress") && !t->stress_t) {
+			t->stress_t = ht(t);
+			t->f.stress_started = true;
+		}
+		break;
+	case EV_STUCK:
+		t->f.stuck++;
+		if (!t->hang_t)
+			t->hang_t = ht(t);
+		if (!t->hang_title)
+			replace(&t->hang_title, e->stuck.title);
+		json_array_append(t->stuck, e->json);
+		break;
+	case EV_REPORT:
+		note_report(t, e->report, e->json, "kmsg");
+		break;
+	case EV_WORKLOAD:
+		on_workload(t, e);
+		break;
+	case EV_ERROR:
+		on_agent_error(t, e);
+		break;
+	case EV_DONE:
+		t->f.done = true;
+		break;
+	case EV_TELEMETRY:
+		json_decref(t->counters);
+		t->counters = json_incref(e->telemetry.counters);
+		t->counted_secs = e->telemetry.stress_secs;
+		break;
+	default:
+		break;
+	}
+}
+
+/* Every line goes to events.jsonl, known or not; known ones are acted on. */
 static void on_event(const char *line, void *ctx)
 {
 	struct trial *t = ctx;
-	json_t *ev = json_loads(line, 0, NULL);
-	const char *type;
+	json_t *j = json_loads(line, 0, NULL);
+	struct event e;
 	char *s;
 
-	if (!ev || !json_is_object(ev)) {
-		json_decref(ev);
+	if (!json_is_object(j)) {
+		json_decref(j);
 		return;
 	}
 	t->last_event_t = now_mono();
-	json_object_set_new(ev, "ht", json_real(ht(t)));
-	s = json_dumps(ev, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	json_object_set_new(j, "ht", json_real(ht(t)));
+	s = json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER);
 	if (s) {
 		size_t n = strlen(s);
 
@@ -227,61 +325,11 @@ static void on_event(const char *line, void *ctx)
 			p_warn("writing events.jsonl: %s", strerror(errno));
 		free(s);
 	}
-	type = json_string_value(json_object_get(ev, "type"));
-	if (!type) {
-		json_decref(ev);
-		return;
+	if (event_from_json(j, &e) == 0) {
+		handle_event(t, &e);
+		event_release(&e);
 	}
-	if (!strcmp(type, "hello")) {
-		t->f.booted = true;
-		t->hello_t = ht(t);
-	} else if (!strcmp(type, "phase")) {
-		const char *name = json_string_value(json_object_get(ev, "name"));
-
-		if (name && !strcmp(name, "stress") && !t->stress_t) {
-			t->stress_t = ht(t);
-			t->f.stress_started = true;
-		}
-	} else if (!strcmp(type, "stuck")) {
-		t->f.stuck++;
-		if (!t->hang_t)
-			t->hang_t = ht(t);
-		if (!t->hang_title)
-			replace(&t->hang_title, json_string_value(json_object_get(ev, "title")));
-		json_array_append(t->stuck, ev);
-	} else if (!strcmp(type, "report")) {
-		note_report(t, ev, "kmsg");
-	} else if (!strcmp(type, "workload")) {
-		if (json_is_true(json_object_get(ev, "failed"))) {
-			t->f.workload_errors++;
-			json_array_append(t->failures, ev);
-			if (!t->workload_error) {
-				_cleanup_free_ char *w = xasprintf(
-					"[%s] %s", json_string_value(json_object_get(ev, "group")),
-					json_string_value(json_object_get(ev, "status")));
-				replace(&t->workload_error, w);
-			}
-		}
-	} else if (!strcmp(type, "error")) {
-		json_array_append(t->errors, ev);
-		if (json_is_true(json_object_get(ev, "fatal")) && !t->f.agent_fatal) {
-			_cleanup_free_ char *m =
-				xasprintf("%s: %s", json_string_value(json_object_get(ev, "what")),
-					  json_string_value(json_object_get(ev, "error")));
-
-			t->f.agent_fatal = true;
-			replace(&t->fatal_msg, m);
-			replace(&t->fatal_blame, json_string_value(json_object_get(ev, "blame")));
-			if (!strcmp(json_string_value(json_object_get(ev, "what")) ?: "", "mount"))
-				t->f.mount_failed = true;
-		}
-	} else if (!strcmp(type, "done")) {
-		t->f.done = true;
-	} else if (!strcmp(type, "telemetry")) {
-		json_decref(t->telemetry);
-		t->telemetry = json_incref(ev);
-	}
-	json_decref(ev);
+	json_decref(j);
 }
 
 /* ---- I/O ---- */
@@ -572,10 +620,8 @@ static void name_hangs(struct trial *t)
 }
 
 /* Counters and per-minute rates over the stress time they cover. */
-static json_t *telemetry_summary(json_t *ev)
+static json_t *telemetry_summary(json_t *counters, double secs)
 {
-	json_t *counters = json_object_get(ev, "counters");
-	double secs = json_number_value(json_object_get(ev, "stress_secs"));
 	json_t *rates = json_object(), *val;
 	const char *key;
 
@@ -610,8 +656,9 @@ static json_t *build_verdict(struct trial *t, struct verdict_result *vr)
 	json_object_set(v, "ceph_actions", t->actions);
 	json_object_set_new(v, "injections", scenario_injections(ts->scn));
 	json_object_set_new(v, "injected", json_boolean(scenario_has_injection(ts->scn)));
-	if (t->telemetry)
-		json_object_set_new(v, "telemetry", telemetry_summary(t->telemetry));
+	if (t->counters)
+		json_object_set_new(v, "telemetry",
+				    telemetry_summary(t->counters, t->counted_secs));
 	if (t->analysis) {
 		json_object_set(v, "signatures", json_object_get(t->analysis, "signatures"));
 		json_object_set(v, "root", json_object_get(t->analysis, "root"));
@@ -640,7 +687,7 @@ static void trial_cleanup(struct trial *t)
 	ls_release(&t->ev_ls);
 	json_decref(t->stuck);
 	json_decref(t->reports);
-	json_decref(t->telemetry);
+	json_decref(t->counters);
 	json_decref(t->analysis);
 	json_decref(t->failures);
 	json_decref(t->errors);

@@ -2,6 +2,7 @@
 #define _GNU_SOURCE
 #include "model/klog.h"
 #include "lib/base.h"
+#include "lib/output.h"
 
 #include <ctype.h>
 #include <stdlib.h>
@@ -639,4 +640,69 @@ json_t *kreport_json(const struct kreport *r)
 	json_object_set_new(o, "line", json_integer(r->line));
 	json_object_set_new(o, "stack", stack);
 	return o;
+}
+
+/* "? fn [mod]" as kreport_json() writes a frame. */
+static void frame_from_text(const char *text, struct kframe *f)
+{
+	const char *p = text, *sp;
+
+	memset(f, 0, sizeof(*f));
+	if (str_startswith(p, "? ")) {
+		f->unreliable = true;
+		p += 2;
+	}
+	sp = strstr(p, " [");
+	if (sp && str_endswith(sp, "]")) {
+		f->fn = xstrndup(p, sp - p);
+		f->module = xstrndup(sp + 2, strlen(sp + 2) - 1);
+	} else {
+		f->fn = xstrdup(p);
+	}
+}
+
+static char *dup_or_null(json_t *o, const char *key)
+{
+	const char *v = json_string_value(json_object_get(o, key));
+
+	return v ? xstrdup(v) : NULL;
+}
+
+struct kreport *kreport_from_json(json_t *o)
+{
+	const char *kind = json_string_value(json_object_get(o, "kind"));
+	const char *state = json_string_value(json_object_get(o, "state"));
+	json_t *stack = json_object_get(o, "stack"), *f;
+	struct kreport *r;
+	size_t i;
+	int k;
+
+	for (k = 0; k < KR_NKINDS; k++)
+		if (kind && !strcmp(kind, kind_names[k]))
+			break;
+	if (k == KR_NKINDS) {
+		err_set("a kernel report of unknown kind '%s'", kind ? kind : "(none)");
+		return NULL;
+	}
+	r = xcalloc(1, sizeof(*r));
+	r->kind = k;
+	r->headline = dup_or_null(o, "headline");
+	r->task = dup_or_null(o, "task");
+	r->pid =
+		json_object_get(o, "pid") ? (int)json_integer_value(json_object_get(o, "pid")) : -1;
+	r->state = state && *state ? state[0] : 0;
+	r->blocked_secs = (long)json_integer_value(json_object_get(o, "blocked_secs"));
+	r->workqueue = dup_or_null(o, "workqueue");
+	r->work_fn = dup_or_null(o, "work_fn");
+	r->work_desc = dup_or_null(o, "work_desc");
+	r->rip = dup_or_null(o, "rip");
+	r->ts = json_object_get(o, "ts") ? json_number_value(json_object_get(o, "ts")) : -1;
+	r->line = (int)json_integer_value(json_object_get(o, "line"));
+	if (!r->headline)
+		r->headline = xstrdup("");
+	r->frames = xcalloc(json_array_size(stack) + 1, sizeof(*r->frames));
+	json_array_foreach (stack, i, f)
+		if (json_is_string(f))
+			frame_from_text(json_string_value(f), &r->frames[r->nframes++]);
+	return r;
 }

@@ -79,6 +79,8 @@ char *kreport_title(const struct kreport *r);
 const char *stack_culprit(char *const *frames, size_t n);
 
 json_t *kreport_json(const struct kreport *r);
+/* The inverse of kreport_json() ("title" is derived again), or NULL with err_msg(). */
+struct kreport *kreport_from_json(json_t *o);
 /* Frames of a /proc/PID/stack ("[<0>] fn+0x1/0x2 [mod]") or a trace line. */
 int parse_frame(const char *text, struct kframe *f);
 
