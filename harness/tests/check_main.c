@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 #define _GNU_SOURCE
 #include "check_main.h"
-#include "lib/base.h"
+#include "../tests/check_main.h"
 #include "lib/fileio.h"
 #include "lib/path.h"
 

@@ -6,6 +6,7 @@
 
 #include "check_main.h"
 #include "lib/base.h"
+#include "lib/strv.h"
 #include "model/events.h"
 #include "model/klog.h"
 #include "model/payload.h"

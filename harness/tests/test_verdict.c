@@ -4,8 +4,9 @@
 #include <string.h>
 
 #include "check_main.h"
-#include "analysis/verdict.h"
+#include "analysis/decide.h"
 #include "lib/base.h"
+#include "model/verdict.h"
 
 static const struct {
 	const char *name;
@@ -144,15 +145,16 @@ END_TEST
 
 START_TEST(run_verdict_combines_trials)
 {
-	int fail[V_NVERDICTS] = {[V_PASS] = 9, [V_FAIL] = 1};
-	int error[V_NVERDICTS] = {[V_PASS] = 9, [V_ERROR] = 1, [V_MISS] = 2};
-	int pass_miss[V_NVERDICTS] = {[V_PASS] = 9, [V_MISS] = 1};
-	int miss[V_NVERDICTS] = {[V_MISS] = 3};
+	struct tally fail = {{[V_PASS] = 9, [V_FAIL] = 1}};
+	struct tally error = {{[V_PASS] = 9, [V_ERROR] = 1, [V_MISS] = 2}};
+	struct tally pass_miss = {{[V_PASS] = 9, [V_MISS] = 1}};
+	struct tally miss = {{[V_MISS] = 3}};
 
-	ck_assert_int_eq(verdict_combine(fail), V_FAIL);
-	ck_assert_int_eq(verdict_combine(error), V_ERROR);
-	ck_assert_int_eq(verdict_combine(pass_miss), V_PASS);
-	ck_assert_int_eq(verdict_combine(miss), V_MISS);
+	ck_assert_int_eq(tally_verdict(&fail), V_FAIL);
+	ck_assert_int_eq(tally_verdict(&error), V_ERROR);
+	ck_assert_int_eq(tally_verdict(&pass_miss), V_PASS);
+	ck_assert_int_eq(tally_verdict(&miss), V_MISS);
+	ck_assert_int_eq(tally_decided(&error), 9);
 	ck_assert_int_eq(verdict_exit_code(V_FAIL), 1);
 	ck_assert_int_eq(verdict_exit_code(V_MISS), 3);
 	ck_assert_int_eq(verdict_parse("ERROR"), V_ERROR);

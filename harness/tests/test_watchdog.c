@@ -8,6 +8,7 @@
 #include "guest/watchdog.h"
 #include "lib/base.h"
 #include "lib/fileio.h"
+#include "model/events.h"
 
 static void put(int pid, int tid, const char *file, const char *text)
 {

@@ -5,7 +5,7 @@
  * run`, and answers 0 good, 1 bad, 125 skip.
  */
 #define _GNU_SOURCE
-#include "analysis/verdict.h"
+#include "analysis/decide.h"
 #include "cli/cmd.h"
 #include "host/results.h"
 #include "lib/base.h"
@@ -15,6 +15,8 @@
 #include "lib/path.h"
 #include "lib/spawn.h"
 #include "lib/strv.h"
+#include "model/runfile.h"
+#include "model/verdict.h"
 #include "store/kbuild.h"
 #include "store/kernel.h"
 
@@ -121,12 +123,12 @@ static char *step_name(const char *tree)
  * BISECT_ABORT when the run itself says the step cannot work (usage or
  * interrupted), BISECT_SKIP when it left no new run, 0 otherwise.
  */
-static int run_trials(struct bargs *a, const char *kernel, const char *results, json_t **run)
+static int run_trials(struct bargs *a, const char *kernel, const char *results,
+		      struct run_record *run)
 {
 	_cleanup_free_ char *exe = self_exe(), *ns = xasprintf("%d", a->n);
 	_cleanup_free_ char *before = results_latest(results), *after = NULL;
 	struct strv argv = {0};
-	json_error_t je;
 	int st;
 	pid_t pid;
 
@@ -162,15 +164,12 @@ static int run_trials(struct bargs *a, const char *kernel, const char *results, 
 		return BISECT_SKIP;
 	}
 	{
-		_cleanup_free_ char *p = xasprintf("%s/%s/run.json", results, after);
+		_cleanup_free_ char *d = path_join(results, after);
 
-		*run = json_load_file(p, 0, &je);
-		if (!*run) {
-			err_set("%s: %s", p, je.text);
+		if (runfile_read(d, run) < 0)
 			return BISECT_SKIP;
-		}
 	}
-	if (json_is_true(json_object_get(*run, "interrupted"))) {
+	if (run->interrupted) {
 		err_set("the trials were interrupted");
 		return BISECT_ABORT;
 	}
@@ -182,7 +181,7 @@ int cmd_bisect_step(int argc, char **argv)
 	struct bargs a = {.n = 10};
 	int first = opt_parse(&bisect_spec, argc, argv, bisect_opt, &a), ret = BISECT_SKIP, r;
 	_cleanup_free_ char *name = NULL;
-	json_t *run = NULL, *counts;
+	struct run_record run = {0};
 	struct kernel k = {0};
 
 	if (first < 0) {
@@ -216,10 +215,8 @@ int cmd_bisect_step(int argc, char **argv)
 		ret = r;
 		goto out;
 	}
-	counts = json_object_get(run, "counts");
 	{
-		int hangs = (int)json_integer_value(json_object_get(counts, "FAIL"));
-		int passes = (int)json_integer_value(json_object_get(counts, "PASS"));
+		int hangs = run.tally.n[V_FAIL], passes = run.tally.n[V_PASS];
 
 		ret = bisect_decision(hangs, passes, a.n);
 		printf("bisect-step: %d hangs, %d passes of %d trials: %s\n", hangs, passes, a.n,
@@ -228,7 +225,7 @@ int cmd_bisect_step(int argc, char **argv)
 				  : "skip");
 	}
 out:
-	json_decref(run);
+	runfile_release(&run);
 	strv_release(&a.overrides);
 	strv_release(&a.patches);
 	return ret;

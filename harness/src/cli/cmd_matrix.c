@@ -6,7 +6,6 @@
  */
 #define _GNU_SOURCE
 #include "analysis/stats.h"
-#include "analysis/verdict.h"
 #include "cli/cmd.h"
 #include "host/cluster.h"
 #include "host/records.h"
@@ -19,6 +18,7 @@
 #include "lib/strv.h"
 #include "model/injections.h"
 #include "model/scenario.h"
+#include "model/verdict.h"
 #include "store/kernel.h"
 
 #include <math.h>
@@ -51,10 +51,6 @@ static const struct cmd_spec matrix_spec = {
 	.more = "Exit status: 0 no kernel hung, 1 some kernel hung, 2 usage error, 3 undecided.",
 };
 
-struct tally {
-	int fail, pass; /* decided trials */
-};
-
 /*
  * Fisher p for baseline vs k now, and the smallest p still reachable if every
  * remaining trial went the way that separates them most.
@@ -62,11 +58,12 @@ struct tally {
 static void separation(const struct tally *b, const struct tally *k, int left, double *now,
 		       double *best)
 {
+	int bf = b->n[V_FAIL], bp = b->n[V_PASS], kf = k->n[V_FAIL], kp = k->n[V_PASS];
 	double p1, p2;
 
-	*now = fisher_two_sided(b->fail, b->pass, k->fail, k->pass);
-	p1 = fisher_two_sided(b->fail + left, b->pass, k->fail, k->pass + left);
-	p2 = fisher_two_sided(b->fail, b->pass + left, k->fail + left, k->pass);
+	*now = fisher_two_sided(bf, bp, kf, kp);
+	p1 = fisher_two_sided(bf + left, bp, kf, kp + left);
+	p2 = fisher_two_sided(bf, bp + left, kf + left, kp);
 	*best = fmin(p1, p2);
 }
 
@@ -168,8 +165,7 @@ int cmd_matrix(int argc, char **argv)
 
 			st.trial = round * nk + i + 1;
 			v = run_one_trial(&st, &r, &s, text, &k[i], &c, st.trial);
-			t[i].fail += v == V_FAIL;
-			t[i].pass += v == V_PASS;
+			t[i].n[v]++;
 		}
 		if (a.until_significant && round + 1 < n &&
 		    settled(t, nk, n - round - 1, a.alpha, &why)) {
@@ -181,7 +177,7 @@ int cmd_matrix(int argc, char **argv)
 	if (*run_interrupted())
 		json_object_set_new(r.run, "interrupted", json_true());
 	{
-		enum verdict v = verdict_combine(r.counts);
+		enum verdict v = tally_verdict(&r.tally);
 
 		results_finish(&r, v);
 		ret = *run_interrupted() ? EXIT_UNDECIDED : verdict_exit_code(v);

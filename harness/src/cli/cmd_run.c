@@ -1,6 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
 #define _GNU_SOURCE
-#include "analysis/verdict.h"
 #include "cli/cmd.h"
 #include "host/cluster.h"
 #include "host/records.h"
@@ -13,6 +12,7 @@
 #include "lib/strv.h"
 #include "model/injections.h"
 #include "model/scenario.h"
+#include "model/verdict.h"
 #include "store/kernel.h"
 
 #include <string.h>
@@ -119,7 +119,7 @@ int cmd_run(int argc, char **argv)
 	if (*run_interrupted())
 		json_object_set_new(r.run, "interrupted", json_true());
 	{
-		enum verdict v = verdict_combine(r.counts);
+		enum verdict v = tally_verdict(&r.tally);
 
 		results_finish(&r, v);
 		ret = *run_interrupted() ? EXIT_UNDECIDED : verdict_exit_code(v);

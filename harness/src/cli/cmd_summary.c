@@ -9,7 +9,8 @@
 #include "lib/base.h"
 #include "lib/cmdline.h"
 #include "lib/output.h"
-#include "lib/path.h"
+#include "model/runfile.h"
+#include "model/verdict.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -23,7 +24,7 @@ static const char *const near_miss_keys[] = {
 struct group {
 	char *kernel, *scenario;
 	bool injected;
-	int n, fail, miss, error;
+	struct tally tally;
 	double *hang, *verdict; /* seconds from stress start, FAIL trials only */
 	size_t nhang;
 	json_t *sigs;  /* name → count */
@@ -64,26 +65,20 @@ static void add_rates(struct group *g, json_t *per_minute)
 	}
 }
 
-static void add_trial(struct group *g, json_t *t)
+static void add_trial(struct group *g, const struct trial_record *t)
 {
-	const char *v = json_string_value(json_object_get(t, "verdict"));
-	json_t *timing = json_object_get(t, "timing"), *sig;
-	double start = json_number_value(json_object_get(timing, "stress_start"));
+	json_t *sig;
 	size_t i;
 
-	g->n++;
-	if (!v || strcmp(v, "FAIL")) {
-		g->miss += v && !strcmp(v, "MISS");
-		g->error += v && !strcmp(v, "ERROR");
-	} else {
-		g->fail++;
+	g->tally.n[t->verdict]++;
+	if (t->verdict == V_FAIL) {
 		g->hang = xrealloc(g->hang, (g->nhang + 1) * sizeof(double));
 		g->verdict = xrealloc(g->verdict, (g->nhang + 1) * sizeof(double));
-		g->hang[g->nhang] = json_number_value(json_object_get(timing, "time_to_hang"));
-		g->verdict[g->nhang] = json_number_value(json_object_get(timing, "total")) - start;
+		g->hang[g->nhang] = t->time_to_hang >= 0 ? t->time_to_hang : 0;
+		g->verdict[g->nhang] = t->total - t->stress_start;
 		g->nhang++;
 	}
-	json_array_foreach (json_object_get(t, "signatures"), i, sig) {
+	json_array_foreach (t->signatures, i, sig) {
 		const char *name = json_string_value(sig);
 
 		if (name)
@@ -92,30 +87,22 @@ static void add_trial(struct group *g, json_t *t)
 				json_integer(json_integer_value(json_object_get(g->sigs, name)) +
 					     1));
 	}
-	add_rates(g, json_object_get(json_object_get(t, "telemetry"), "per_minute"));
+	add_rates(g, t->per_minute);
 }
 
 static int load_run(struct summary *s, const char *dir)
 {
-	_cleanup_free_ char *path = path_join(dir, "run.json");
-	json_error_t je;
-	json_t *run = json_load_file(path, 0, &je), *t;
-	const char *scenario, *kernel;
-	size_t i;
+	struct run_record r;
 
-	if (!run)
-		return err_set("%s: %s (is %s a run directory?)", path, je.text, dir);
-	scenario = json_string_value(json_object_get(run, "scenario")) ?: "?";
-	json_array_foreach (json_object_get(run, "trials"), i, t) {
-		struct group *g;
+	if (runfile_read(dir, &r) < 0)
+		return -1;
+	for (size_t i = 0; i < r.ntrials; i++) {
+		struct group *g = group_of(s, r.trials[i].kernel, r.scenario);
 
-		kernel = json_string_value(json_object_get(t, "kernel"))
-			     ?: json_string_value(json_object_get(run, "kernel")) ?: "?";
-		g = group_of(s, kernel, scenario);
-		g->injected |= json_is_true(json_object_get(run, "injected"));
-		add_trial(g, t);
+		g->injected |= r.injected;
+		add_trial(g, &r.trials[i]);
 	}
-	json_decref(run);
+	runfile_release(&r);
 	return 0;
 }
 
@@ -139,29 +126,27 @@ static json_t *rates_json(struct group *g)
 
 static json_t *group_json(struct group *g)
 {
-	/* Decided trials only: a MISS says nothing about the kernel. */
-	int decided = g->n - g->miss;
-	struct interval ci = wilson(g->fail, decided, 1.96);
-	double *h = xcalloc(g->nhang + 1, sizeof(double)),
-	       *v = xcalloc(g->nhang + 1, sizeof(double));
+	/* The rule compare uses: ERROR and MISS say nothing about the kernel. */
+	const struct tally *t = &g->tally;
+	int decided = tally_decided(t), trials = decided + t->n[V_ERROR] + t->n[V_MISS];
+	struct interval ci = wilson(t->n[V_FAIL], decided, 1.96);
 	json_t *o;
 
-	memcpy(h, g->hang, g->nhang * sizeof(double));
-	memcpy(v, g->verdict, g->nhang * sizeof(double));
-	o = json_pack("{s:s, s:s, s:b, s:i, s:i, s:i, s:i, s:f, s:[f,f], s:o}", "kernel", g->kernel,
-		      "scenario", g->scenario, "injected", g->injected, "trials", g->n,
-		      "reproduced", g->fail, "miss", g->miss, "error", g->error, "p",
-		      decided ? (double)g->fail / decided : 0.0, "ci95", ci.lo, ci.hi,
-		      "near_miss_per_minute", rates_json(g));
+	o = json_pack("{s:s, s:s, s:b, s:i, s:i, s:i, s:i, s:i, s:f, s:[f,f], s:o}", "kernel",
+		      g->kernel, "scenario", g->scenario, "injected", g->injected, "trials", trials,
+		      "decided", decided, "reproduced", t->n[V_FAIL], "miss", t->n[V_MISS], "error",
+		      t->n[V_ERROR], "p", decided ? (double)t->n[V_FAIL] / decided : 0.0, "ci95",
+		      ci.lo, ci.hi, "near_miss_per_minute", rates_json(g));
 	if (g->nhang) {
-		json_object_set_new(o, "median_time_to_hang", json_real(median(h, g->nhang)));
-		json_object_set_new(o, "max_time_to_hang", json_real(max_of(h, g->nhang)));
-		json_object_set_new(o, "median_time_to_verdict", json_real(median(v, g->nhang)));
-		json_object_set_new(o, "max_time_to_verdict", json_real(max_of(v, g->nhang)));
+		/* median() sorts: hang and verdict times are the group's own copies. */
+		json_object_set_new(o, "median_time_to_hang", json_real(median(g->hang, g->nhang)));
+		json_object_set_new(o, "max_time_to_hang", json_real(max_of(g->hang, g->nhang)));
+		json_object_set_new(o, "median_time_to_verdict",
+				    json_real(median(g->verdict, g->nhang)));
+		json_object_set_new(o, "max_time_to_verdict",
+				    json_real(max_of(g->verdict, g->nhang)));
 	}
 	json_object_set(o, "signatures", g->sigs);
-	free(h);
-	free(v);
 	return o;
 }
 
@@ -177,8 +162,7 @@ static void print_group(json_t *o)
 	       json_string_value(json_object_get(o, "scenario")),
 	       json_is_true(json_object_get(o, "injected")) ? "FI " : "nat",
 	       json_integer_value(json_object_get(o, "reproduced")),
-	       json_integer_value(json_object_get(o, "trials")) -
-		       json_integer_value(json_object_get(o, "miss")),
+	       json_integer_value(json_object_get(o, "decided")),
 	       json_number_value(json_object_get(o, "p")), json_number_value(json_array_get(ci, 0)),
 	       json_number_value(json_array_get(ci, 1)));
 	if (json_object_get(o, "median_time_to_hang"))
@@ -188,6 +172,8 @@ static void print_group(json_t *o)
 		       json_number_value(json_object_get(o, "median_time_to_verdict")));
 	if (json_integer_value(json_object_get(o, "miss")))
 		printf("  (%lld MISS)", json_integer_value(json_object_get(o, "miss")));
+	if (json_integer_value(json_object_get(o, "error")))
+		printf("  (%lld ERROR)", json_integer_value(json_object_get(o, "error")));
 	printf("\n");
 	json_object_foreach (json_object_get(o, "signatures"), key, val)
 		printf("    signature %s: %lld\n", key, json_integer_value(val));
@@ -205,7 +191,8 @@ static const struct cmd_spec summary_spec = {
 	.name = "summary",
 	.usage = "RUN_DIR...",
 	.summary = "Reproduction statistics per kernel and scenario over finished runs: "
-		   "P(reproduced) with a 95 % Wilson interval over decided (non-MISS) trials, "
+		   "P(reproduced) with a 95 % Wilson interval over decided trials (PASS and FAIL, "
+		   "as compare counts them), "
 		   "median and max time from stress start to hang detection and to verdict, "
 		   "matched signatures, and the near-miss counters per minute of stress.",
 	.opts = summary_opts,

@@ -12,6 +12,8 @@
 #include "lib/output.h"
 #include "lib/path.h"
 #include "lib/spawn.h"
+#include "lib/strv.h"
+#include "model/events.h"
 #include "model/injections.h"
 #include "model/klog.h"
 #include "model/payload.h"

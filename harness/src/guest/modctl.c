@@ -4,7 +4,6 @@
 #include "lib/base.h"
 #include "lib/fileio.h"
 #include "lib/output.h"
-#include "model/injections.h"
 #include "model/scenario.h"
 
 #include <errno.h>

@@ -3,6 +3,8 @@
 #include "guest/watchdog.h"
 #include "lib/base.h"
 #include "lib/fileio.h"
+#include "lib/strv.h"
+#include "model/events.h"
 #include "model/klog.h"
 
 #include <dirent.h>

@@ -1,12 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
 #define _GNU_SOURCE
 #include "host/results.h"
-#include "analysis/verdict.h"
 #include "lib/base.h"
 #include "lib/clock.h"
 #include "lib/fileio.h"
 #include "lib/output.h"
 #include "lib/path.h"
+#include "model/verdict.h"
 
 #include <errno.h>
 #include <string.h>
@@ -117,14 +117,14 @@ static void store_counts(struct run_results *r)
 	json_t *c = json_object();
 
 	for (int i = 0; i < V_NVERDICTS; i++)
-		json_object_set_new(c, verdict_name(i), json_integer(r->counts[i]));
+		json_object_set_new(c, verdict_name(i), json_integer(r->tally.n[i]));
 	json_object_set_new(r->run, "counts", c);
 }
 
 int results_add_trial(struct run_results *r, json_t *summary, enum verdict v)
 {
 	json_array_append(json_object_get(r->run, "trials"), summary);
-	r->counts[v]++;
+	r->tally.n[v]++;
 	store_counts(r);
 	return results_save(r);
 }

@@ -4,7 +4,7 @@
 
 #include <jansson.h>
 
-#include "analysis/verdict.h"
+#include "model/verdict.h"
 
 /*
  * results/<run-id>/: run.json (rewritten atomically after every trial, so it
@@ -17,7 +17,7 @@ struct run_results {
 	char *dir;
 	char *id;
 	json_t *run;
-	int counts[V_NVERDICTS];
+	struct tally tally;
 };
 
 int results_create(struct run_results *r, const char *base, const char *scenario_name);

@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 #define _GNU_SOURCE
 #include "host/session.h"
-#include "analysis/verdict.h"
 #include "host/cluster.h"
 #include "host/results.h"
 #include "host/trial.h"
@@ -12,7 +11,9 @@
 #include "lib/path.h"
 #include "lib/strv.h"
 #include "model/injections.h"
+#include "model/runfile.h"
 #include "model/scenario.h"
+#include "model/verdict.h"
 #include "store/kernel.h"
 #include "store/kmodule.h"
 
@@ -210,20 +211,7 @@ int run_one_trial(struct run_state *st, struct run_results *r, const struct scen
 	run_progress_done();
 	if (tr.v == V_FAIL)
 		st->hangs++;
-	brief = json_pack("{s:O, s:O, s:O, s:O, s:O, s:O, s:O}", "trial",
-			  json_object_get(tr.verdict, "trial"), "kernel",
-			  json_object_get(tr.verdict, "kernel"), "verdict",
-			  json_object_get(tr.verdict, "verdict"), "reason",
-			  json_object_get(tr.verdict, "reason"), "title",
-			  json_object_get(tr.verdict, "title"), "duration",
-			  json_object_get(tr.verdict, "duration"), "timing",
-			  json_object_get(tr.verdict, "timing"));
-	if (json_object_get(tr.verdict, "signatures"))
-		json_object_set(brief, "signatures", json_object_get(tr.verdict, "signatures"));
-	json_object_set(brief, "injections", json_object_get(tr.verdict, "injections"));
-	json_object_set(brief, "injected", json_object_get(tr.verdict, "injected"));
-	if (json_object_get(tr.verdict, "telemetry"))
-		json_object_set(brief, "telemetry", json_object_get(tr.verdict, "telemetry"));
+	brief = trial_brief(tr.verdict);
 	if (results_add_trial(r, brief, tr.v) < 0)
 		p_warn("%s", err_msg());
 	if (!json_output)
@@ -238,16 +226,13 @@ int run_one_trial(struct run_state *st, struct run_results *r, const struct scen
 
 void run_summary(struct run_results *r, const char *what)
 {
-	json_t *counts = json_object_get(r->run, "counts");
+	const struct tally *t = &r->tally;
 
 	if (json_output) {
 		json_print(r->run);
 		return;
 	}
-	printf("\n%s: %s  (PASS %lld, FAIL %lld, ERROR %lld, MISS %lld)\nresults: %s\n", what,
-	       json_string_value(json_object_get(r->run, "verdict")),
-	       json_integer_value(json_object_get(counts, "PASS")),
-	       json_integer_value(json_object_get(counts, "FAIL")),
-	       json_integer_value(json_object_get(counts, "ERROR")),
-	       json_integer_value(json_object_get(counts, "MISS")), r->dir);
+	printf("\n%s: %s  (PASS %d, FAIL %d, ERROR %d, MISS %d)\nresults: %s\n", what,
+	       verdict_name(tally_verdict(t)), t->n[V_PASS], t->n[V_FAIL], t->n[V_ERROR],
+	       t->n[V_MISS], r->dir);
 }

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 #define _GNU_SOURCE
 #include "host/trial.h"
+#include "analysis/decide.h"
 #include "analysis/signature.h"
-#include "analysis/verdict.h"
 #include "host/cluster.h"
 #include "host/netns.h"
 #include "host/records.h"
@@ -14,11 +14,12 @@
 #include "lib/output.h"
 #include "lib/path.h"
 #include "lib/spawn.h"
-#include "model/injections.h"
 #include "model/events.h"
+#include "model/injections.h"
 #include "model/klog.h"
 #include "model/payload.h"
 #include "model/scenario.h"
+#include "model/verdict.h"
 #include "store/initramfs.h"
 
 #include <errno.h>

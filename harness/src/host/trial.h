@@ -6,9 +6,9 @@
 #include <signal.h>
 #include <stdint.h>
 
-#include "analysis/verdict.h"
 #include "host/cluster.h"
 #include "model/scenario.h"
+#include "model/verdict.h"
 #include "store/kernel.h"
 
 /*

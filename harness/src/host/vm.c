@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 #define _GNU_SOURCE
 #include "host/vm.h"
-#include "host/netns.h"
 #include "host/records.h"
 #include "lib/base.h"
 #include "lib/clock.h"

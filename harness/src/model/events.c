@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 #define _GNU_SOURCE
 #include "model/events.h"
-#include "lib/base.h"
 #include "lib/output.h"
+#include "lib/strv.h"
+#include "model/klog.h"
 
 #include <string.h>
 

@@ -7,6 +7,7 @@
 #include "lib/parse.h"
 #include "lib/path.h"
 #include "lib/strbuf.h"
+#include "lib/strv.h"
 
 #include <errno.h>
 #include <stddef.h>

@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "lib/base.h"
 #include "lib/strv.h"
 
 /*

@@ -1,17 +1,15 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-#ifndef IPUTSTORM_VERDICT_H
-#define IPUTSTORM_VERDICT_H
+#ifndef IPUTSTORM_ANALYSIS_DECIDE_H
+#define IPUTSTORM_ANALYSIS_DECIDE_H
 
 #include <stdbool.h>
 
+#include "model/verdict.h"
+
 /*
- * KCIDB's statuses. FAIL is the kernel's fault (hang, deadlock, panic, BUG);
- * ERROR is the trial's own workload or scenario failing; MISS is
- * infrastructure (cluster unhealthy, VM did not boot, harness fault). An
- * infrastructure fault is never a FAIL: a hang while the cluster does not
- * serve I/O is a MISS.
+ * A trial's verdict from what the host observed (a pure function, tested
+ * table-driven): a hang while the cluster does not serve I/O is a MISS.
  */
-enum verdict { V_PASS, V_FAIL, V_ERROR, V_MISS, V_NVERDICTS };
 
 /* What the host observed during one trial. */
 struct trial_facts {
@@ -49,11 +47,6 @@ struct verdict_result {
 };
 
 void verdict_decide(const struct trial_facts *f, struct verdict_result *out);
-const char *verdict_name(enum verdict v);
-int verdict_parse(const char *s);
-/* FAIL > ERROR > PASS (any) > MISS, for a run of trials. */
-enum verdict verdict_combine(const int counts[V_NVERDICTS]);
-int verdict_exit_code(enum verdict v);
 /*
  * git bisect run's answer for N trials (syzbot's rule for flaky reproducers):
  * 1 bad with at least max(2, n/6) hangs; 0 good with no hang in at least

@@ -1,26 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 #define _GNU_SOURCE
-#include "analysis/verdict.h"
+#include "analysis/decide.h"
 #include "lib/base.h"
-#include "lib/output.h"
+#include "model/verdict.h"
 
 #include <stdio.h>
 #include <string.h>
-
-static const char *const names[V_NVERDICTS] = {"PASS", "FAIL", "ERROR", "MISS"};
-
-const char *verdict_name(enum verdict v)
-{
-	return v < V_NVERDICTS ? names[v] : "?";
-}
-
-int verdict_parse(const char *s)
-{
-	for (int i = 0; i < V_NVERDICTS; i++)
-		if (s && !strcmp(s, names[i]))
-			return i;
-	return -1;
-}
 
 static void set(struct verdict_result *out, enum verdict v, const char *fmt, ...) __printf(3, 4);
 static void set(struct verdict_result *out, enum verdict v, const char *fmt, ...)
@@ -129,29 +114,6 @@ void verdict_decide(const struct trial_facts *f, struct verdict_result *out)
 		return;
 	}
 	set(out, V_MISS, "the trial ended without a result");
-}
-
-enum verdict verdict_combine(const int counts[V_NVERDICTS])
-{
-	if (counts[V_FAIL])
-		return V_FAIL;
-	if (counts[V_ERROR])
-		return V_ERROR;
-	if (counts[V_PASS])
-		return V_PASS;
-	return V_MISS;
-}
-
-int verdict_exit_code(enum verdict v)
-{
-	switch (v) {
-	case V_PASS:
-		return EXIT_PASS;
-	case V_FAIL:
-		return EXIT_FAILED;
-	default:
-		return EXIT_UNDECIDED;
-	}
 }
 
 int bisect_decision(int hangs, int passes, int n)

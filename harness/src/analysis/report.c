@@ -1,0 +1,346 @@
+// SPDX-License-Identifier: GPL-2.0
+#define _GNU_SOURCE
+#include "analysis/report.h"
+#include "analysis/compare.h"
+#include "analysis/mdhtml.h"
+#include "lib/base.h"
+#include "lib/fileio.h"
+#include "lib/output.h"
+#include "lib/path.h"
+#include "model/runfile.h"
+#include "model/verdict.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+static void md_counters(const struct comparison *c, FILE *f)
+{
+	bool any = false;
+
+	for (int i = 0; i < c->nk; i++)
+		any |= json_object_size(c->k[i].counters) > 0;
+	if (!any)
+		return;
+	fprintf(f, "\n## Inject module counters (summed over each kernel's trials; "
+		   "docs/injections.md)\n\n| kernel |");
+	for (size_t j = 0; j < compare_ncounter_keys; j++)
+		fprintf(f, " %s |", compare_counter_keys[j]);
+	fprintf(f, "\n|---|");
+	for (size_t j = 0; j < compare_ncounter_keys; j++)
+		fprintf(f, "---|");
+	fprintf(f, "\n");
+	for (int i = 0; i < c->nk; i++) {
+		fprintf(f, "| %s |", c->k[i].name);
+		for (size_t j = 0; j < compare_ncounter_keys; j++) {
+			json_t *v = json_object_get(c->k[i].counters, compare_counter_keys[j]);
+
+			if (v)
+				fprintf(f, " %lld |", json_integer_value(v));
+			else
+				fprintf(f, " – |");
+		}
+		fprintf(f, "\n");
+	}
+}
+
+static void md_report(const struct comparison *c, FILE *f)
+{
+	fprintf(f, "# iputstorm compare: %s\n\n", c->scenario);
+	if (c->injected)
+		fprintf(f,
+			"**Fault injection was on** in these runs: a reproduction shows the code "
+			"path deadlocks, not how often production meets it.\n\n");
+	fprintf(f, "| kernel | trials | FAIL | PASS | ERROR | MISS | hang rate | 95 %% CI | "
+		   "median time to hang |\n|---|---|---|---|---|---|---|---|---|\n");
+	for (int i = 0; i < c->nk; i++) {
+		const struct kstat *k = &c->k[i];
+		double med = kstat_median(k);
+
+		fprintf(f, "| %s%s | %zu | %d | %d | %d | %d | %.2f | [%.2f, %.2f] | ", k->name,
+			i == c->base ? " (baseline)" : "", k->ntrials, k->tally.n[V_FAIL],
+			k->tally.n[V_PASS], k->tally.n[V_ERROR], k->tally.n[V_MISS], k->rate,
+			k->ci.lo, k->ci.hi);
+		if (isnan(med))
+			fprintf(f, "not reached |\n");
+		else
+			fprintf(f, "%.1f s |\n", med);
+	}
+	fprintf(f, "\nERROR and MISS trials are left out of the rates.\n\n## Verdicts\n\n");
+	for (int i = 0; i < c->nk; i++) {
+		_cleanup_free_ char *w = NULL;
+
+		if (i == c->base)
+			continue;
+		w = comparison_words(c, i);
+		fprintf(f, "- %s (Fisher's exact test, two-sided, alpha %g)\n", w, c->alpha);
+	}
+	fprintf(f, "\n## Signatures and titles of hangs\n\n");
+	for (int i = 0; i < c->nk; i++) {
+		json_t *v;
+		const char *key, *sep = " ";
+
+		fprintf(f, "- %s:", c->k[i].name);
+		if (!json_object_size(c->k[i].sigs) && !json_object_size(c->k[i].titles))
+			fprintf(f, " none");
+		json_object_foreach (c->k[i].sigs, key, v) {
+			fprintf(f, "%s`%s` x%lld", sep, key, json_integer_value(v));
+			sep = "; ";
+		}
+		json_object_foreach (c->k[i].titles, key, v) {
+			fprintf(f, "%s\"%s\" x%lld", sep, key, json_integer_value(v));
+			sep = "; ";
+		}
+		fprintf(f, "\n");
+	}
+	md_counters(c, f);
+	fprintf(f, "\n## Time to hang (Kaplan–Meier; passing trials censored at their stress "
+		   "time)\n\n| kernel | t (s) | at risk | hangs | S(t) |\n|---|---|---|---|---|\n");
+	for (int i = 0; i < c->nk; i++)
+		for (size_t s = 0; s < c->k[i].nsteps; s++)
+			fprintf(f, "| %s | %.1f | %d | %d | %.3f |\n", c->k[i].name,
+				c->k[i].steps[s].t, c->k[i].steps[s].at_risk,
+				c->k[i].steps[s].events, c->k[i].steps[s].survival);
+}
+
+/* ---- report.html: self-contained, inline SVG ---- */
+
+static const char *const colors[] = {"#c0392b", "#2471a3", "#239b56", "#b7950b", "#7d3c98"};
+
+static void svg_rates(const struct comparison *c, FILE *f)
+{
+	int w = 120 * c->nk + 80, h = 220;
+
+	fprintf(f, "<svg width=\"%d\" height=\"%d\" xmlns=\"http://www.w3.org/2000/svg\">\n", w, h);
+	fprintf(f, "<line x1=\"50\" y1=\"180\" x2=\"%d\" y2=\"180\" stroke=\"#333\"/>\n", w - 10);
+	for (int y = 0; y <= 4; y++)
+		fprintf(f,
+			"<text x=\"45\" y=\"%d\" font-size=\"11\" "
+			"text-anchor=\"end\">%.2f</text>\n",
+			184 - y * 40, y * 0.25);
+	for (int i = 0; i < c->nk; i++) {
+		const struct kstat *k = &c->k[i];
+		double r = isnan(k->rate) ? 0 : k->rate;
+		int x = 70 + i * 120;
+
+		fprintf(f, "<rect x=\"%d\" y=\"%.1f\" width=\"60\" height=\"%.1f\" fill=\"%s\"/>\n",
+			x, 180 - r * 160, r * 160, colors[i % 5]);
+		fprintf(f, "<line x1=\"%d\" y1=\"%.1f\" x2=\"%d\" y2=\"%.1f\" stroke=\"#000\"/>\n",
+			x + 30, 180 - k->ci.lo * 160, x + 30, 180 - k->ci.hi * 160);
+		fprintf(f, "<text x=\"%d\" y=\"200\" font-size=\"11\" text-anchor=\"middle\">",
+			x + 30);
+		html_escape(f, k->name);
+		fprintf(f,
+			"</text>\n<text x=\"%d\" y=\"214\" font-size=\"11\" "
+			"text-anchor=\"middle\">%d/%d</text>\n",
+			x + 30, k->tally.n[V_FAIL], k->tally.n[V_PASS] + k->tally.n[V_FAIL]);
+	}
+	fprintf(f, "</svg>\n");
+}
+
+static void svg_km(const struct comparison *c, FILE *f)
+{
+	double tmax = 1;
+
+	for (int i = 0; i < c->nk; i++)
+		for (size_t j = 0; j < c->k[i].nkm; j++)
+			tmax = fmax(tmax, c->k[i].km[j].t);
+	fprintf(f,
+		"<svg width=\"760\" height=\"240\" xmlns=\"http://www.w3.org/2000/svg\">\n"
+		"<line x1=\"50\" y1=\"200\" x2=\"500\" y2=\"200\" stroke=\"#333\"/>\n"
+		"<line x1=\"50\" y1=\"20\" x2=\"50\" y2=\"200\" stroke=\"#333\"/>\n"
+		"<text x=\"275\" y=\"230\" font-size=\"11\" text-anchor=\"middle\">seconds of "
+		"stress (max %.0f)</text>\n<text x=\"45\" y=\"24\" font-size=\"11\" "
+		"text-anchor=\"end\">1.0</text><text x=\"45\" y=\"204\" font-size=\"11\" "
+		"text-anchor=\"end\">0</text>\n",
+		tmax);
+	for (int i = 0; i < c->nk; i++) {
+		const struct kstat *k = &c->k[i];
+		double s = 1, x = 50;
+
+		fprintf(f,
+			"<polyline fill=\"none\" stroke=\"%s\" stroke-width=\"2\" points=\"50,20",
+			colors[i % 5]);
+		for (size_t j = 0; j < k->nsteps; j++) {
+			x = 50 + 450 * k->steps[j].t / tmax;
+			fprintf(f, " %.1f,%.1f %.1f,%.1f", x, 200 - 180 * s, x,
+				200 - 180 * k->steps[j].survival);
+			s = k->steps[j].survival;
+		}
+		fprintf(f, " 500,%.1f\"/>\n<text x=\"515\" y=\"%d\" font-size=\"11\" fill=\"%s\">",
+			200 - 180 * s, 40 + 14 * i, colors[i % 5]);
+		html_escape(f, k->name);
+		fprintf(f, "</text>\n");
+	}
+	fprintf(f, "</svg>\n");
+}
+
+static void html_report(const struct comparison *c, const char *md, FILE *f)
+{
+	/* report.md's first line is its "# title": the plots go right under it. */
+	const char *nl = strchr(md, '\n');
+	_cleanup_free_ char *title = xstrndup(md, nl ? (size_t)(nl - md) : strlen(md));
+
+	fprintf(f, "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>iputstorm "
+		   "compare: ");
+	html_escape(f, c->scenario);
+	fprintf(f, "</title>\n<style>body{font-family:sans-serif;max-width:90em;margin:2em}"
+		   "table{border-collapse:collapse;margin:1em 0;font-size:.85em}"
+		   "th,td{border:1px solid #bbb;padding:.2em .5em;text-align:left}"
+		   "th{background:#eee}code{background:#f4f4f4}</style></head><body>\n");
+	md_to_html(f, title);
+	fprintf(f, "<h2>Hang rate (95 %% Wilson interval)</h2>\n");
+	svg_rates(c, f);
+	fprintf(f, "<h2>Time to hang (Kaplan–Meier)</h2>\n");
+	svg_km(c, f);
+	md_to_html(f, nl ? nl + 1 : "");
+	fprintf(f, "</body></html>\n");
+}
+
+/* ---- junit.xml, results.ktap, kcidb.json ---- */
+
+/* The JUnit element of each verdict but PASS. */
+static const char *const junit_element[V_NVERDICTS] = {
+	[V_FAIL] = "failure", [V_ERROR] = "error", [V_MISS] = "skipped"};
+
+static void junit_report(const struct comparison *c, FILE *f)
+{
+	fprintf(f, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"iputstorm\">\n");
+	for (int i = 0; i < c->nk; i++) {
+		const struct kstat *k = &c->k[i];
+
+		fprintf(f, "  <testsuite name=\"iputstorm.");
+		html_escape(f, c->scenario);
+		fprintf(f, ".");
+		html_escape(f, k->name);
+		fprintf(f, "\" tests=\"%zu\" failures=\"%d\" errors=\"%d\" skipped=\"%d\">\n",
+			k->ntrials, k->tally.n[V_FAIL], k->tally.n[V_ERROR], k->tally.n[V_MISS]);
+		for (size_t j = 0; j < k->ntrials; j++) {
+			const struct trial_record *t = k->trials[j];
+			const char *elem = junit_element[t->verdict];
+
+			fprintf(f, "    <testcase classname=\"");
+			html_escape(f, k->name);
+			fprintf(f, "\" name=\"%s trial %d\" time=\"%.1f\"", t->run, t->trial,
+				t->duration);
+			if (t->verdict == V_PASS) {
+				fprintf(f, "/>\n");
+				continue;
+			}
+			fprintf(f, ">\n      <%s message=\"", elem);
+			html_escape(f, t->verdict == V_FAIL ? t->title ?: "" : t->reason);
+			fprintf(f, "\">");
+			html_escape(f, t->reason);
+			fprintf(f, "</%s>\n    </testcase>\n", elem);
+		}
+		fprintf(f, "  </testsuite>\n");
+	}
+	fprintf(f, "</testsuites>\n");
+}
+
+static void ktap_report(const struct comparison *c, FILE *f)
+{
+	fprintf(f, "KTAP version 1\n1..%d\n", c->nk);
+	for (int i = 0; i < c->nk; i++) {
+		const struct kstat *k = &c->k[i];
+
+		fprintf(f, "    KTAP version 1\n    # Subtest: %s\n    1..%zu\n", k->name,
+			k->ntrials);
+		for (size_t j = 0; j < k->ntrials; j++) {
+			const struct trial_record *t = k->trials[j];
+
+			if (t->verdict == V_PASS)
+				fprintf(f, "    ok %zu trial %d\n", j + 1, t->trial);
+			else if (t->verdict == V_FAIL)
+				fprintf(f, "    not ok %zu trial %d # %s\n", j + 1, t->trial,
+					t->title ?: "");
+			else
+				fprintf(f, "    ok %zu trial %d # SKIP %s: %s\n", j + 1, t->trial,
+					verdict_name(t->verdict), t->reason);
+		}
+		fprintf(f, "%s %d %s\n", k->tally.n[V_FAIL] ? "not ok" : "ok", i + 1, k->name);
+	}
+}
+
+static json_t *kcidb_report(const struct comparison *c)
+{
+	json_t *checkouts = json_array(), *builds = json_array(), *tests = json_array();
+
+	for (int i = 0; i < c->nk; i++) {
+		const struct kstat *k = &c->k[i];
+		_cleanup_free_ char *cid = xasprintf("iputstorm:%s", k->name);
+		_cleanup_free_ char *bid = xasprintf("iputstorm:%s:build", k->name);
+
+		json_array_append_new(checkouts,
+				      json_pack("{s:s, s:s, s:s, s:b}", "id", cid, "origin",
+						"iputstorm", "tree_name", k->name, "valid", 1));
+		json_array_append_new(builds,
+				      json_pack("{s:s, s:s, s:s, s:s, s:s}", "id", bid, "origin",
+						"iputstorm", "checkout_id", cid, "architecture",
+						"x86_64", "status", "PASS"));
+		for (size_t j = 0; j < k->ntrials; j++) {
+			const struct trial_record *t = k->trials[j];
+			_cleanup_free_ char *tid =
+				xasprintf("iputstorm:%s:%s:%d", k->name, t->run, t->trial);
+			_cleanup_free_ char *path = xasprintf("iputstorm.%s", c->scenario);
+
+			json_array_append_new(
+				tests,
+				json_pack("{s:s, s:s, s:s, s:s, s:s, s:f, s:{s:s, s:s, s:b}}", "id",
+					  tid, "origin", "iputstorm", "build_id", bid, "path", path,
+					  "status", verdict_name(t->verdict), "duration",
+					  t->duration, "misc", "reason", t->reason, "title",
+					  t->title ?: "", "fault_injection", c->injected));
+		}
+	}
+	return json_pack("{s:{s:i, s:i}, s:o, s:o, s:o}", "version", "major", 5, "minor", 3,
+			 "checkouts", checkouts, "builds", builds, "tests", tests);
+}
+
+static int write_text(const char *dir, const char *name, const char *text, size_t len)
+{
+	_cleanup_free_ char *p = path_join(dir, name);
+
+	if (write_file_atomic(p, text, len) < 0)
+		return err_set("cannot write %s: %s", p, strerror(errno));
+	return 0;
+}
+
+/* A report writer into memory: the file is replaced whole or not at all. */
+static int write_with(const struct comparison *c, const char *dir, const char *name,
+		      void (*fn)(const struct comparison *, FILE *))
+{
+	_cleanup_free_ char *buf = NULL;
+	size_t n = 0;
+	FILE *f = open_memstream(&buf, &n);
+
+	fn(c, f);
+	fclose(f);
+	return write_text(dir, name, buf, n);
+}
+
+int report_write(const struct comparison *c, const char *dir, char **md)
+{
+	_cleanup_free_ char *html = NULL, *kcidb_text = NULL;
+	size_t len = 0, hlen = 0;
+	json_t *kcidb = kcidb_report(c);
+	FILE *f;
+
+	*md = NULL;
+	kcidb_text = json_dumps(kcidb, JSON_INDENT(1));
+	json_decref(kcidb);
+	f = open_memstream(md, &len);
+	md_report(c, f);
+	fclose(f);
+	f = open_memstream(&html, &hlen);
+	html_report(c, *md, f);
+	fclose(f);
+	if (write_text(dir, "report.md", *md, len) < 0 ||
+	    write_text(dir, "report.html", html, hlen) < 0 ||
+	    write_with(c, dir, "junit.xml", junit_report) < 0 ||
+	    write_with(c, dir, "results.ktap", ktap_report) < 0 ||
+	    write_text(dir, "kcidb.json", kcidb_text, strlen(kcidb_text)) < 0)
+		return -1;
+	return 0;
+}
