@@ -2,6 +2,7 @@
 #define _GNU_SOURCE
 #include "host/session.h"
 #include "host/cluster.h"
+#include "host/records.h"
 #include "host/results.h"
 #include "host/trial.h"
 #include "lib/base.h"
@@ -31,7 +32,7 @@ static void on_signal(int sig)
 	interrupted = sig;
 }
 
-void run_catch_signals(void)
+static void catch_signals(void)
 {
 	struct sigaction sa = {.sa_handler = on_signal};
 
@@ -42,9 +43,9 @@ void run_catch_signals(void)
 	signal(SIGPIPE, SIG_IGN);
 }
 
-volatile sig_atomic_t *run_interrupted(void)
+bool session_interrupted(void)
 {
-	return &interrupted;
+	return interrupted != 0;
 }
 
 int run_opt(int id, const char *arg, void *ctx)
@@ -85,7 +86,7 @@ int run_opt(int id, const char *arg, void *ctx)
 	return 0;
 }
 
-int run_load_scenario(struct run_args *a, struct scenario *s)
+static int load_scenario(const struct run_args *a, struct scenario *s)
 {
 	_cleanup_free_ char *path = scenario_resolve(a->scenario ? a->scenario : "default");
 
@@ -111,8 +112,8 @@ uint64_t run_seed(const struct scenario *s)
 }
 
 /* Brings up the embedded cluster for this run, or attaches to a named one. */
-int run_cluster(struct run_args *a, struct run_results *r, const struct scenario *s,
-		struct cluster *c, bool *ours)
+static int open_cluster(const struct run_args *a, struct run_results *r,
+			const struct scenario *s, struct cluster *c, bool *ours)
 {
 	const struct scn_cluster *cl = &s->cluster;
 
@@ -143,14 +144,11 @@ int run_cluster(struct run_args *a, struct run_results *r, const struct scenario
 
 static bool tty;
 
-void run_init_tty(void)
-{
-	tty = isatty(2);
-}
+
 
 static void progress(const struct trial_progress *p, void *ctx)
 {
-	struct run_state *st = ctx;
+	struct run_session *st = ctx;
 	double el = now_mono() - st->t0;
 
 	if (!tty || json_output)
@@ -163,13 +161,17 @@ static void progress(const struct trial_progress *p, void *ctx)
 	fflush(stderr);
 }
 
-void run_progress_done(void)
+static void progress_done(void)
 {
 	if (tty && !json_output)
 		fprintf(stderr, "\r\033[K");
 }
 
-int run_prepare_kernel(const struct scenario *s, struct kernel *k)
+/*
+ * Builds (or finds) iputstorm_inject.ko for k when the scenario injects or
+ * wants telemetry. -1 only when an injection needs it; telemetry alone warns.
+ */
+static int prepare_kernel(const struct scenario *s, struct kernel *k)
 {
 	bool inject = scenario_has_injection(s);
 
@@ -185,30 +187,33 @@ int run_prepare_kernel(const struct scenario *s, struct kernel *k)
 	return 0;
 }
 
-/* One trial of one kernel, recorded in the run. */
-int run_one_trial(struct run_state *st, struct run_results *r, const struct scenario *s,
-		  const char *scenario_text, struct kernel *k, struct cluster *c, int n)
+enum verdict session_trial(struct run_session *st, int i, int n)
 {
+	struct run_results *r = &st->r;
+	struct kernel *k = &st->k[i];
 	_cleanup_free_ char *dir = results_trial_dir(r, n);
-	struct trial_spec ts = {.scn = s,
-				.scenario_text = scenario_text,
+	struct trial_spec ts = {.scn = &st->scn,
+				.scenario_text = st->text,
 				.k = k,
-				.c = c,
+				.c = &st->c,
 				.dir = dir,
 				.run_id = r->id,
 				.n = n,
-				.seed = run_seed(s),
+				.seed = run_seed(&st->scn),
 				.interrupted = &interrupted,
 				.progress = progress,
 				.pctx = st};
 	struct trial_result tr;
 	json_t *brief;
 
-	if (!dir)
-		return -1;
+	if (!dir) {
+		p_warn("%s", err_msg());
+		return V_MISS;
+	}
+	st->trial = n;
 	st->kernel = k->name;
 	trial_run(&ts, &tr);
-	run_progress_done();
+	progress_done();
 	if (tr.v == V_FAIL)
 		st->hangs++;
 	brief = trial_brief(tr.verdict);
@@ -224,7 +229,7 @@ int run_one_trial(struct run_state *st, struct run_results *r, const struct scen
 	return tr.v;
 }
 
-void run_summary(struct run_results *r, const char *what)
+static void summary(struct run_results *r, const char *what)
 {
 	const struct tally *t = &r->tally;
 
@@ -235,4 +240,130 @@ void run_summary(struct run_results *r, const char *what)
 	printf("\n%s: %s  (PASS %d, FAIL %d, ERROR %d, MISS %d)\nresults: %s\n", what,
 	       verdict_name(tally_verdict(t)), t->n[V_PASS], t->n[V_FAIL], t->n[V_ERROR],
 	       t->n[V_MISS], r->dir);
+}
+
+static int open_kernels(struct run_session *s, const struct run_args *a)
+{
+	json_t *names = json_array();
+
+	s->nk = a->kernels.n ? (int)a->kernels.n : 1;
+	for (int i = 0; i < s->nk; i++) {
+		struct kernel *k = &s->k[i];
+		_cleanup_free_ char *file = NULL;
+
+		if (kernel_resolve(a->kernels.n ? a->kernels.v[i] : DEFAULT_KERNEL, k) < 0 ||
+		    prepare_kernel(&s->scn, k) < 0) {
+			json_decref(names);
+			return -1;
+		}
+		file = s->matrix ? xasprintf("kernel-%s.json", k->name) : xstrdup("kernel.json");
+		results_write_json(&s->r, file, k->meta);
+		json_array_append_new(names, json_string(k->name));
+	}
+	if (s->matrix) {
+		json_object_set_new(s->r.run, "kernels", names);
+		json_object_set_new(s->r.run, "baseline", json_string(s->k[0].name));
+		json_object_set_new(s->r.run, "matrix", json_true());
+	} else {
+		json_object_set_new(s->r.run, "kernel", json_string(s->k[0].name));
+		json_decref(names);
+	}
+	return 0;
+}
+
+/* The run directory, its kernels and its cluster; -1 with err_msg(). */
+static int open_run(struct run_session *s, const struct run_args *a)
+{
+	double t0 = now_mono();
+	json_t *run;
+
+	s->text = scenario_dump(&s->scn);
+	if (results_create(&s->r, a->results ? a->results : "results", s->scn.name) < 0 ||
+	    results_write(&s->r, "scenario.ini", s->text) < 0)
+		return -1;
+	run = s->r.run;
+	json_object_set_new(run, "scenario", json_string(s->scn.name));
+	if (open_kernels(s, a) < 0)
+		return -1;
+	/* Injected and natural reproductions must never be confused. */
+	json_object_set_new(run, "injected", json_boolean(scenario_has_injection(&s->scn)));
+	json_object_set_new(run, "injections", scenario_injections(&s->scn));
+	s->per_kernel = a->trials ? a->trials : (int)s->scn.global.trials;
+	s->total = s->per_kernel * s->nk;
+	json_object_set_new(run, "planned_trials", json_integer(s->total));
+	if (json_output)
+		;
+	else if (s->matrix)
+		p_info("matrix %s: scenario %s, %d kernels x %d trials, interleaved", s->r.id,
+		       s->scn.name, s->nk, s->per_kernel);
+	else
+		p_info("run %s: scenario %s, kernel %s, %d trial(s)", s->r.id, s->scn.name,
+		       s->k[0].name, s->total);
+	if (open_cluster(a, &s->r, &s->scn, &s->c, &s->own_cluster) < 0)
+		return -1;
+	json_object_set_new(run, "timing",
+			    json_pack("{s:f, s:f}", "cluster_ready", s->c.ready_secs, "setup",
+				      now_mono() - t0));
+	json_object_set_new(run, "cluster",
+			    json_pack("{s:s, s:s, s:b}", "name", s->c.name, "fsid", s->c.fsid,
+				      "embedded", s->own_cluster));
+	s->t0 = now_mono();
+	return results_save(&s->r);
+}
+
+int session_open(struct run_session *s, const struct run_args *a, const char *cmd, bool matrix)
+{
+	memset(s, 0, sizeof(*s));
+	s->cmd = cmd;
+	s->matrix = matrix;
+	tty = isatty(2);
+	catch_signals();
+	if (load_scenario(a, &s->scn) < 0) {
+		p_err("%s", err_msg());
+		return EXIT_USAGE;
+	}
+	if (geteuid() != 0) {
+		p_err("%s: needs root (network namespaces, taps, the Ceph daemons); run it with "
+		      "sudo",
+		      cmd);
+		return EXIT_USAGE;
+	}
+	reap_orphans(false);
+	if (open_run(s, a) < 0) {
+		p_err("%s: %s", cmd, err_msg());
+		if (s->r.run) {
+			json_object_set_new(s->r.run, "error", json_string(err_msg()));
+			results_finish(&s->r, V_MISS);
+		}
+		return EXIT_UNDECIDED;
+	}
+	return 0;
+}
+
+int session_close(struct run_session *s, int ret)
+{
+	if (ret == 0 && s->r.run) {
+		enum verdict v = tally_verdict(&s->r.tally);
+
+		if (interrupted)
+			json_object_set_new(s->r.run, "interrupted", json_true());
+		results_finish(&s->r, v);
+		ret = interrupted ? EXIT_UNDECIDED : verdict_exit_code(v);
+		summary(&s->r, s->cmd);
+	}
+	if (s->own_cluster && cluster_down(&s->c) < 0)
+		p_warn("cluster teardown: %s", err_msg());
+	cluster_free(&s->c);
+	for (int i = 0; i < SESSION_MAX_KERNELS; i++)
+		kernel_close(&s->k[i]);
+	results_free(&s->r);
+	scenario_free(&s->scn);
+	free(s->text);
+	return ret;
+}
+
+void run_args_release(struct run_args *a)
+{
+	strv_release(&a->overrides);
+	strv_release(&a->kernels);
 }

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-#ifndef IPUTSTORM_RUN_H
-#define IPUTSTORM_RUN_H
+#ifndef IPUTSTORM_HOST_SESSION_H
+#define IPUTSTORM_HOST_SESSION_H
 
 #include <signal.h>
 #include <stdbool.h>
@@ -10,9 +10,17 @@
 #include "host/results.h"
 #include "lib/strv.h"
 #include "model/scenario.h"
+#include "model/verdict.h"
 #include "store/kernel.h"
 
-/* What `run`, `matrix` and `bisect-step` share: options, cluster, trials, summary. */
+/*
+ * A run session: what `run` and `matrix` share from start to end. Open it
+ * (scenario with overrides, root, leftovers of killed runs reaped, the run
+ * directory, the kernels, the cluster), run trials in it, close it (the run's
+ * verdict, its summary, the cluster torn down): the lifecycle is written once.
+ */
+
+#define SESSION_MAX_KERNELS 8
 
 enum { OPT_RESULTS = 300, OPT_CLUSTER, OPT_UNTIL, OPT_ALPHA };
 
@@ -27,29 +35,43 @@ struct run_args {
 	double alpha;
 };
 
-struct run_state {
+/* The option handler of run and matrix (their tables share the ids above). */
+int run_opt(int id, const char *arg, void *ctx);
+void run_args_release(struct run_args *a);
+
+struct run_session {
+	const char *cmd; /* "run", "matrix": in messages */
+	bool matrix;
+	struct scenario scn;
+	char *text; /* the scenario as run */
+	struct kernel k[SESSION_MAX_KERNELS];
+	int nk;
+	int per_kernel; /* trials per kernel */
+	struct cluster c;
+	bool own_cluster;
+	struct run_results r;
+	/* progress */
 	double t0;
 	int trial, total, hangs;
 	const char *kernel;
 };
 
-int run_opt(int id, const char *arg, void *ctx);
-void run_catch_signals(void);
-volatile sig_atomic_t *run_interrupted(void);
-void run_init_tty(void);
-void run_progress_done(void);
-int run_load_scenario(struct run_args *a, struct scenario *s);
-uint64_t run_seed(const struct scenario *s);
-int run_cluster(struct run_args *a, struct run_results *r, const struct scenario *s,
-		struct cluster *c, bool *ours);
-/* Returns the trial's verdict (enum verdict). */
 /*
- * Builds (or finds) iputstorm_inject.ko for k when the scenario injects or
- * wants telemetry. -1 only when an injection needs it; telemetry alone warns.
+ * 0, or the exit code to return after the message is printed: EXIT_USAGE
+ * (bad scenario, not root), EXIT_UNDECIDED (no kernel, no cluster; the run
+ * directory says why). Close the session either way.
  */
-int run_prepare_kernel(const struct scenario *s, struct kernel *k);
-int run_one_trial(struct run_state *st, struct run_results *r, const struct scenario *s,
-		  const char *scenario_text, struct kernel *k, struct cluster *c, int n);
-void run_summary(struct run_results *r, const char *what);
+int session_open(struct run_session *s, const struct run_args *a, const char *cmd, bool matrix);
+/* Trial n of the session on kernel i; returns its verdict. */
+enum verdict session_trial(struct run_session *s, int i, int n);
+bool session_interrupted(void);
+/*
+ * Records the run's verdict, prints the summary and returns the exit code
+ * (when ret is 0), tears the cluster down and frees everything.
+ */
+int session_close(struct run_session *s, int ret);
+
+/* The guest's seed for a trial: the scenario's, or a fresh one. */
+uint64_t run_seed(const struct scenario *s);
 
 #endif
