@@ -8,6 +8,7 @@
 #include "cli/cmd.h"
 #include "lib/base.h"
 #include "lib/cmdline.h"
+#include "lib/json.h"
 #include "lib/output.h"
 #include "model/klog.h"
 

@@ -4,6 +4,7 @@
 #include "lib/base.h"
 #include "lib/clock.h"
 #include "lib/fileio.h"
+#include "lib/json.h"
 #include "lib/output.h"
 #include "model/events.h"
 

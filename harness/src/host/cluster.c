@@ -6,6 +6,7 @@
 #include "lib/base.h"
 #include "lib/clock.h"
 #include "lib/fileio.h"
+#include "lib/json.h"
 #include "lib/output.h"
 #include "lib/path.h"
 #include "lib/proc.h"
@@ -315,14 +316,10 @@ static int create_fs(struct cluster *c)
 
 static int save_state(struct cluster *c)
 {
-	json_t *j = cluster_describe(c);
-	_cleanup_free_ char *s = json_dumps(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	_cleanup_json_ json_t *j = cluster_describe(c);
 	_cleanup_free_ char *p = xasprintf("%s/cluster.json", c->dir);
 
-	json_decref(j);
-	if (write_file_atomic(p, s, strlen(s)) < 0)
-		return err_set("cannot write %s: %s", p, strerror(errno));
-	return 0;
+	return json_save(p, j);
 }
 
 static char *cluster_dir(const char *name)
@@ -450,11 +447,9 @@ int cluster_up(struct cluster *c, const struct cluster_opts *o)
 	if (save_state(c) < 0)
 		goto fail;
 	return 0;
-fail : {
-	_cleanup_free_ char *msg = xstrdup(err_msg());
-	cluster_down(c);
-	return err_set("%s", msg);
-}
+fail:
+	err_keep(cluster_down(c));
+	return -1;
 }
 
 static int load_state(struct cluster *c, const char *name)

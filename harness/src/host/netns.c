@@ -47,9 +47,8 @@ int netns_create(const char *name, const char *bridge_cidr)
 	    ip(name, "link", "add", "br0", "type", "bridge", NULL, NULL) < 0 ||
 	    ip(name, "addr", "add", bridge_cidr, "dev", "br0", NULL, NULL) < 0 ||
 	    ip(name, "link", "set", "br0", "up", NULL, NULL, NULL) < 0) {
-		_cleanup_free_ char *msg = xstrdup(err_msg());
-		netns_delete(name);
-		return err_set("setting up the bridge in %s: %s", name, msg);
+		err_keep(netns_delete(name));
+		return err_prefix("setting up the bridge in %s", name);
 	}
 	return 0;
 }

@@ -5,6 +5,7 @@
 #include "lib/base.h"
 #include "lib/clock.h"
 #include "lib/fileio.h"
+#include "lib/json.h"
 #include "lib/output.h"
 #include "lib/path.h"
 #include "lib/proc.h"
@@ -26,11 +27,7 @@ static char *records_dir(void)
 
 int record_save(const struct record *r)
 {
-	_cleanup_free_ char *s = json_dumps(r->j, JSON_INDENT(1) | JSON_PRESERVE_ORDER);
-
-	if (!s || write_file_atomic(r->path, s, strlen(s)) < 0)
-		return err_set("cannot write record %s: %s", r->path, strerror(errno));
-	return 0;
+	return json_save(r->path, r->j) < 0 ? err_prefix("record") : 0;
 }
 
 int record_create(struct record *r, const char *kind, const char *id, bool persistent)

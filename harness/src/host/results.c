@@ -4,6 +4,7 @@
 #include "lib/base.h"
 #include "lib/clock.h"
 #include "lib/fileio.h"
+#include "lib/json.h"
 #include "lib/output.h"
 #include "lib/path.h"
 #include "model/verdict.h"
@@ -17,11 +18,8 @@
 int results_save(struct run_results *r)
 {
 	_cleanup_free_ char *p = path_join(r->dir, "run.json");
-	_cleanup_free_ char *s = json_dumps(r->run, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 
-	if (!s || write_file_atomic(p, s, strlen(s)) < 0)
-		return err_set("cannot write %s: %s", p, strerror(errno));
-	return 0;
+	return json_save(p, r->run);
 }
 
 static void update_latest(struct run_results *r)

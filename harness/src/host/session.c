@@ -7,6 +7,7 @@
 #include "host/trial.h"
 #include "lib/base.h"
 #include "lib/clock.h"
+#include "lib/json.h"
 #include "lib/output.h"
 #include "lib/parse.h"
 #include "lib/path.h"
@@ -112,8 +113,8 @@ uint64_t run_seed(const struct scenario *s)
 }
 
 /* Brings up the embedded cluster for this run, or attaches to a named one. */
-static int open_cluster(const struct run_args *a, struct run_results *r,
-			const struct scenario *s, struct cluster *c, bool *ours)
+static int open_cluster(const struct run_args *a, struct run_results *r, const struct scenario *s,
+			struct cluster *c, bool *ours)
 {
 	const struct scn_cluster *cl = &s->cluster;
 
@@ -143,8 +144,6 @@ static int open_cluster(const struct run_args *a, struct run_results *r,
 }
 
 static bool tty;
-
-
 
 static void progress(const struct trial_progress *p, void *ctx)
 {

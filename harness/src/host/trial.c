@@ -10,6 +10,7 @@
 #include "lib/base.h"
 #include "lib/clock.h"
 #include "lib/fileio.h"
+#include "lib/json.h"
 #include "lib/lines.h"
 #include "lib/output.h"
 #include "lib/path.h"
@@ -856,11 +857,9 @@ int trial_run(const struct trial_spec *ts, struct trial_result *res)
 	res->verdict = build_verdict(&t, &vr);
 	{
 		_cleanup_free_ char *p = path_join(ts->dir, "verdict.json");
-		_cleanup_free_ char *s =
-			json_dumps(res->verdict, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 
-		if (!s || write_file_atomic(p, s, strlen(s)) < 0)
-			p_warn("cannot write %s: %s", p, strerror(errno));
+		if (json_save(p, res->verdict) < 0)
+			p_warn("%s", err_msg());
 	}
 	trial_cleanup(&t);
 	return 0;

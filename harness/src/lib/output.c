@@ -2,6 +2,7 @@
 #define _GNU_SOURCE
 #include "lib/output.h"
 #include "lib/base.h"
+#include "lib/json.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -41,6 +42,18 @@ int err_prefix(const char *fmt, ...)
 	snprintf(last_err + n + 2, sizeof(last_err) - n - 2, "%.*s",
 		 (int)(sizeof(last_err) - n - 3), prev);
 	return -1;
+}
+
+char *err_save(void)
+{
+	return strdup(last_err);
+}
+
+void err_restore(char *saved)
+{
+	if (saved)
+		snprintf(last_err, sizeof(last_err), "%s", saved);
+	free(saved);
 }
 
 const char *err_msg(void)

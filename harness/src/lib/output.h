@@ -14,6 +14,18 @@
 int err_set(const char *fmt, ...) __printf(1, 2);
 int err_prefix(const char *fmt, ...) __printf(1, 2);
 const char *err_msg(void);
+/*
+ * Cleanup after a failure may fail too; the first error is the one to
+ * report: err_keep(rm_rf(tmp)) runs the cleanup and puts the error back.
+ */
+char *err_save(void);
+void err_restore(char *saved);
+#define err_keep(stmt)                         \
+	do {                                   \
+		char *_saved_err = err_save(); \
+		stmt;                          \
+		err_restore(_saved_err);       \
+	} while (0)
 
 /* Exit codes, as documented in README.md and DESIGN.md. */
 enum {

@@ -2,6 +2,7 @@
 #define _GNU_SOURCE
 #include "model/runfile.h"
 #include "lib/base.h"
+#include "lib/json.h"
 #include "lib/output.h"
 #include "lib/path.h"
 #include "model/verdict.h"

@@ -14,6 +14,7 @@
 #include "lib/spawn.h"
 #include "lib/strbuf.h"
 #include "lib/strv.h"
+#include "store/deb.h"
 #include "store/kernel.h"
 #include "store/kmodule.h"
 
@@ -67,15 +68,8 @@ static char *ceph_sources(struct kernel *base)
 		/* Pinned: the archive moves on (6.1.192-3 came after 6.1.0-56's -2). */
 		_cleanup_free_ char *pinned = xasprintf("%s=%s", pkg, pkgver);
 
-		if (apt_download(tmp, pinned, log) < 0 || !(deb = find_deb(tmp, pkg)))
+		if (deb_download(tmp, pinned, log, &deb) < 0 || !(got = deb_field(deb, "Version")))
 			goto fail;
-	}
-	{
-		char *argv[] = {"dpkg-deb", "-f", deb, "Version", NULL};
-
-		if (run_capture(argv, 60, &got) < 0)
-			goto fail;
-		str_strip(got);
 	}
 	if (strcmp(got, pkgver)) {
 		err_set("apt offers %s %s but kernel %s is %s; fs/ceph must come from the same "
@@ -83,7 +77,7 @@ static char *ceph_sources(struct kernel *base)
 			pkg, got, base->name, pkgver);
 		goto fail;
 	}
-	if (unpack_deb(deb, root, log) < 0)
+	if (deb_unpack(deb, root, log) < 0)
 		goto fail;
 	tarball = xasprintf("%s/usr/src/%s.tar.xz", root, pkg);
 	member = xasprintf("%s/fs/ceph", pkg);
@@ -156,7 +150,7 @@ static json_t *patch_list(char *const patches[], size_t n)
 int kernel_build_module(const char *base_spec, char *const patches[], size_t npatches,
 			const char *name, struct kernel *k)
 {
-	_cleanup_free_ char *store = kernel_store_dir(), *final = NULL, *tmp = NULL;
+	_cleanup_free_ char *store = kernel_store_dir(), *tmp = NULL;
 	_cleanup_free_ char *src = NULL, *hdr = NULL, *bdir = NULL, *log = NULL, *ko = NULL;
 	_cleanup_free_ char *moddir = NULL, *old = NULL;
 	struct kernel base = {0};
@@ -176,7 +170,6 @@ int kernel_build_module(const char *base_spec, char *const patches[], size_t npa
 	}
 	if (!(src = ceph_sources(&base)) || fetch_debian_headers(&base, source + 7, &hdr) < 0)
 		goto fail;
-	final = path_join(store, name);
 	tmp = xasprintf("%s/.build-%s.%d", store, name, (int)getpid());
 	bdir = xasprintf("%s/ceph-build", tmp);
 	log = xasprintf("%s/build-module.log", store);
@@ -239,25 +232,21 @@ int kernel_build_module(const char *base_spec, char *const patches[], size_t npa
 	json_object_del(meta, "initramfs_modules");
 	if (kernel_register(tmp, name, base.kver,
 			    json_string_value(json_object_get(meta, "boot_image")), meta, k) < 0 ||
-	    kernel_store_commit(tmp, final) < 0)
+	    kernel_store_commit(tmp, name, k) < 0)
 		goto fail;
-	free(k->dir);
-	k->dir = xstrdup(final);
-	free(k->boot_image);
-	k->boot_image = path_join(final, json_string_value(json_object_get(k->meta, "boot_image")));
-	free(k->initramfs);
-	k->initramfs = path_join(final, "initramfs.cpio");
 	kernel_close(&base);
 	return 0;
-fail : {
-	_cleanup_free_ char *msg = xstrdup(err_msg());
-
+fail:
 	if (tmp)
-		rm_rf(tmp);
+		err_keep(rm_rf(tmp));
 	kernel_close(&base);
 	kernel_close(k);
-	return err_set("%s%s%s", msg, log ? "; log: " : "", log ? log : "");
-}
+	if (log) {
+		_cleanup_free_ char *msg = err_save();
+
+		err_set("%s; log: %s", msg, log);
+	}
+	return -1;
 }
 
 /* What the guest needs on top of defconfig (see tools/guest/init and DESIGN). */

@@ -4,9 +4,11 @@
 #include "lib/base.h"
 #include "lib/clock.h"
 #include "lib/fileio.h"
+#include "lib/json.h"
 #include "lib/output.h"
 #include "lib/path.h"
 #include "lib/spawn.h"
+#include "store/deb.h"
 #include "store/initramfs.h"
 
 #include <dirent.h>
@@ -99,11 +101,8 @@ int kernel_open(const char *name, struct kernel *k)
 int kernel_save_meta(struct kernel *k)
 {
 	_cleanup_free_ char *jpath = path_join(k->dir, "kernel.json");
-	_cleanup_free_ char *s = json_dumps(k->meta, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 
-	if (!s || write_file_atomic(jpath, s, strlen(s)) < 0)
-		return err_set("cannot write %s: %s", jpath, strerror(errno));
-	return 0;
+	return json_save(jpath, k->meta);
 }
 
 /* Runs argv with stdout into out; stderr into log. */
@@ -399,9 +398,10 @@ int kernel_register(const char *dir, const char *name, const char *kver, const c
 	return kernel_save_meta(k);
 }
 
-/* Moves the freshly built store entry into place, replacing an old one. */
-int kernel_store_commit(const char *tmp, const char *final)
+int kernel_store_commit(const char *tmp, const char *name, struct kernel *k)
 {
+	_cleanup_free_ char *store = kernel_store_dir();
+	_cleanup_free_ char *final = path_join(store, name);
 	_cleanup_free_ char *old = xasprintf("%s.old.%d", final, (int)getpid());
 
 	if (path_exists(final) && rename(final, old) < 0)
@@ -409,6 +409,12 @@ int kernel_store_commit(const char *tmp, const char *final)
 	if (rename(tmp, final) < 0)
 		return err_set("cannot move %s to %s: %s", tmp, final, strerror(errno));
 	rm_rf(old);
+	free(k->dir);
+	k->dir = xstrdup(final);
+	free(k->boot_image);
+	k->boot_image = path_join(final, json_string_value(json_object_get(k->meta, "boot_image")));
+	free(k->initramfs);
+	k->initramfs = path_join(final, "initramfs.cpio");
 	return 0;
 }
 
@@ -429,7 +435,7 @@ static char *find_modules_dir(const char *root, const char *abi)
 int kernel_fetch_debian(const char *abi, const char *name, bool force, struct kernel *k)
 {
 	_cleanup_free_ char *store = kernel_store_dir();
-	_cleanup_free_ char *final = NULL, *tmp = NULL, *root = NULL, *log = NULL;
+	_cleanup_free_ char *tmp = NULL, *root = NULL, *log = NULL;
 	_cleanup_free_ char *deb = NULL, *vmlinuz = NULL, *moddir = NULL, *version = NULL;
 	_cleanup_free_ char *pkg = xasprintf("linux-image-%s-unsigned", abi);
 	json_t *meta;
@@ -439,7 +445,6 @@ int kernel_fetch_debian(const char *abi, const char *name, bool force, struct ke
 		name = abi;
 	if (!name_ok(name) || !name_ok(abi))
 		return err_set("'%s' is not a Debian kernel ABI (e.g. %s)", abi, DEFAULT_KERNEL);
-	final = path_join(store, name);
 	if (!force && kernel_open(name, k) == 0)
 		return 0;
 	if (mkdir_p(store, 0755) < 0)
@@ -451,47 +456,15 @@ int kernel_fetch_debian(const char *abi, const char *name, bool force, struct ke
 	if (mkdir_p(root, 0755) < 0)
 		return err_set("cannot create %s: %s", root, strerror(errno));
 
-	{
-		char *argv[] = {"apt-get", "download", "-q", pkg, NULL};
-		struct spawn_opts o = {.stdout_path = log, .stderr_path = "=stdout", .cwd = tmp};
-		int st;
-		pid_t pid = spawn(argv, &o);
-
-		if (pid < 0 || wait_timeout(pid, 900, &st) != 0 || !WIFEXITED(st) ||
-		    WEXITSTATUS(st)) {
-			if (pid > 0)
-				kill_wait(pid, 0);
-			_cleanup_free_ char *why = read_file(log, NULL);
-			err_set("apt-get download %s failed (is '%s' a Debian kernel ABI? "
-				"`apt-cache "
-				"search linux-image-6` lists them): %.400s",
-				pkg, abi, why ? why : "");
-			goto fail;
-		}
+	if (deb_download(tmp, pkg, log, &deb) < 0) {
+		err_prefix("is '%s' a Debian kernel ABI? (`apt-cache search linux-image-6` lists "
+			   "them)",
+			   abi);
+		goto fail;
 	}
-	{
-		_cleanup_free_ char *pattern = xasprintf("%s_", pkg);
-		DIR *d = opendir(tmp);
-		struct dirent *de;
-
-		while (d && (de = readdir(d)))
-			if (str_startswith(de->d_name, pattern) && str_endswith(de->d_name, ".deb"))
-				deb = path_join(tmp, de->d_name);
-		if (d)
-			closedir(d);
-		if (!deb) {
-			err_set("apt-get download left no %s*.deb in %s", pattern, tmp);
-			goto fail;
-		}
-	}
-	{
-		char *argv[] = {"dpkg-deb", "-x", deb, root, NULL};
-		char *vargv[] = {"dpkg-deb", "-f", deb, "Version", NULL};
-
-		if (run_argv(argv, 600, log) < 0 || run_capture(vargv, 60, &version) < 0)
-			goto fail;
-		str_strip(version);
-	}
+	version = deb_field(deb, "Version");
+	if (!version || deb_unpack(deb, root, log) < 0)
+		goto fail;
 	vmlinuz = xasprintf("%s/boot/vmlinuz-%s", root, abi);
 	moddir = find_modules_dir(root, abi);
 	if (!path_exists(vmlinuz) || !moddir) {
@@ -534,22 +507,12 @@ int kernel_fetch_debian(const char *abi, const char *name, bool force, struct ke
 			goto fail;
 	}
 	unlink(log);
-	if (kernel_store_commit(tmp, final) < 0)
+	if (kernel_store_commit(tmp, name, k) < 0)
 		goto fail;
-	free(k->dir);
-	k->dir = xstrdup(final);
-	free(k->boot_image);
-	k->boot_image = path_join(final, json_string_value(json_object_get(k->meta, "boot_image")));
-	free(k->initramfs);
-	k->initramfs = path_join(final, "initramfs.cpio");
 	return 0;
 fail:
 	kernel_close(k);
-	{
-		_cleanup_free_ char *msg = xstrdup(err_msg());
-		rm_rf(tmp);
-		err_set("%s", msg);
-	}
+	err_keep(rm_rf(tmp));
 	return -1;
 }
 
@@ -595,7 +558,7 @@ static char *modules_kver(const char *modules, char **root)
 int kernel_add(const char *name, const char *image, const char *modules, struct kernel *k)
 {
 	_cleanup_free_ char *store = kernel_store_dir();
-	_cleanup_free_ char *final = NULL, *tmp = NULL, *kver = NULL, *mroot = NULL;
+	_cleanup_free_ char *tmp = NULL, *kver = NULL, *mroot = NULL;
 	const char *img_name = "vmlinux";
 	unsigned char head[0x210] = {0};
 	json_t *meta;
@@ -609,7 +572,6 @@ int kernel_add(const char *name, const char *image, const char *modules, struct 
 	kver = modules_kver(modules, &mroot);
 	if (!kver)
 		return err_set("%s: no lib/modules/KVER inside", modules);
-	final = path_join(store, name);
 	tmp = xasprintf("%s/.add-%s.%d", store, name, (int)getpid());
 	rm_rf(tmp);
 	{
@@ -668,19 +630,13 @@ int kernel_add(const char *name, const char *image, const char *modules, struct 
 	meta = json_object();
 	json_object_set_new(meta, "source", json_sprintf("local:%s", image));
 	json_object_set_new(meta, "version", json_stringn(kver, strcspn(kver, "-+")));
-	if (kernel_register(tmp, name, kver, img_name, meta, k) < 0)
+	if (kernel_register(tmp, name, kver, img_name, meta, k) < 0 ||
+	    kernel_store_commit(tmp, name, k) < 0)
 		goto fail;
-	if (kernel_store_commit(tmp, final) < 0)
-		goto fail;
-	kernel_close(k);
-	return kernel_open(name, k);
+	return 0;
 fail:
 	kernel_close(k);
-	{
-		_cleanup_free_ char *msg = xstrdup(err_msg());
-		rm_rf(tmp);
-		err_set("%s", msg);
-	}
+	err_keep(rm_rf(tmp));
 	return -1;
 }
 

@@ -50,7 +50,7 @@ int kernel_save_meta(struct kernel *k);
 int kernel_register(const char *dir, const char *name, const char *kver, const char *image,
 		    json_t *meta, struct kernel *k);
 
-/* Moves a store entry built in tmp into place, replacing an old one. */
-int kernel_store_commit(const char *tmp, const char *final);
+/* Moves the entry built in tmp into the store as name (replacing an old one); k follows it. */
+int kernel_store_commit(const char *tmp, const char *name, struct kernel *k);
 
 #endif

@@ -6,6 +6,7 @@
 #include "lib/output.h"
 #include "lib/path.h"
 #include "lib/spawn.h"
+#include "store/deb.h"
 #include "store/kernel.h"
 
 #include <dirent.h>
@@ -44,59 +45,13 @@ static char *source_hash(const char *src)
 	return xasprintf("%016llx", (unsigned long long)h);
 }
 
-int apt_download(const char *dir, const char *pkg, const char *log)
-{
-	char *argv[] = {"apt-get", "download", "-q", (char *)pkg, NULL};
-	struct spawn_opts o = {
-		.stdout_path = log, .stdout_append = true, .stderr_path = "=stdout", .cwd = dir};
-	int st;
-	pid_t pid = spawn(argv, &o);
-
-	if (pid < 0)
-		return err_set("cannot run apt-get: %s", strerror(errno));
-	if (wait_timeout(pid, 900, &st) != 0) {
-		kill_wait(pid, 0);
-		return err_set("apt-get download %s did not finish in 900 s; see %s", pkg, log);
-	}
-	if (!WIFEXITED(st) || WEXITSTATUS(st))
-		return err_set("apt-get download %s failed; see %s", pkg, log);
-	return 0;
-}
-
-/* The one NAME_*.deb apt-get left in dir. */
-char *find_deb(const char *dir, const char *pkg)
-{
-	_cleanup_free_ char *prefix = xasprintf("%s_", pkg);
-	DIR *d = opendir(dir);
-	struct dirent *de;
-	char *found = NULL;
-
-	while (d && (de = readdir(d)))
-		if (!found && str_startswith(de->d_name, prefix) &&
-		    str_endswith(de->d_name, ".deb"))
-			found = path_join(dir, de->d_name);
-	if (d)
-		closedir(d);
-	if (!found)
-		err_set("apt-get download left no %s*.deb in %s", prefix, dir);
-	return found;
-}
-
-int unpack_deb(const char *deb, const char *root, const char *log)
-{
-	char *argv[] = {"dpkg-deb", "-x", (char *)deb, (char *)root, NULL};
-
-	return run_argv(argv, 600, log);
-}
-
 /* "linux-kbuild-6.1 (>= 6.1.192-2)" inside a Depends line. */
 static char *kbuild_package(const char *deb)
 {
-	char *argv[] = {"dpkg-deb", "-f", (char *)deb, "Depends", NULL};
-	_cleanup_free_ char *deps = NULL;
+	_cleanup_free_ char *deps = deb_field(deb, "Depends");
 	char *p;
 
-	if (run_capture(argv, 60, &deps) < 0)
+	if (!deps)
 		return NULL;
 	p = strstr(deps, "linux-kbuild-");
 	if (!p) {
@@ -141,7 +96,7 @@ int fetch_debian_headers(struct kernel *k, const char *abi, char **build_dir)
 	_cleanup_free_ char *flavour = xasprintf("linux-headers-%s", abi);
 	_cleanup_free_ char *common = common_package(abi);
 	_cleanup_free_ char *kbuild = NULL, *deb = NULL;
-	const char *pkgs[3];
+	const char *pkgs[2];
 
 	*build_dir = xasprintf("%s/usr/src/linux-headers-%s", root, abi);
 	if (path_exists(*build_dir))
@@ -151,17 +106,15 @@ int fetch_debian_headers(struct kernel *k, const char *abi, char **build_dir)
 	unlink(log);
 	if (mkdir_p(dl, 0755) < 0)
 		return err_set("cannot create %s: %s", dl, strerror(errno));
-	if (apt_download(dl, flavour, log) < 0 || !(deb = find_deb(dl, flavour)) ||
-	    !(kbuild = kbuild_package(deb)))
+	if (deb_download(dl, flavour, log, &deb) < 0 || !(kbuild = kbuild_package(deb)) ||
+	    deb_unpack(deb, tmp, log) < 0)
 		goto fail;
-	pkgs[0] = flavour;
-	pkgs[1] = common;
-	pkgs[2] = kbuild;
-	for (int i = 0; i < 3; i++) {
+	pkgs[0] = common;
+	pkgs[1] = kbuild;
+	for (int i = 0; i < 2; i++) {
 		_cleanup_free_ char *d = NULL;
 
-		if ((i > 0 && apt_download(dl, pkgs[i], log) < 0) || !(d = find_deb(dl, pkgs[i])) ||
-		    unpack_deb(d, tmp, log) < 0)
+		if (deb_download(dl, pkgs[i], log, &d) < 0 || deb_unpack(d, tmp, log) < 0)
 			goto fail;
 	}
 	rm_rf(dl);

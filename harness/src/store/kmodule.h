@@ -18,10 +18,6 @@ char *inject_module_ensure(struct kernel *k);
 /* The module source directory shipped with iputstorm. */
 char *inject_module_source(void);
 
-/* Debian packages without installing them: `apt-get download` into dir, then unpack. */
-int apt_download(const char *dir, const char *pkg, const char *log);
-char *find_deb(const char *dir, const char *pkg);
-int unpack_deb(const char *deb, const char *root, const char *log);
 /* linux-headers + linux-kbuild for a Debian kernel, under k->dir/headers; *build_dir for make -C. */
 int fetch_debian_headers(struct kernel *k, const char *abi, char **build_dir);
 

@@ -1,0 +1,63 @@
+// SPDX-License-Identifier: GPL-2.0
+#define _GNU_SOURCE
+#include "store/deb.h"
+#include "lib/base.h"
+#include "lib/fileio.h"
+#include "lib/output.h"
+#include "lib/path.h"
+#include "lib/spawn.h"
+
+#include <dirent.h>
+#include <string.h>
+
+/* The one NAME_*.deb apt-get left in dir. */
+static char *find_deb(const char *dir, const char *pkg)
+{
+	_cleanup_free_ char *prefix = xasprintf("%.*s_", (int)strcspn(pkg, "="), pkg);
+	_cleanup_dir_ DIR *d = opendir(dir);
+	struct dirent *de;
+
+	while (d && (de = readdir(d)))
+		if (str_startswith(de->d_name, prefix) && str_endswith(de->d_name, ".deb"))
+			return path_join(dir, de->d_name);
+	err_set("apt-get download left no %s*.deb in %s", prefix, dir);
+	return NULL;
+}
+
+int deb_download(const char *dir, const char *pkg, const char *log, char **deb)
+{
+	char *argv[] = {"apt-get", "download", "-q", (char *)pkg, NULL};
+	struct spawn_opts o = {
+		.stdout_path = log, .stdout_append = true, .stderr_path = "=stdout", .cwd = dir};
+
+	*deb = NULL;
+	if (run_argv_opts(argv, &o, 900) < 0) {
+		_cleanup_free_ char *said = read_file(log, NULL);
+		const char *tail = said && strlen(said) > 300 ? said + strlen(said) - 300 : said;
+
+		return err_set("apt-get download %s failed: %s", pkg,
+			       tail ? str_strip((char *)tail) : "see the log");
+	}
+	*deb = find_deb(dir, pkg);
+	return *deb ? 0 : -1;
+}
+
+int deb_unpack(const char *deb, const char *root, const char *log)
+{
+	char *argv[] = {"dpkg-deb", "-x", (char *)deb, (char *)root, NULL};
+
+	return run_argv(argv, 600, log);
+}
+
+char *deb_field(const char *deb, const char *field)
+{
+	char *argv[] = {"dpkg-deb", "-f", (char *)deb, (char *)field, NULL};
+	char *out = NULL;
+
+	if (run_capture(argv, 60, &out) < 0) {
+		free(out);
+		return NULL;
+	}
+	str_strip(out);
+	return out;
+}
