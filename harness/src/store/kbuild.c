@@ -230,9 +230,8 @@ int kernel_build_module(const char *base_spec, char *const patches[], size_t npa
 	json_object_set_new(meta, "build_dir", json_string(hdr));
 	json_object_set_new(meta, "build_module_secs", json_real(now_mono() - t0));
 	json_object_del(meta, "initramfs_modules");
-	if (kernel_register(tmp, name, base.kver,
-			    json_string_value(json_object_get(meta, "boot_image")), meta, k) < 0 ||
-	    kernel_store_commit(tmp, name, k) < 0)
+	if (kernel_install(tmp, name, base.kver,
+			   json_string_value(json_object_get(meta, "boot_image")), meta, k) < 0)
 		goto fail;
 	kernel_close(&base);
 	return 0;

@@ -371,8 +371,8 @@ static int depmod(const char *dir, const char *kver)
 	return run_argv(argv, 120, NULL);
 }
 
-int kernel_register(const char *dir, const char *name, const char *kver, const char *image,
-		    json_t *meta, struct kernel *k)
+static int kernel_register(const char *dir, const char *name, const char *kver, const char *image,
+			   json_t *meta, struct kernel *k)
 {
 	_cleanup_free_ char *modroot = xasprintf("%s/lib/modules/%s", dir, kver);
 
@@ -398,7 +398,7 @@ int kernel_register(const char *dir, const char *name, const char *kver, const c
 	return kernel_save_meta(k);
 }
 
-int kernel_store_commit(const char *tmp, const char *name, struct kernel *k)
+static int kernel_store_commit(const char *tmp, const char *name, struct kernel *k)
 {
 	_cleanup_free_ char *store = kernel_store_dir();
 	_cleanup_free_ char *final = path_join(store, name);
@@ -416,6 +416,14 @@ int kernel_store_commit(const char *tmp, const char *name, struct kernel *k)
 	free(k->initramfs);
 	k->initramfs = path_join(final, "initramfs.cpio");
 	return 0;
+}
+
+int kernel_install(const char *tmp, const char *name, const char *kver, const char *image,
+		   json_t *meta, struct kernel *k)
+{
+	if (kernel_register(tmp, name, kver, image, meta, k) < 0)
+		return -1;
+	return kernel_store_commit(tmp, name, k);
 }
 
 static char *find_modules_dir(const char *root, const char *abi)
@@ -439,7 +447,6 @@ int kernel_fetch_debian(const char *abi, const char *name, bool force, struct ke
 	_cleanup_free_ char *deb = NULL, *vmlinuz = NULL, *moddir = NULL, *version = NULL;
 	_cleanup_free_ char *pkg = xasprintf("linux-image-%s-unsigned", abi);
 	json_t *meta;
-	int r;
 
 	if (!name)
 		name = abi;
@@ -502,13 +509,11 @@ int kernel_fetch_debian(const char *abi, const char *name, bool force, struct ke
 		json_object_set_new(meta, "package_version", json_string(version));
 		/* "6.12.117-1~deb12u1" → upstream "6.12.117". */
 		json_object_set_new(meta, "version", json_stringn(version, strcspn(version, "-")));
-		r = kernel_register(tmp, name, abi, image, meta, k);
-		if (r < 0)
+		/* The tools' log is in tmp: it must not become part of the entry. */
+		unlink(log);
+		if (kernel_install(tmp, name, abi, image, meta, k) < 0)
 			goto fail;
 	}
-	unlink(log);
-	if (kernel_store_commit(tmp, name, k) < 0)
-		goto fail;
 	return 0;
 fail:
 	kernel_close(k);
@@ -630,8 +635,7 @@ int kernel_add(const char *name, const char *image, const char *modules, struct 
 	meta = json_object();
 	json_object_set_new(meta, "source", json_sprintf("local:%s", image));
 	json_object_set_new(meta, "version", json_stringn(kver, strcspn(kver, "-+")));
-	if (kernel_register(tmp, name, kver, img_name, meta, k) < 0 ||
-	    kernel_store_commit(tmp, name, k) < 0)
+	if (kernel_install(tmp, name, kver, img_name, meta, k) < 0)
 		goto fail;
 	return 0;
 fail:

@@ -46,11 +46,12 @@ bool elf_has_pvh_note(const char *path);
 int kernel_build_initramfs(struct kernel *k);
 /* Records k->meta into kernel.json (atomically). */
 int kernel_save_meta(struct kernel *k);
-/* Store directory → struct kernel: builds the initramfs and writes kernel.json. */
-int kernel_register(const char *dir, const char *name, const char *kver, const char *image,
-		    json_t *meta, struct kernel *k);
-
-/* Moves the entry built in tmp into the store as name (replacing an old one); k follows it. */
-int kernel_store_commit(const char *tmp, const char *name, struct kernel *k);
+/*
+ * An entry built in the directory tmp (boot image, lib/modules) becomes the
+ * store's kernel name: depmod, initramfs and kernel.json (meta, taken) are
+ * made, then tmp is moved into place, replacing an old entry; k describes it.
+ */
+int kernel_install(const char *tmp, const char *name, const char *kver, const char *image,
+		   json_t *meta, struct kernel *k);
 
 #endif

@@ -1,0 +1,120 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Records: what a harness owns, written before it exists, released by PID and name. */
+#define _GNU_SOURCE
+#include <check.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "check_main.h"
+#include "host/records.h"
+#include "lib/base.h"
+#include "lib/fileio.h"
+#include "lib/path.h"
+#include "lib/proc.h"
+#include "lib/spawn.h"
+
+static void setup(void)
+{
+	tmpdir_setup();
+	setenv("IPUTSTORM_STATE", test_dir, 1);
+}
+
+static pid_t sleeper(void)
+{
+	char *argv[] = {"sleep", "600", NULL};
+	pid_t pid = spawn(argv, NULL);
+
+	ck_assert_int_gt(pid, 0);
+	return pid;
+}
+
+START_TEST(release_kills_recorded_processes_and_removes_recorded_dirs)
+{
+	struct record r;
+	pid_t pid = sleeper();
+	unsigned long long st;
+	_cleanup_free_ char *dir = test_path("owned");
+
+	ck_assert_int_eq(mkdir_p(dir, 0755), 0);
+	ck_assert_int_eq(record_create(&r, "vm", "t1", false), 0);
+	ck_assert(path_exists(r.path));
+	ck_assert_int_eq(record_add_pid(&r, "sleep", pid), 0);
+	ck_assert_int_eq(record_add(&r, "dirs", dir), 0);
+	st = proc_starttime(pid);
+	ck_assert_int_eq(record_release(&r), 0);
+	ck_assert(!proc_alive(pid, st));
+	ck_assert(!path_exists(dir));
+	ck_assert(!path_exists(r.path));
+	record_free(&r);
+}
+END_TEST
+
+START_TEST(a_forgotten_pid_is_not_killed)
+{
+	struct record r;
+	pid_t pid = sleeper();
+	int status;
+
+	ck_assert_int_eq(record_create(&r, "vm", "t2", false), 0);
+	ck_assert_int_eq(record_add_pid(&r, "sleep", pid), 0);
+	record_forget_pid(&r, pid);
+	ck_assert_int_eq(record_release(&r), 0);
+	ck_assert(proc_alive(pid, 0));
+	kill(pid, SIGKILL);
+	waitpid(pid, &status, 0);
+	record_free(&r);
+}
+END_TEST
+
+/* A harness killed with SIGKILL: its record stays, and the next start releases it. */
+START_TEST(orphaned_records_are_reaped_and_persistent_ones_kept)
+{
+	int fds[2], status;
+	pid_t owner, victim;
+	unsigned long long st;
+	struct record keep;
+
+	ck_assert_int_eq(pipe(fds), 0);
+	owner = fork();
+	if (owner == 0) {
+		struct record r;
+		pid_t v = sleeper();
+
+		record_create(&r, "vm", "orphan", false);
+		record_add_pid(&r, "sleep", v);
+		if (write(fds[1], &v, sizeof(v)) != sizeof(v))
+			_exit(1);
+		_exit(0); /* dies without releasing, as SIGKILL would */
+	}
+	ck_assert_int_eq(read(fds[0], &victim, sizeof(victim)), sizeof(victim));
+	waitpid(owner, &status, 0);
+	st = proc_starttime(victim);
+	ck_assert(proc_alive(victim, st));
+	ck_assert_int_eq(record_create(&keep, "cluster", "kept", true), 0);
+	ck_assert_int_eq(reap_orphans(true), 1);
+	ck_assert(!proc_alive(victim, st));
+	ck_assert(path_exists(keep.path));
+	ck_assert_int_eq(reap_orphans(true), 0);
+	record_set_persistent(&keep, false);
+	record_release(&keep);
+	record_free(&keep);
+	close(fds[0]);
+	close(fds[1]);
+}
+END_TEST
+
+Suite *test_suite(void)
+{
+	Suite *su = suite_create("records");
+	TCase *tc = tcase_create("records");
+
+	tcase_add_checked_fixture(tc, setup, tmpdir_teardown);
+	tcase_add_test(tc, release_kills_recorded_processes_and_removes_recorded_dirs);
+	tcase_add_test(tc, a_forgotten_pid_is_not_killed);
+	tcase_add_test(tc, orphaned_records_are_reaped_and_persistent_ones_kept);
+	suite_add_tcase(su, tc);
+	return su;
+}
