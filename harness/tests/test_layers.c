@@ -41,9 +41,9 @@ static void read_layers(void)
 	nlayers = 0;
 	for (char *l = strtok_r(p, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
 		struct layer *y = &layers[nlayers];
-		char name[64];
+		char name[32];
 
-		if (sscanf(l, "| %d | `%63[^`]` |", &y->floor, name) != 2)
+		if (sscanf(l, "| %d | `%31[^`]` |", &y->floor, name) != 2)
 			continue;
 		if (str_endswith(name, "/"))
 			name[strlen(name) - 1] = '\0';

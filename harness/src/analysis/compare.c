@@ -3,7 +3,6 @@
 #include "analysis/compare.h"
 #include "analysis/stats.h"
 #include "lib/base.h"
-#include "lib/json.h"
 #include "lib/output.h"
 #include "lib/strbuf.h"
 #include "model/runfile.h"

@@ -5,7 +5,6 @@
 #include "analysis/mdhtml.h"
 #include "lib/base.h"
 #include "lib/fileio.h"
-#include "lib/json.h"
 #include "lib/output.h"
 #include "lib/path.h"
 #include "model/runfile.h"

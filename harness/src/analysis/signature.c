@@ -3,7 +3,6 @@
 #include "analysis/signature.h"
 #include "lib/base.h"
 #include "lib/ini.h"
-#include "lib/json.h"
 #include "lib/output.h"
 #include "lib/path.h"
 #include "lib/strv.h"

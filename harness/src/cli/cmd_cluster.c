@@ -4,7 +4,6 @@
 #include "host/cluster.h"
 #include "lib/clock.h"
 #include "lib/cmdline.h"
-#include "lib/json.h"
 #include "lib/output.h"
 #include "lib/parse.h"
 #include "lib/proc.h"

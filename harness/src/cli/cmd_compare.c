@@ -11,7 +11,6 @@
 #include "cli/cmd.h"
 #include "lib/base.h"
 #include "lib/cmdline.h"
-#include "lib/json.h"
 #include "lib/output.h"
 #include "model/runfile.h"
 #include "model/verdict.h"

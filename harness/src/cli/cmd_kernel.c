@@ -4,7 +4,6 @@
 #include "lib/base.h"
 #include "lib/clock.h"
 #include "lib/cmdline.h"
-#include "lib/json.h"
 #include "lib/output.h"
 #include "lib/strv.h"
 #include "store/kbuild.h"

@@ -8,7 +8,6 @@
 #include "cli/cmd.h"
 #include "lib/base.h"
 #include "lib/cmdline.h"
-#include "lib/json.h"
 #include "lib/output.h"
 #include "model/klog.h"
 

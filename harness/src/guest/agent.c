@@ -191,7 +191,7 @@ static int do_syncfs(struct agent *a, int unused)
 static void remove_snapshots(const char *dir)
 {
 	_cleanup_free_ char *snap = xasprintf("%s/.snap", dir);
-	DIR *d = opendir(snap);
+	_cleanup_dir_ DIR *d = opendir(snap);
 	struct dirent *de;
 
 	while (d && (de = readdir(d))) {
@@ -200,8 +200,6 @@ static void remove_snapshots(const char *dir)
 		_cleanup_free_ char *p = xasprintf("%s/%s", snap, de->d_name);
 		rmdir(p);
 	}
-	if (d)
-		closedir(d);
 }
 
 static int do_cleanup(struct agent *a, int unused)

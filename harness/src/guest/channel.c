@@ -4,7 +4,6 @@
 #include "lib/base.h"
 #include "lib/clock.h"
 #include "lib/fileio.h"
-#include "lib/json.h"
 #include "lib/output.h"
 #include "model/events.h"
 
@@ -16,7 +15,7 @@
 
 char *ev_find_port(void)
 {
-	DIR *d = opendir("/sys/class/virtio-ports");
+	_cleanup_dir_ DIR *d = opendir("/sys/class/virtio-ports");
 	struct dirent *de;
 	char *dev = NULL;
 
@@ -33,8 +32,6 @@ char *ev_find_port(void)
 			break;
 		}
 	}
-	if (d)
-		closedir(d);
 	return dev;
 }
 

@@ -201,7 +201,7 @@ static void prune(struct watchdog *w, double now)
 void watchdog_sample(struct watchdog *w, double now, void (*report)(struct ev_stuck *, void *),
 		     void *ctx)
 {
-	DIR *d = opendir(w->proc);
+	_cleanup_dir_ DIR *d = opendir(w->proc);
 	struct dirent *de;
 
 	w->dstate = 0;
@@ -209,7 +209,7 @@ void watchdog_sample(struct watchdog *w, double now, void (*report)(struct ev_st
 	while (d && (de = readdir(d))) {
 		pid_t tgid = atoi(de->d_name);
 		char tdir[280];
-		DIR *td;
+		_cleanup_dir_ DIR *td = NULL;
 		struct dirent *te;
 
 		if (tgid <= 0)
@@ -222,10 +222,6 @@ void watchdog_sample(struct watchdog *w, double now, void (*report)(struct ev_st
 			if (tid > 0)
 				sample_task(w, tgid, tid, now, report, ctx);
 		}
-		if (td)
-			closedir(td);
 	}
-	if (d)
-		closedir(d);
 	prune(w, now);
 }

@@ -161,7 +161,7 @@ static bool owner_alive(json_t *j)
 static int reap_kind(const char *kind, bool quiet)
 {
 	_cleanup_free_ char *dir = records_dir();
-	DIR *d = opendir(dir);
+	_cleanup_dir_ DIR *d = opendir(dir);
 	struct dirent *de;
 	int n = 0;
 
@@ -183,8 +183,6 @@ static int reap_kind(const char *kind, bool quiet)
 		}
 		record_free(&r);
 	}
-	if (d)
-		closedir(d);
 	return n;
 }
 

@@ -7,7 +7,6 @@
 #include "host/trial.h"
 #include "lib/base.h"
 #include "lib/clock.h"
-#include "lib/json.h"
 #include "lib/output.h"
 #include "lib/parse.h"
 #include "lib/path.h"

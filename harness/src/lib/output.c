@@ -2,7 +2,6 @@
 #define _GNU_SOURCE
 #include "lib/output.h"
 #include "lib/base.h"
-#include "lib/json.h"
 
 #include <stdarg.h>
 #include <stdio.h>

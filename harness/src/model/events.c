@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 #define _GNU_SOURCE
 #include "model/events.h"
-#include "lib/json.h"
 #include "lib/output.h"
 #include "lib/strv.h"
 #include "model/klog.h"

@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 #define _GNU_SOURCE
 #include "model/payload.h"
-#include "lib/json.h"
 #include "lib/output.h"
 
 #include <string.h>

@@ -2,7 +2,6 @@
 #define _GNU_SOURCE
 #include "model/runfile.h"
 #include "lib/base.h"
-#include "lib/json.h"
 #include "lib/output.h"
 #include "lib/path.h"
 #include "model/verdict.h"

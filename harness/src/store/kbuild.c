@@ -123,15 +123,13 @@ static int apply_patches(const char *root, char *const patches[], size_t n, cons
 /* The base's ceph module file (ceph.ko, ceph.ko.xz, ...) under lib/modules/KVER. */
 static char *find_ceph_ko(const char *dir)
 {
-	DIR *d = opendir(dir);
+	_cleanup_dir_ DIR *d = opendir(dir);
 	struct dirent *de;
 	char *found = NULL;
 
 	while (d && !found && (de = readdir(d)))
 		if (str_startswith(de->d_name, "ceph.ko"))
 			found = path_join(dir, de->d_name);
-	if (d)
-		closedir(d);
 	return found;
 }
 

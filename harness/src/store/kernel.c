@@ -537,7 +537,7 @@ int kernel_resolve(const char *spec, struct kernel *k)
 /* The kernel version a module tree was built for is its directory name. */
 static char *modules_kver(const char *modules, char **root)
 {
-	DIR *d;
+	_cleanup_dir_ DIR *d = NULL;
 	struct dirent *de;
 	char *kver = NULL;
 	_cleanup_free_ char *lm = xasprintf("%s/lib/modules", modules);
@@ -554,8 +554,6 @@ static char *modules_kver(const char *modules, char **root)
 	while (d && (de = readdir(d)))
 		if (de->d_name[0] != '.')
 			kver = xstrdup(de->d_name);
-	if (d)
-		closedir(d);
 	*root = xstrdup(modules);
 	return kver;
 }
@@ -648,7 +646,7 @@ json_t *kernel_list(void)
 {
 	_cleanup_free_ char *store = kernel_store_dir();
 	json_t *arr = json_array();
-	DIR *d = opendir(store);
+	_cleanup_dir_ DIR *d = opendir(store);
 	struct dirent *de;
 
 	while (d && (de = readdir(d))) {
@@ -663,7 +661,5 @@ json_t *kernel_list(void)
 		json_array_append_new(arr, e);
 		kernel_close(&k);
 	}
-	if (d)
-		closedir(d);
 	return arr;
 }
