@@ -1,0 +1,25 @@
+// SPDX-License-Identifier: GPL-2.0
+#define _GNU_SOURCE
+#include "cli/cmd.h"
+#include "lib/output.h"
+
+#include <stdio.h>
+#include <string.h>
+
+int verb_select(const char *cmd, const struct verb *verbs, int argc, char **argv)
+{
+	if (argc < 1 || !strcmp(argv[0], "--help") || !strcmp(argv[0], "-h") ||
+	    !strcmp(argv[0], "help")) {
+		FILE *f = argc < 1 ? stderr : stdout;
+
+		fprintf(f, "usage: iputstorm %s VERB [ARGS]\n\nverbs:\n", cmd);
+		for (const struct verb *v = verbs; v->name; v++)
+			fprintf(f, "  %-14s %s\n", v->name, v->summary);
+		return argc < 1 ? EXIT_USAGE : 0;
+	}
+	for (const struct verb *v = verbs; v->name; v++)
+		if (!strcmp(v->name, argv[0]))
+			return v->fn(argc, argv);
+	p_err("%s: unknown verb '%s'; see `iputstorm %s --help`", cmd, argv[0], cmd);
+	return EXIT_USAGE;
+}
