@@ -311,6 +311,37 @@ START_TEST(smoke_passes_with_a_complete_results_directory)
 END_TEST
 
 /* The shipped path #1 reproducer, with our module built from Debian's headers. */
+/*
+ * The newest series, from trixie-backports: a signed image whose kernel and
+ * modules come in linux-binary and linux-modules packages under usr/lib.
+ */
+START_TEST(newest_7_3_kernel_is_fetched_from_its_suite_and_passes_smoke)
+{
+	char *fetch[] = {"fetch", "debian:latest-7.3", NULL};
+	char *args[] = {"-s", "smoke", "-k", "debian:latest-7.3", "-o", "duration=10", NULL};
+	_cleanup_free_ char *runp = xasprintf("%s/latest/run.json", results);
+	_cleanup_free_ char *kj = xasprintf("%s/latest/kernel.json", results);
+	json_t *run, *meta;
+	int code;
+
+	ck_assert_int_eq(finish(start_cmd("kernel", fetch), 900), 0);
+	code = finish(start(args), 600);
+	run = load(runp);
+	meta = load(kj);
+	ck_assert_msg(code == 0, "exit %d: %s", code,
+		      json_string_value(json_object_get(
+			      json_array_get(json_object_get(run, "trials"), 0), "reason")));
+	ck_assert_msg(str_startswith(json_string_value(json_object_get(meta, "kver")), "7.3."),
+		      "booted %s", json_string_value(json_object_get(meta, "kver")));
+	ck_assert(str_startswith(json_string_value(json_object_get(meta, "package")),
+				 "linux-image-7.3."));
+	ck_assert(wait_event("phase", "stress", 0.1));
+	ck_assert(wait_event("done", NULL, 0.1));
+	json_decref(run);
+	json_decref(meta);
+}
+END_TEST
+
 START_TEST(lost_truncate_injection_deadlocks_the_flusher_with_its_signature)
 {
 	char *args[] = {"-s", "writeback-iput-fi", NULL};
@@ -529,6 +560,7 @@ Suite *test_suite(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_unchecked_fixture(tc, NULL, sweep);
 	tcase_add_test(tc, smoke_passes_with_a_complete_results_directory);
+	tcase_add_test(tc, newest_7_3_kernel_is_fetched_from_its_suite_and_passes_smoke);
 	tcase_add_test(tc, lost_truncate_injection_deadlocks_the_flusher_with_its_signature);
 	tcase_add_test(tc, patched_kernel_survives_the_injection_that_hangs_the_stock_one);
 	tcase_add_test(tc, bisect_step_calls_the_stock_kernel_bad_and_stops_on_a_bad_scenario);

@@ -6,6 +6,8 @@
 #include "lib/cmdline.h"
 #include "lib/output.h"
 #include "lib/strv.h"
+#include "store/apt.h"
+#include "store/debian.h"
 #include "store/kbuild.h"
 #include "store/kernel.h"
 #include "store/kmodule.h"
@@ -104,11 +106,14 @@ static const struct opt fetch_opts[] = {
 static const struct cmd_spec fetch_spec = {
 	.name = "kernel fetch",
 	.usage = "[--name NAME] [--force] debian:ABI...",
-	.summary = "Download Debian's unsigned kernel image package with apt, unpack it into the "
-		   "store (never /boot), extract the uncompressed vmlinux, run depmod and build "
-		   "the base initramfs.",
+	.summary = "Download a Debian kernel image with apt, from any suite (bookworm, trixie, "
+		   "their updates, security and backports, sid: `iputstorm kernel search`), "
+		   "unsigned where Debian still has it, else signed; unpack it into the store "
+		   "(never /boot), extract the uncompressed vmlinux, run depmod and build the base "
+		   "initramfs.",
 	.opts = fetch_opts,
-	.more = "Examples: debian:" DEFAULT_KERNEL ", debian:6.1.0-56-amd64",
+	.more = "Examples: debian:" DEFAULT_KERNEL ", debian:6.1.0-56-amd64, "
+		"debian:latest-7.3, debian:latest-6.12-rt",
 };
 
 static int do_fetch(int argc, char **argv)
@@ -144,6 +149,60 @@ static int do_fetch(int argc, char **argv)
 		kernel_close(&k);
 	}
 	return bad ? EXIT_UNDECIDED : 0;
+}
+
+static const struct opt search_opts[] = {
+	{OPT_FORCE, "refresh", NULL, "fetch the package lists again first"},
+	{0},
+};
+
+static const struct cmd_spec search_spec = {
+	.name = "kernel search",
+	.usage = "[--refresh] [PATTERN]",
+	.summary = "Every Debian kernel image in the archive (bookworm and its updates, security "
+		   "and backports; trixie and its updates, security and backports; sid), through "
+		   "iputstorm's own apt state: ABI, package version, suite, flavor, and whether an "
+		   "unsigned image exists. PATTERN keeps ABIs that contain it (\"7.3\", "
+		   "\"cloud\").",
+	.opts = search_opts,
+	.more = "Fetch one with `iputstorm kernel fetch debian:ABI`, or the newest of a series "
+		"with debian:latest-SERIES[-cloud|-rt] (debian:latest-7.3).\nThe package lists "
+		"are kept under the cache directory and fetched again after 6 hours.",
+};
+
+static int do_search(int argc, char **argv)
+{
+	struct kargs a = {0};
+	struct deb_kernels l;
+	int first = opt_parse(&search_spec, argc, argv, kernel_opt, &a);
+	json_t *all;
+
+	if (first < 0)
+		return OPT_EXIT(first);
+	if (argc - first > 1) {
+		opt_usage(&search_spec, stderr);
+		return EXIT_USAGE;
+	}
+	if ((a.force && apt_ready(0, true) < 0) ||
+	    debian_kernels(&l, first < argc ? argv[first] : NULL) < 0) {
+		p_err("kernel search: %s", err_msg());
+		return EXIT_UNDECIDED;
+	}
+	all = json_array();
+	for (size_t i = 0; i < l.n; i++) {
+		if (!json_output)
+			printf("%-30s %-22s %-18s %-8s %s\n", l.k[i].abi, l.k[i].version,
+			       l.k[i].suite, l.k[i].flavor,
+			       l.k[i].unsigned_image ? "unsigned" : "signed");
+		json_array_append_new(all, deb_kernel_json(&l.k[i]));
+	}
+	if (json_output)
+		json_print(all);
+	else if (!l.n)
+		p_info("no Debian kernel matches");
+	json_decref(all);
+	debian_kernels_free(&l);
+	return 0;
 }
 
 static const struct opt add_opts[] = {
@@ -343,6 +402,7 @@ out:
 }
 
 static const struct verb kernel_verbs[] = {
+	{"search", do_search, "Debian's kernels in every suite"},
 	{"fetch", do_fetch, "download a Debian kernel into the store"},
 	{"add", do_add, "register a local kernel build"},
 	{"build", do_build, "a full kernel build of a source tree for the guest"},

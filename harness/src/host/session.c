@@ -15,6 +15,7 @@
 #include "model/runfile.h"
 #include "model/scenario.h"
 #include "model/verdict.h"
+#include "store/debian.h"
 #include "store/kernel.h"
 #include "store/kmodule.h"
 

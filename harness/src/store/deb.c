@@ -6,6 +6,8 @@
 #include "lib/output.h"
 #include "lib/path.h"
 #include "lib/spawn.h"
+#include "lib/strv.h"
+#include "store/apt.h"
 
 #include <dirent.h>
 #include <string.h>
@@ -26,12 +28,17 @@ static char *find_deb(const char *dir, const char *pkg)
 
 int deb_download(const char *dir, const char *pkg, const char *log, char **deb)
 {
-	char *argv[] = {"apt-get", "download", "-q", (char *)pkg, NULL};
+	_cleanup_strv_ struct strv argv = {0};
 	struct spawn_opts o = {
 		.stdout_path = log, .stdout_append = true, .stderr_path = "=stdout", .cwd = dir};
 
 	*deb = NULL;
-	if (run_argv_opts(argv, &o, 900) < 0) {
+	if (apt_ready(APT_MAX_AGE, false) < 0)
+		return -1;
+	apt_argv(&argv, "apt-get");
+	strv_push(&argv, "download");
+	strv_push(&argv, pkg);
+	if (run_argv_opts(argv.v, &o, 900) < 0) {
 		_cleanup_free_ char *said = read_file(log, NULL);
 		const char *tail = said && strlen(said) > 300 ? said + strlen(said) - 300 : said;
 

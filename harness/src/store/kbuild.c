@@ -15,6 +15,7 @@
 #include "lib/strbuf.h"
 #include "lib/strv.h"
 #include "store/deb.h"
+#include "store/debian.h"
 #include "store/kernel.h"
 #include "store/kmodule.h"
 

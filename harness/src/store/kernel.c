@@ -8,7 +8,6 @@
 #include "lib/output.h"
 #include "lib/path.h"
 #include "lib/spawn.h"
-#include "store/deb.h"
 #include "store/initramfs.h"
 
 #include <dirent.h>
@@ -46,7 +45,7 @@ void kernel_close(struct kernel *k)
 	memset(k, 0, sizeof(*k));
 }
 
-static bool name_ok(const char *name)
+bool kernel_name_ok(const char *name)
 {
 	if (!*name || name[0] == '.' || strlen(name) > 100)
 		return false;
@@ -66,7 +65,7 @@ int kernel_open(const char *name, struct kernel *k)
 	const char *kver, *img;
 
 	memset(k, 0, sizeof(*k));
-	if (!name_ok(name))
+	if (!kernel_name_ok(name))
 		return err_set("'%s' is not a kernel name (no '/', ':' or blanks)", name);
 	if (!path_exists(jpath))
 		return err_set(
@@ -367,8 +366,10 @@ int kernel_build_initramfs(struct kernel *k)
 static int depmod(const char *dir, const char *kver)
 {
 	char *argv[] = {"depmod", "-b", (char *)dir, (char *)kver, NULL};
+	_cleanup_free_ char *out = NULL;
 
-	return run_argv(argv, 120, NULL);
+	/* Its warnings (a package without modules.order) matter only when it fails. */
+	return run_capture(argv, 120, &out);
 }
 
 static int kernel_register(const char *dir, const char *name, const char *kver, const char *image,
@@ -426,116 +427,13 @@ int kernel_install(const char *tmp, const char *name, const char *kver, const ch
 	return kernel_store_commit(tmp, name, k);
 }
 
-static char *find_modules_dir(const char *root, const char *abi)
-{
-	char *p = xasprintf("%s/lib/modules/%s", root, abi);
-
-	if (path_exists(p))
-		return p;
-	free(p);
-	p = xasprintf("%s/usr/lib/modules/%s", root, abi);
-	if (path_exists(p))
-		return p;
-	free(p);
-	return NULL;
-}
-
-int kernel_fetch_debian(const char *abi, const char *name, bool force, struct kernel *k)
-{
-	_cleanup_free_ char *store = kernel_store_dir();
-	_cleanup_free_ char *tmp = NULL, *root = NULL, *log = NULL;
-	_cleanup_free_ char *deb = NULL, *vmlinuz = NULL, *moddir = NULL, *version = NULL;
-	_cleanup_free_ char *pkg = xasprintf("linux-image-%s-unsigned", abi);
-	json_t *meta;
-
-	if (!name)
-		name = abi;
-	if (!name_ok(name) || !name_ok(abi))
-		return err_set("'%s' is not a Debian kernel ABI (e.g. %s)", abi, DEFAULT_KERNEL);
-	if (!force && kernel_open(name, k) == 0)
-		return 0;
-	if (mkdir_p(store, 0755) < 0)
-		return err_set("cannot create %s: %s", store, strerror(errno));
-	tmp = xasprintf("%s/.fetch-%s.%d", store, name, (int)getpid());
-	root = xasprintf("%s/pkg", tmp);
-	log = xasprintf("%s/fetch.log", tmp);
-	rm_rf(tmp);
-	if (mkdir_p(root, 0755) < 0)
-		return err_set("cannot create %s: %s", root, strerror(errno));
-
-	if (deb_download(tmp, pkg, log, &deb) < 0) {
-		err_prefix("is '%s' a Debian kernel ABI? (`apt-cache search linux-image-6` lists "
-			   "them)",
-			   abi);
-		goto fail;
-	}
-	version = deb_field(deb, "Version");
-	if (!version || deb_unpack(deb, root, log) < 0)
-		goto fail;
-	vmlinuz = xasprintf("%s/boot/vmlinuz-%s", root, abi);
-	moddir = find_modules_dir(root, abi);
-	if (!path_exists(vmlinuz) || !moddir) {
-		err_set("%s has no boot/vmlinuz-%s or lib/modules/%s", deb, abi, abi);
-		goto fail;
-	}
-	{
-		_cleanup_free_ char *vm = xasprintf("%s/vmlinux", tmp);
-		_cleanup_free_ char *bz = xasprintf("%s/vmlinuz", tmp);
-		_cleanup_free_ char *cfg = xasprintf("%s/boot/config-%s", root, abi);
-		_cleanup_free_ char *cfg2 = xasprintf("%s/config", tmp);
-		_cleanup_free_ char *mods = xasprintf("%s/lib/modules", tmp);
-		_cleanup_free_ char *mods_final = xasprintf("%s/lib/modules/%s", tmp, abi);
-		const char *image = "vmlinux";
-
-		if (rename(vmlinuz, bz) < 0 || (path_exists(cfg) && rename(cfg, cfg2) < 0) ||
-		    mkdir_p(mods, 0755) < 0 || rename(moddir, mods_final) < 0) {
-			err_set("arranging %s: %s", tmp, strerror(errno));
-			goto fail;
-		}
-		if (vmlinux_from_bzimage(bz, vm) < 0 || !elf_has_pvh_note(vm)) {
-			p_warn("%s; booting the compressed bzImage instead (slower)",
-			       path_exists(vm) && !elf_has_pvh_note(vm) ? "vmlinux has no PVH note"
-									: err_msg());
-			unlink(vm);
-			image = "vmlinuz";
-		} else {
-			unlink(bz);
-		}
-		rm_rf(root);
-		unlink(deb);
-		meta = json_object();
-		json_object_set_new(meta, "source", json_sprintf("debian:%s", abi));
-		json_object_set_new(meta, "package", json_string(pkg));
-		json_object_set_new(meta, "package_version", json_string(version));
-		/* "6.12.117-1~deb12u1" → upstream "6.12.117". */
-		json_object_set_new(meta, "version", json_stringn(version, strcspn(version, "-")));
-		/* The tools' log is in tmp: it must not become part of the entry. */
-		unlink(log);
-		if (kernel_install(tmp, name, abi, image, meta, k) < 0)
-			goto fail;
-	}
-	return 0;
-fail:
-	kernel_close(k);
-	err_keep(rm_rf(tmp));
-	return -1;
-}
-
-int kernel_resolve(const char *spec, struct kernel *k)
-{
-	if (str_startswith(spec, "debian:")) {
-		const char *abi = spec + 7;
-
-		if (kernel_open(abi, k) == 0)
-			return 0;
-		p_info("kernel %s is not in the store; fetching it", abi);
-		return kernel_fetch_debian(abi, NULL, false, k);
-	}
-	return kernel_open(spec, k);
-}
-
 /* The kernel version a module tree was built for is its directory name. */
-static char *modules_kver(const char *modules, char **root)
+/*
+ * DIR is lib/modules/KVER itself (also usr/lib/modules/KVER of a merged-/usr
+ * package), or an INSTALL_MOD_PATH root holding lib/modules/KVER; *src is the
+ * KVER directory either way.
+ */
+static char *modules_kver(const char *modules, char **src)
 {
 	_cleanup_dir_ DIR *d = NULL;
 	struct dirent *de;
@@ -545,49 +443,46 @@ static char *modules_kver(const char *modules, char **root)
 	_cleanup_free_ char *order = xasprintf("%s/modules.order", modules);
 
 	if (path_exists(dep) || path_exists(order) || path_exists(lm) == false) {
-		/* DIR is lib/modules/KVER itself. */
-		_cleanup_free_ char *parent = dir_of(modules);
-		*root = dir_of(parent);
+		*src = xstrdup(modules);
 		return xstrdup(base_of(modules));
 	}
 	d = opendir(lm);
 	while (d && (de = readdir(d)))
 		if (de->d_name[0] != '.')
 			kver = xstrdup(de->d_name);
-	*root = xstrdup(modules);
+	*src = kver ? xasprintf("%s/%s", lm, kver) : NULL;
 	return kver;
 }
 
 int kernel_add(const char *name, const char *image, const char *modules, struct kernel *k)
 {
 	_cleanup_free_ char *store = kernel_store_dir();
-	_cleanup_free_ char *tmp = NULL, *kver = NULL, *mroot = NULL;
+	_cleanup_free_ char *tmp = NULL, *kver = NULL, *msrc = NULL;
 	const char *img_name = "vmlinux";
 	unsigned char head[0x210] = {0};
 	json_t *meta;
 
 	memset(k, 0, sizeof(*k));
-	if (!name_ok(name))
+	if (!kernel_name_ok(name))
 		return err_set("'%s' is not a usable kernel name (no '/', ':' or blanks)", name);
 	if (!modules)
 		return err_set("--modules DIR is required (lib/modules/KVER of the build, or an "
 			       "INSTALL_MOD_PATH root)");
-	kver = modules_kver(modules, &mroot);
+	kver = modules_kver(modules, &msrc);
 	if (!kver)
 		return err_set("%s: no lib/modules/KVER inside", modules);
 	tmp = xasprintf("%s/.add-%s.%d", store, name, (int)getpid());
 	rm_rf(tmp);
 	{
 		_cleanup_free_ char *mdst = xasprintf("%s/lib/modules", tmp);
-		_cleanup_free_ char *src = xasprintf("%s/lib/modules/%s", mroot, kver);
-		char *argv[] = {"cp", "-a", src, mdst, NULL};
+		char *argv[] = {"cp", "-a", msrc, mdst, NULL};
 
 		if (mkdir_p(mdst, 0755) < 0) {
 			err_set("cannot create %s: %s", mdst, strerror(errno));
 			goto fail;
 		}
-		if (!path_exists(src)) {
-			err_set("%s does not exist", src);
+		if (!path_exists(msrc)) {
+			err_set("%s does not exist", msrc);
 			goto fail;
 		}
 		if (run_argv(argv, 600, NULL) < 0)

@@ -30,12 +30,9 @@ struct kernel {
 char *kernel_store_dir(void);
 
 int kernel_open(const char *name, struct kernel *k);
+/* A store name: no '/', ':' or blanks, not hidden, at most 100 bytes. */
+bool kernel_name_ok(const char *name);
 void kernel_close(struct kernel *k);
-
-/* "debian:ABI": apt-get download + unpack + vmlinux + depmod + initramfs. */
-int kernel_fetch_debian(const char *abi, const char *name, bool force, struct kernel *k);
-/* -k NAME, or -k debian:ABI which fetches on first use. */
-int kernel_resolve(const char *spec, struct kernel *k);
 
 int kernel_add(const char *name, const char *image, const char *modules, struct kernel *k);
 json_t *kernel_list(void);

@@ -6,6 +6,7 @@
 #include "lib/output.h"
 #include "lib/path.h"
 #include "lib/spawn.h"
+#include "lib/strv.h"
 #include "store/deb.h"
 #include "store/kernel.h"
 
@@ -45,20 +46,29 @@ static char *source_hash(const char *src)
 	return xasprintf("%016llx", (unsigned long long)h);
 }
 
-/* "linux-kbuild-6.1 (>= 6.1.192-2)" inside a Depends line. */
-static char *kbuild_package(const char *deb)
+/*
+ * What a flavour's headers package needs to build against: the common tree
+ * (linux-headers-VER-common, or -common-rt) and linux-kbuild-VER, read from
+ * its Depends rather than guessed from the flavour's name.
+ */
+static int header_dependencies(const char *deb, struct strv *pkgs)
 {
 	_cleanup_free_ char *deps = deb_field(deb, "Depends");
-	char *p;
+	_cleanup_strv_ struct strv words = {0};
 
 	if (!deps)
-		return NULL;
-	p = strstr(deps, "linux-kbuild-");
-	if (!p) {
-		err_set("%s depends on no linux-kbuild package", deb);
-		return NULL;
-	}
-	return xstrndup(p, strcspn(p, " ,(|\n"));
+		return -1;
+	for (char *p = deps; *p; p++)
+		if (*p == ',' || *p == '|')
+			*p = ' ';
+	strv_split_ws(&words, deps);
+	for (size_t i = 0; i < words.n; i++)
+		if (str_startswith(words.v[i], "linux-headers-") ||
+		    str_startswith(words.v[i], "linux-kbuild-"))
+			strv_push(pkgs, words.v[i]);
+	if (!pkgs->n)
+		return err_set("%s depends on no linux-headers or linux-kbuild package", deb);
+	return 0;
 }
 
 /*
@@ -78,15 +88,6 @@ static int relocate_makefile(const char *root, const char *abi)
 	return write_file(mk, body, strlen(body));
 }
 
-/* "6.12.117+deb12-amd64" → "6.12.117+deb12-common". */
-static char *common_package(const char *abi)
-{
-	const char *dash = strrchr(abi, '-');
-
-	return xasprintf("linux-headers-%.*s-common", (int)(dash ? dash - abi : (long)strlen(abi)),
-			 abi);
-}
-
 int fetch_debian_headers(struct kernel *k, const char *abi, char **build_dir)
 {
 	_cleanup_free_ char *root = path_join(k->dir, "headers");
@@ -94,27 +95,24 @@ int fetch_debian_headers(struct kernel *k, const char *abi, char **build_dir)
 	_cleanup_free_ char *dl = path_join(tmp, "debs");
 	_cleanup_free_ char *log = path_join(k->dir, "headers.log");
 	_cleanup_free_ char *flavour = xasprintf("linux-headers-%s", abi);
-	_cleanup_free_ char *common = common_package(abi);
-	_cleanup_free_ char *kbuild = NULL, *deb = NULL;
-	const char *pkgs[2];
+	_cleanup_free_ char *deb = NULL;
+	_cleanup_strv_ struct strv pkgs = {0};
 
 	*build_dir = xasprintf("%s/usr/src/linux-headers-%s", root, abi);
 	if (path_exists(*build_dir))
 		return 0;
-	p_info("fetching %s, %s and linux-kbuild for the inject module", flavour, common);
+	p_info("fetching %s and what it depends on for the inject module", flavour);
 	rm_rf(tmp);
 	unlink(log);
 	if (mkdir_p(dl, 0755) < 0)
 		return err_set("cannot create %s: %s", dl, strerror(errno));
-	if (deb_download(dl, flavour, log, &deb) < 0 || !(kbuild = kbuild_package(deb)) ||
+	if (deb_download(dl, flavour, log, &deb) < 0 || header_dependencies(deb, &pkgs) < 0 ||
 	    deb_unpack(deb, tmp, log) < 0)
 		goto fail;
-	pkgs[0] = common;
-	pkgs[1] = kbuild;
-	for (int i = 0; i < 2; i++) {
+	for (size_t i = 0; i < pkgs.n; i++) {
 		_cleanup_free_ char *d = NULL;
 
-		if (deb_download(dl, pkgs[i], log, &d) < 0 || deb_unpack(d, tmp, log) < 0)
+		if (deb_download(dl, pkgs.v[i], log, &d) < 0 || deb_unpack(d, tmp, log) < 0)
 			goto fail;
 	}
 	rm_rf(dl);
