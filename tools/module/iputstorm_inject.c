@@ -28,7 +28,6 @@
 #include <linux/module.h>
 #include <linux/netfs.h>
 #include <linux/pagemap.h>
-#include <linux/pagevec.h>
 #include <linux/proc_fs.h>
 #include <linux/random.h>
 #include <linux/seq_file.h>
@@ -36,8 +35,28 @@
 #include <linux/uaccess.h>
 #include <linux/version.h>
 #include <linux/workqueue.h>
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 10, 0)
+#include <linux/pagevec.h> /* folio_batch, PAGEVEC_SIZE: only the 6.1 delay path (7.x: folio_batch.h) */
+#endif
 
 #define CEPH_MAGIC 0x00c36400
+
+/*
+ * VFS accessors. 6.19 hid ->i_state behind inode_state_read_once() & co.
+ * (7.x made it a struct, so a plain read no longer compiles); 7.x reads
+ * ->i_count through icount_read_once() (checked on 7.3.4; ->i_count is
+ * still an atomic_t there, so older kernels keep atomic_read()).
+ */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 19, 0)
+#define inode_state_now(inode) inode_state_read_once(inode)
+#else
+#define inode_state_now(inode) READ_ONCE((inode)->i_state)
+#endif
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(7, 3, 0)
+#define inode_count_now(inode) icount_read_once(inode)
+#else
+#define inode_count_now(inode) atomic_read(&(inode)->i_count)
+#endif
 
 enum stat_id {
 	ST_WB_FINAL,	    /* final iput (i_count 1) of a ceph inode in a flusher */
@@ -160,7 +179,7 @@ static int iput_pre(struct kprobe *p, struct pt_regs *regs)
 	c = current_ctx();
 	if (c != CTX_WRITEBACK && c != CTX_MSGR)
 		return 0;
-	n = atomic_read(&inode->i_count);
+	n = inode_count_now(inode);
 	if (n == 1) {
 		count(c == CTX_WRITEBACK ? ST_WB_FINAL : ST_MSGR_FINAL);
 		/* Directories: their eviction waits for no OSD I/O. */
@@ -184,11 +203,12 @@ static int evict_pre(struct kprobe *p, struct pt_regs *regs)
 	if (c == CTX_INODE_WORK)
 		count(ST_WORK_EVICT);
 	/* Elsewhere evict() merely waits for the flusher; in the flusher it waits on itself. */
-	if ((READ_ONCE(inode->i_state) & I_SYNC) && c == CTX_WRITEBACK) {
+	if ((inode_state_now(inode) & I_SYNC) && c == CTX_WRITEBACK) {
 		count(ST_EVICT_ISYNC);
-		pr_warn("evict() of ceph inode %lu in writeback while I_SYNC is set (%s/%d): "
+		/* i_ino is u64 on 7.x, unsigned long before */
+		pr_warn("evict() of ceph inode %llu in writeback while I_SYNC is set (%s/%d): "
 			"the writeback deadlock\n",
-			inode->i_ino, current->comm, task_pid_nr(current));
+			(unsigned long long)inode->i_ino, current->comm, task_pid_nr(current));
 	}
 	return 0;
 }

@@ -43,6 +43,7 @@ struct trial {
 	struct vm vm;
 	struct record rec;
 	char *sock_dir;
+	char *exe_dir; /* the copy of this binary the guest runs */
 	char *tap;
 	int con_log, ev_log;
 	struct line_splitter con_ls, ev_ls;
@@ -82,7 +83,13 @@ static void replace(char **slot, const char *v)
 static int write_payload(struct trial *t, char **initrd)
 {
 	const struct trial_spec *ts = t->ts;
-	_cleanup_free_ char *exe = self_exe();
+	/*
+	 * The guest runs this very binary over 9p: a copy of /proc/self/exe for
+	 * the trial, so a rebuild or reinstall while the run goes on (the path
+	 * then reads "... (deleted)") cannot break it. Not under /run: the
+	 * guest mounts its own tmpfs there.
+	 */
+	_cleanup_free_ char *exe = xasprintf("%s/iputstorm", t->exe_dir);
 	_cleanup_free_ char *cpio_path = xasprintf("%s/payload.cpio", t->sock_dir);
 	/* Each trial writes under its own top directory; the cluster is shared. */
 	_cleanup_free_ char *workdir = xasprintf("iputstorm-%s-t%d", ts->run_id, ts->n);
@@ -101,6 +108,11 @@ static int write_payload(struct trial *t, char **initrd)
 	struct cpio c;
 	int r;
 
+	if (copy_file("/proc/self/exe", exe, 0755) < 0) {
+		json_decref(j);
+		return err_set("cannot copy this binary to %s for the guest: %s", exe,
+			       strerror(errno));
+	}
 	trialjson = json_dumps(j, JSON_INDENT(1) | JSON_PRESERVE_ORDER);
 	json_decref(j);
 	env = xasprintf("GUEST_ADDR=%s\nEXE=%s\n", GUEST_ADDR, exe);
@@ -696,6 +708,7 @@ static void trial_cleanup(struct trial *t)
 	json_decref(t->actions);
 	free(t->ceph_next);
 	free(t->sock_dir);
+	free(t->exe_dir);
 	free(t->tap);
 	free(t->hang_title);
 	free(t->crash_title);
@@ -748,13 +761,16 @@ static int trial_start(struct trial *t)
 	if (record_create(&t->rec, "vm", id, false) < 0)
 		return -1;
 	t->sock_dir = xasprintf("%s/vm/%s", state_dir(), id);
+	t->exe_dir = xasprintf("%s/guest-bin/%s", cache_dir(), id);
 	t->tap = xasprintf("tap%d.%d", (int)getpid() % 100000, ts->n % 100);
 	tapspec = xasprintf("%s/%s", ts->c->netns, t->tap);
 	if (record_add(&t->rec, "dirs", t->sock_dir) < 0 ||
+	    record_add(&t->rec, "dirs", t->exe_dir) < 0 ||
 	    record_add(&t->rec, "taps", tapspec) < 0)
 		return -1;
-	if (mkdir_p(t->sock_dir, 0700) < 0)
-		return err_set("cannot create %s: %s", t->sock_dir, strerror(errno));
+	if (mkdir_p(t->sock_dir, 0700) < 0 || mkdir_p(t->exe_dir, 0755) < 0)
+		return err_set("cannot create %s or %s: %s", t->sock_dir, t->exe_dir,
+			       strerror(errno));
 	if (write_payload(t, &initrd) < 0 || netns_add_tap(ts->c->netns, t->tap) < 0)
 		return -1;
 	vc.image = ts->k->boot_image;

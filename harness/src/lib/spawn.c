@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -42,7 +43,24 @@ static int open_netns(const char *name)
 	return fd;
 }
 
-static void exec_child(char *const argv[], const struct spawn_opts *o, int nsfd)
+/* Paths made before fork: the child may only use async-signal-safe calls. */
+struct root_paths {
+	char *bind_at, *proc_at;
+};
+
+static void enter_root(const struct spawn_opts *o, const struct root_paths *rp)
+{
+	if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0 ||
+	    (o->bind && mount(o->bind, rp->bind_at, NULL, MS_BIND | MS_REC, NULL) < 0) ||
+	    mount("proc", rp->proc_at, "proc", 0, NULL) < 0 || chroot(o->root) < 0 ||
+	    chdir("/") < 0) {
+		dprintf(2, "iputstorm: entering %s: %s\n", o->root, strerror(errno));
+		_exit(127);
+	}
+}
+
+static void exec_child(char *const argv[], const struct spawn_opts *o, int nsfd,
+		       const struct root_paths *rp)
 {
 	sigset_t all;
 
@@ -66,6 +84,8 @@ static void exec_child(char *const argv[], const struct spawn_opts *o, int nsfd)
 		dup2(1, 2);
 	else if (o->stderr_path)
 		redirect(2, o->stderr_path, O_WRONLY | O_CREAT | O_APPEND);
+	if (o->root)
+		enter_root(o, rp);
 	if (o->cwd && chdir(o->cwd) < 0)
 		_exit(127);
 	if (o->envp)
@@ -80,18 +100,26 @@ pid_t spawn(char *const argv[], const struct spawn_opts *o)
 {
 	static const struct spawn_opts none;
 	_cleanup_close_ int nsfd = -1;
+	_cleanup_free_ char *bind_at = NULL, *proc_at = NULL;
+	struct root_paths rp = {0};
 	pid_t pid;
 
 	if (!o)
 		o = &none;
 	if (o->netns && (nsfd = open_netns(o->netns)) < 0)
 		return -1;
+	if (o->root) {
+		rp.proc_at = proc_at = xasprintf("%s/proc", o->root);
+		rp.bind_at = bind_at = o->bind ? xasprintf("%s%s", o->root, o->bind) : NULL;
+		if ((bind_at && mkdir_p(bind_at, 0755) < 0) || mkdir_p(proc_at, 0555) < 0)
+			return err_set("cannot prepare %s: %s", o->root, strerror(errno));
+	}
 	fflush(NULL);
 	pid = fork();
 	if (pid < 0)
 		return err_set("cannot start %s: %s", argv[0], strerror(errno));
 	if (pid == 0)
-		exec_child(argv, o, nsfd);
+		exec_child(argv, o, nsfd, &rp);
 	return pid;
 }
 

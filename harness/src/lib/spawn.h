@@ -17,6 +17,13 @@ struct spawn_opts {
 	char *const *envp; /* NULL: inherit */
 	const char *cwd;
 	int pdeathsig; /* > 0: this signal when the spawning thread dies */
+	/*
+	 * root: run inside this directory tree (chroot, in a private mount
+	 * namespace), with bind, a directory of ours, mounted at the same path
+	 * inside it, and /proc. NULL: our own root.
+	 */
+	const char *root;
+	const char *bind;
 };
 
 /* The child's pid, or -1 with err_msg() set. */

@@ -14,6 +14,7 @@
 #include "lib/spawn.h"
 #include "lib/strbuf.h"
 #include "lib/strv.h"
+#include "store/buildroot.h"
 #include "store/deb.h"
 #include "store/debian.h"
 #include "store/kernel.h"
@@ -200,7 +201,7 @@ int kernel_build_module(const char *base_spec, char *const patches[], size_t npa
 				jobs,	"modules", NULL};
 
 		p_info("building fs/ceph for %s with %zu patch(es)", base.name, npatches);
-		if (run_argv(argv, 1800, log) < 0)
+		if (kbuild_make(hdr, argv, 1800, log) < 0)
 			goto fail;
 	}
 	moddir = xasprintf("%s/lib/modules/%s/kernel/fs/ceph", tmp, base.kver);

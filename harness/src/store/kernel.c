@@ -282,7 +282,7 @@ static bool module_listed(struct initramfs_module *mods, size_t n, const char *n
 
 /* modprobe --show-depends gives "insmod PATH [args]" per module, dependencies first. */
 static int collect_modules(struct kernel *k, struct initramfs_module **out, size_t *nout,
-			   json_t *names)
+			   json_t *names, json_t *not_modules)
 {
 	_cleanup_free_ char *modroot = xasprintf("%s/lib/modules/%s", k->dir, k->kver);
 	struct initramfs_module *mods = NULL;
@@ -305,8 +305,12 @@ static int collect_modules(struct kernel *k, struct initramfs_module **out, size
 		char *save = NULL;
 
 		if (run_capture(argv, 60, &outp) < 0) {
-			/* Not built at all: the guest will say so when it needs it. */
-			p_warn("kernel %s: %s", k->name, err_msg());
+			/*
+			 * Built in (7.x packages list no modules.builtin to tell), or
+			 * not built at all: the guest says so if it needs it.
+			 */
+			p_debug("kernel %s: %s", k->name, err_msg());
+			json_array_append_new(not_modules, json_string(guest_modules[i]));
 			continue;
 		}
 		for (char *line = strtok_r(outp, "\n", &save); line;
@@ -344,11 +348,12 @@ int kernel_build_initramfs(struct kernel *k)
 {
 	struct initramfs_module *mods;
 	size_t n;
-	json_t *names = json_array();
+	json_t *names = json_array(), *not_modules = json_array();
 	int r;
 
-	if (collect_modules(k, &mods, &n, names) < 0) {
+	if (collect_modules(k, &mods, &n, names, not_modules) < 0) {
 		json_decref(names);
+		json_decref(not_modules);
 		return -1;
 	}
 	free(k->initramfs);
@@ -360,6 +365,8 @@ int kernel_build_initramfs(struct kernel *k)
 	}
 	free(mods);
 	json_object_set_new(k->meta, "initramfs_modules", names);
+	/* Guest drivers the kernel has no module for: built in, or missing. */
+	json_object_set_new(k->meta, "initramfs_not_modules", not_modules);
 	return r;
 }
 

@@ -5,8 +5,9 @@
 #include "lib/fileio.h"
 #include "lib/output.h"
 #include "lib/path.h"
-#include "lib/spawn.h"
+#include "lib/strbuf.h"
 #include "lib/strv.h"
+#include "store/buildroot.h"
 #include "store/deb.h"
 #include "store/kernel.h"
 
@@ -72,20 +73,26 @@ static int header_dependencies(const char *deb, struct strv *pkgs)
 }
 
 /*
- * Debian's per-flavour Makefile includes the common tree by absolute path
- * (/usr/src/...); point it at the unpacked copy instead.
+ * Debian's per-flavour Makefile names the common tree (and, since 7.x, its
+ * own KBUILD_OUTPUT) by absolute path under /usr/src: point every such path
+ * at the unpacked copy instead.
  */
 static int relocate_makefile(const char *root, const char *abi)
 {
 	_cleanup_free_ char *mk = xasprintf("%s/usr/src/linux-headers-%s/Makefile", root, abi);
 	_cleanup_free_ char *old = read_file(mk, NULL);
-	_cleanup_free_ char *body = NULL;
-	const char *inc = old ? strstr(old, "include /usr/src/") : NULL;
+	_cleanup_strbuf_ struct strbuf body = {0};
+	const char *p = old;
 
-	if (!inc)
-		return err_set("%s: no 'include /usr/src/...' line to relocate", mk);
-	body = xasprintf("include %s%s", root, inc + strlen("include "));
-	return write_file(mk, body, strlen(body));
+	if (!old || !strstr(old, "/usr/src/"))
+		return err_set("%s: no /usr/src/ path to relocate", mk);
+	for (const char *at; (at = strstr(p, "/usr/src/")); p = at + 1) {
+		sb_add(&body, p, at - p);
+		sb_puts(&body, root);
+		sb_add(&body, at, 1);
+	}
+	sb_puts(&body, p);
+	return write_file(mk, body.buf, body.len);
 }
 
 int fetch_debian_headers(struct kernel *k, const char *abi, char **build_dir)
@@ -164,7 +171,7 @@ static int build_module(const char *src, const char *build_dir, const char *out_
 			return -1;
 	}
 	unlink(log);
-	if (run_argv(argv, 600, log) < 0)
+	if (kbuild_make(build_dir, argv, 600, log) < 0)
 		return err_prefix("building the inject module");
 	return 0;
 }
