@@ -42,6 +42,11 @@ void apt_argv(struct strv *argv, const char *tool)
 	strv_push(argv, "-oDir::Etc::PreferencesParts=/dev/null");
 	strv_push(argv, "-oAPT::Architecture=amd64");
 	strv_push(argv, "-oAPT::Architectures=amd64");
+	/*
+	 * Downloads land in the store's own directories, which apt's _apt user
+	 * cannot read: fetch as root, as apt itself falls back to (with a warning).
+	 */
+	strv_push(argv, "-oAPT::Sandbox::User=root");
 	strv_push(argv, "-q");
 }
 
