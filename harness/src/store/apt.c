@@ -47,6 +47,8 @@ void apt_argv(struct strv *argv, const char *tool)
 	 * cannot read: fetch as root, as apt itself falls back to (with a warning).
 	 */
 	strv_push(argv, "-oAPT::Sandbox::User=root");
+	/* A mirror may serve a frozen snapshot whose Release files have expired. */
+	strv_push(argv, "-oAcquire::Check-Valid-Until=false");
 	strv_push(argv, "-q");
 }
 
