@@ -86,6 +86,16 @@ static int by_abi(const void *a, const void *b)
 	return c ? c : strcmp(x->suite, y->suite);
 }
 
+void debian_kernels_parse(struct deb_kernels *l, const char *madison)
+{
+	_cleanup_free_ char *copy = xstrdup(madison);
+	char *save = NULL;
+
+	for (char *line = strtok_r(copy, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
+		add_madison_line(l, line);
+	qsort(l->k, l->n, sizeof(*l->k), by_abi);
+}
+
 int debian_kernels(struct deb_kernels *out, const char *pattern)
 {
 	_cleanup_strv_ struct strv names = {0}, argv = {0}, madison = {0};
@@ -114,10 +124,7 @@ int debian_kernels(struct deb_kernels *out, const char *pattern)
 		return 0;
 	if (run_capture(madison.v, 120, &rows) < 0)
 		return err_prefix("asking apt where Debian's kernels are");
-	save = NULL;
-	for (char *l = strtok_r(rows, "\n", &save); l; l = strtok_r(NULL, "\n", &save))
-		add_madison_line(out, l);
-	qsort(out->k, out->n, sizeof(*out->k), by_abi);
+	debian_kernels_parse(out, rows);
 	return 0;
 }
 
@@ -148,6 +155,14 @@ static bool in_series(const char *abi, const char *series)
 	return !strncmp(abi, series, n) && (abi[n] == '.' || abi[n] == '-');
 }
 
+char *debian_latest(const struct deb_kernels *l, const char *series, const char *flavor)
+{
+	for (size_t i = l->n; i-- > 0;)
+		if (in_series(l->k[i].abi, series) && !strcmp(l->k[i].flavor, flavor))
+			return xstrdup(l->k[i].abi);
+	return NULL;
+}
+
 int debian_resolve_abi(const char *spec, char **abi)
 {
 	struct deb_kernels l;
@@ -167,9 +182,7 @@ int debian_resolve_abi(const char *spec, char **abi)
 	}
 	if (debian_kernels(&l, series) < 0)
 		return -1;
-	for (size_t i = l.n; i-- > 0 && !*abi;)
-		if (in_series(l.k[i].abi, series) && !strcmp(l.k[i].flavor, flavor))
-			*abi = xstrdup(l.k[i].abi);
+	*abi = debian_latest(&l, series, flavor);
 	debian_kernels_free(&l);
 	if (!*abi)
 		return err_set("debian:%s: Debian has no %s kernel of series %s; `iputstorm kernel "

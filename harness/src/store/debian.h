@@ -29,6 +29,10 @@ struct deb_kernels {
 /* Every image whose ABI contains pattern (NULL: all), oldest first. */
 int debian_kernels(struct deb_kernels *out, const char *pattern);
 void debian_kernels_free(struct deb_kernels *l);
+/* Adds the images of `apt-cache madison` output (" PKG | VERSION | URI SUITE/main ..."). */
+void debian_kernels_parse(struct deb_kernels *l, const char *madison);
+/* The newest ABI of series ("6.1" is not "6.12") and flavor in l, or NULL. */
+char *debian_latest(const struct deb_kernels *l, const char *series, const char *flavor);
 json_t *deb_kernel_json(const struct deb_kernel *k);
 
 /*

@@ -77,7 +77,7 @@ static int header_dependencies(const char *deb, struct strv *pkgs)
  * own KBUILD_OUTPUT) by absolute path under /usr/src: point every such path
  * at the unpacked copy instead.
  */
-static int relocate_makefile(const char *root, const char *abi)
+int headers_relocate(const char *root, const char *abi)
 {
 	_cleanup_free_ char *mk = xasprintf("%s/usr/src/linux-headers-%s/Makefile", root, abi);
 	_cleanup_free_ char *old = read_file(mk, NULL);
@@ -127,7 +127,7 @@ int fetch_debian_headers(struct kernel *k, const char *abi, char **build_dir)
 		err_set("cannot rename %s to %s: %s", tmp, root, strerror(errno));
 		goto fail;
 	}
-	if (relocate_makefile(root, abi) < 0)
+	if (headers_relocate(root, abi) < 0)
 		return -1;
 	return 0;
 fail:

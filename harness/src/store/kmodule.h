@@ -21,4 +21,10 @@ char *inject_module_source(void);
 /* linux-headers + linux-kbuild for a Debian kernel, under k->dir/headers; *build_dir for make -C. */
 int fetch_debian_headers(struct kernel *k, const char *abi, char **build_dir);
 
+/*
+ * The flavour Makefile of headers unpacked at root names /usr/src paths
+ * (the common tree; 7.x also KBUILD_OUTPUT): make them point under root.
+ */
+int headers_relocate(const char *root, const char *abi);
+
 #endif
