@@ -56,6 +56,24 @@ int deb_unpack(const char *deb, const char *root, const char *log)
 	return run_argv(argv, 600, log);
 }
 
+int deb_depends(const char *deb, struct strv *names)
+{
+	_cleanup_free_ char *deps = deb_field(deb, "Depends");
+	_cleanup_strv_ struct strv words = {0};
+
+	if (!deps)
+		return -1;
+	/* "a (>= 1), b | c" -> a, b, c: separators become blanks, versions are dropped. */
+	for (char *p = deps; *p; p++)
+		if (*p == ',' || *p == '|')
+			*p = ' ';
+	strv_split_ws(&words, deps);
+	for (size_t i = 0; i < words.n; i++)
+		if (words.v[i][0] != '(' && !strchr(words.v[i], ')'))
+			strv_push(names, words.v[i]);
+	return 0;
+}
+
 char *deb_field(const char *deb, const char *field)
 {
 	char *argv[] = {"dpkg-deb", "-f", (char *)deb, (char *)field, NULL};

@@ -246,15 +246,10 @@ static int download_image(const char *dir, const char *abi, const char *log, cha
 static int unpack_split_packages(const char *deb, const char *dir, const char *root,
 				 const char *log)
 {
-	_cleanup_free_ char *deps = deb_field(deb, "Depends");
 	_cleanup_strv_ struct strv words = {0};
 
-	if (!deps)
+	if (deb_depends(deb, &words) < 0)
 		return -1;
-	for (char *p = deps; *p; p++)
-		if (*p == ',' || *p == '|')
-			*p = ' ';
-	strv_split_ws(&words, deps);
 	for (size_t i = 0; i < words.n; i++) {
 		_cleanup_free_ char *d = NULL;
 

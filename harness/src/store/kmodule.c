@@ -54,15 +54,10 @@ static char *source_hash(const char *src)
  */
 static int header_dependencies(const char *deb, struct strv *pkgs)
 {
-	_cleanup_free_ char *deps = deb_field(deb, "Depends");
 	_cleanup_strv_ struct strv words = {0};
 
-	if (!deps)
+	if (deb_depends(deb, &words) < 0)
 		return -1;
-	for (char *p = deps; *p; p++)
-		if (*p == ',' || *p == '|')
-			*p = ' ';
-	strv_split_ws(&words, deps);
 	for (size_t i = 0; i < words.n; i++)
 		if (str_startswith(words.v[i], "linux-headers-") ||
 		    str_startswith(words.v[i], "linux-kbuild-"))
