@@ -765,8 +765,7 @@ static int trial_start(struct trial *t)
 	t->tap = xasprintf("tap%d.%d", (int)getpid() % 100000, ts->n % 100);
 	tapspec = xasprintf("%s/%s", ts->c->netns, t->tap);
 	if (record_add(&t->rec, "dirs", t->sock_dir) < 0 ||
-	    record_add(&t->rec, "dirs", t->exe_dir) < 0 ||
-	    record_add(&t->rec, "taps", tapspec) < 0)
+	    record_add(&t->rec, "dirs", t->exe_dir) < 0 || record_add(&t->rec, "taps", tapspec) < 0)
 		return -1;
 	if (mkdir_p(t->sock_dir, 0700) < 0 || mkdir_p(t->exe_dir, 0755) < 0)
 		return err_set("cannot create %s or %s: %s", t->sock_dir, t->exe_dir,

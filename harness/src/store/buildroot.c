@@ -82,8 +82,9 @@ static int make_root(const char *dir, const char *suite, int gcc, const char *lo
 	strv_push(&argv, "--quiet");
 	/* As in iputstorm's apt state: a snapshot mirror's Release files may have expired. */
 	strv_push(&argv, "--aptopt=Acquire::Check-Valid-Until \"false\"");
-	strv_pushf(&argv, "--include=make,gcc-%d,libc6-dev,libelf-dev,libssl-dev,bc,flex,bison,"
-			  "kmod,pahole,python3",
+	strv_pushf(&argv,
+		   "--include=make,gcc-%d,libc6-dev,libelf-dev,libssl-dev,bc,flex,bison,"
+		   "kmod,pahole,python3",
 		   gcc);
 	strv_push(&argv, suite);
 	strv_push(&argv, tmp);
