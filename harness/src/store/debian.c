@@ -343,9 +343,7 @@ int kernel_fetch_debian(const char *spec, const char *name, bool force, struct k
 		goto fail;
 	return 0;
 fail:
-	kernel_close(k);
-	err_keep(rm_rf(tmp));
-	return -1;
+	return kernel_abandon(tmp, k);
 }
 
 int kernel_resolve(const char *spec, struct kernel *k)

@@ -236,10 +236,8 @@ int kernel_build_module(const char *base_spec, char *const patches[], size_t npa
 	kernel_close(&base);
 	return 0;
 fail:
-	if (tmp)
-		err_keep(rm_rf(tmp));
+	kernel_abandon(tmp, k);
 	kernel_close(&base);
-	kernel_close(k);
 	if (log) {
 		_cleanup_free_ char *msg = err_save();
 

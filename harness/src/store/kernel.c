@@ -426,6 +426,14 @@ static int kernel_store_commit(const char *tmp, const char *name, struct kernel 
 	return 0;
 }
 
+int kernel_abandon(const char *tmp, struct kernel *k)
+{
+	kernel_close(k);
+	if (tmp)
+		err_keep(rm_rf(tmp));
+	return -1;
+}
+
 int kernel_install(const char *tmp, const char *name, const char *kver, const char *image,
 		   json_t *meta, struct kernel *k)
 {
@@ -539,9 +547,7 @@ int kernel_add(const char *name, const char *image, const char *modules, struct 
 		goto fail;
 	return 0;
 fail:
-	kernel_close(k);
-	err_keep(rm_rf(tmp));
-	return -1;
+	return kernel_abandon(tmp, k);
 }
 
 json_t *kernel_list(void)

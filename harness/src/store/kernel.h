@@ -50,5 +50,7 @@ int kernel_save_meta(struct kernel *k);
  */
 int kernel_install(const char *tmp, const char *name, const char *kver, const char *image,
 		   json_t *meta, struct kernel *k);
+/* An entry that failed before it was installed: k forgotten, tmp removed; -1, error kept. */
+int kernel_abandon(const char *tmp, struct kernel *k);
 
 #endif
