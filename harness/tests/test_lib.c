@@ -265,6 +265,34 @@ START_TEST(options_come_from_the_table_and_errors_say_which)
 }
 END_TEST
 
+/* As git and most GNU tools: options after operands, "--" ends them, --json anywhere. */
+START_TEST(options_may_follow_operands_until_a_double_dash)
+{
+	char *late[] = {"t", "x", "-n", "3", "y", "--fast", NULL};
+	char *dash[] = {"t", "--", "--fast", "-n", NULL};
+	char *json[] = {"t", "x", "--json", NULL};
+	struct opts_seen o = {0};
+	int first;
+
+	first = opt_parse(&test_spec, 6, late, on_opt, &o);
+	ck_assert_int_eq(first, 4);
+	ck_assert_str_eq(late[first], "x");
+	ck_assert_str_eq(late[first + 1], "y");
+	ck_assert_uint_eq(o.seen.n, 2);
+	strv_release(&o.seen);
+	first = opt_parse(&test_spec, 4, dash, on_opt, &o);
+	ck_assert_int_eq(first, 2);
+	ck_assert_str_eq(dash[first], "--fast");
+	ck_assert_uint_eq(o.seen.n, 0);
+	json_output = false;
+	first = opt_parse(&test_spec, 3, json, on_opt, &o);
+	ck_assert_int_eq(first, 2);
+	ck_assert(json_output);
+	json_output = false;
+	strv_release(&o.seen);
+}
+END_TEST
+
 START_TEST(the_first_error_survives_a_failing_cleanup)
 {
 	err_set("the real cause");
@@ -348,6 +376,7 @@ Suite *test_suite(void)
 	tcase_add_test(tc, ini_refuses_nul_bytes_control_characters_and_bad_utf8_with_the_line);
 	tcase_add_test(tc, ini_reads_a_long_line_whole);
 	tcase_add_test(tc, options_come_from_the_table_and_errors_say_which);
+	tcase_add_test(tc, options_may_follow_operands_until_a_double_dash);
 	tcase_add_test(tc, the_first_error_survives_a_failing_cleanup);
 	tcase_add_test(tc, json_save_replaces_a_file_whole);
 	tcase_add_test(tc, files_and_paths_behave_as_named);

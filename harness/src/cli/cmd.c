@@ -20,6 +20,9 @@ int verb_select(const char *cmd, const struct verb *verbs, int argc, char **argv
 	for (const struct verb *v = verbs; v->name; v++)
 		if (!strcmp(v->name, argv[0]))
 			return v->fn(argc, argv);
-	p_err("%s: unknown verb '%s'; see `iputstorm %s --help`", cmd, argv[0], cmd);
+	if (!strcmp(cmd, "iputstorm"))
+		p_err("unknown command '%s'; see `iputstorm --help`", argv[0]);
+	else
+		p_err("%s: unknown verb '%s'; see `iputstorm %s --help`", cmd, argv[0], cmd);
 	return EXIT_USAGE;
 }

@@ -3,6 +3,7 @@
 #include "cli/cmd.h"
 #include "lib/base.h"
 #include "lib/cmdline.h"
+#include "lib/json.h"
 #include "lib/output.h"
 #include "lib/strv.h"
 #include "model/scenario.h"
@@ -52,35 +53,41 @@ static int validate_opt(int id, const char *arg, void *ctx)
 	return 0;
 }
 
-static int validate_one(const char *name, const struct validate_args *a)
+/* One scenario: "PATH: ok", the as-run text (--dump), or with --json {path, ok, error}. */
+static int validate_one(const char *name, const struct validate_args *a, json_t *results)
 {
 	_cleanup_free_ char *path = scenario_resolve(name);
-	struct scenario s;
-	int ret = 0;
+	_cleanup_scenario_ struct scenario s = {0};
+	int ret = scenario_load(&s, path);
 
-	if (scenario_load(&s, path) < 0)
-		goto fail;
-	for (size_t i = 0; i < a->overrides.n; i++)
-		if (scenario_override(&s, a->overrides.v[i]) < 0)
-			goto fail;
-	if (a->dump) {
+	for (size_t i = 0; ret == 0 && i < a->overrides.n; i++)
+		ret = scenario_override(&s, a->overrides.v[i]);
+	if (json_output) {
+		json_t *o = json_pack("{s:s, s:b}", "path", path, "ok", ret == 0);
+
+		if (ret < 0)
+			json_object_set_new(o, "error", json_string(err_msg()));
+		else if (a->dump) {
+			_cleanup_free_ char *d = scenario_dump(&s);
+
+			json_object_set_new(o, "dump", json_string(d));
+		}
+		json_array_append_new(results, o);
+	} else if (ret < 0) {
+		p_err("%s", err_msg());
+	} else if (a->dump) {
 		_cleanup_free_ char *d = scenario_dump(&s);
 		fputs(d, stdout);
-	} else if (!json_output) {
+	} else {
 		printf("%s: ok\n", path);
 	}
-	goto out;
-fail:
-	p_err("%s", err_msg());
-	ret = -1;
-out:
-	scenario_free(&s);
 	return ret;
 }
 
 int cmd_validate(int argc, char **argv)
 {
 	struct validate_args a = {0};
+	_cleanup_json_ json_t *results = json_array();
 	int first, bad = 0;
 
 	first = opt_parse(&validate_spec, argc, argv, validate_opt, &a);
@@ -99,8 +106,10 @@ int cmd_validate(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	for (int i = first; i < argc; i++)
-		if (validate_one(argv[i], &a) < 0)
+		if (validate_one(argv[i], &a, results) < 0)
 			bad++;
+	if (json_output)
+		json_print(results);
 	strv_release(&a.overrides);
 	return bad ? EXIT_USAGE : 0;
 }

@@ -34,13 +34,16 @@ int opt_parse(const struct cmd_spec *spec, int argc, char **argv,
 	      int (*handle)(int id, const char *arg, void *ctx), void *ctx)
 {
 	struct option lopts[64];
-	char sopts[128] = "+h";
-	size_t n = 0, sl = 2;
+	/* No leading '+': options may follow operands, as in git; "--" ends them. */
+	char sopts[128] = "h";
+	size_t n = 0, sl = 1;
+	bool own_json = false;
 	int c;
 
 	for (const struct opt *o = spec->opts; o && o->lng && n < ARRAY_SIZE(lopts) - 2; o++) {
 		lopts[n++] = (struct option){o->lng, o->arg ? required_argument : no_argument, NULL,
 					     o->id};
+		own_json |= !strcmp(o->lng, "json");
 		if (o->id > 0 && o->id < 256 && sl < sizeof(sopts) - 3) {
 			sopts[sl++] = (char)o->id;
 			if (o->arg)
@@ -48,15 +51,22 @@ int opt_parse(const struct cmd_spec *spec, int argc, char **argv,
 		}
 	}
 	lopts[n++] = (struct option){"help", no_argument, NULL, 'h'};
+	/* `iputstorm COMMAND ... --json` as well as `iputstorm --json COMMAND ...`. */
+	if (!own_json)
+		lopts[n++] = (struct option){"json", no_argument, NULL, OPT_JSON_GLOBAL};
 	lopts[n] = (struct option){0};
 	sopts[sl] = '\0';
 
-	optind = 1;
+	optind = 0; /* 0, not 1: glibc forgets the previous parse's permutation */
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, sopts, lopts, NULL)) != -1) {
 		if (c == 'h') {
 			opt_usage(spec, stdout);
 			return -2;
+		}
+		if (c == OPT_JSON_GLOBAL) {
+			json_output = true;
+			continue;
 		}
 		if (c == '?' || c == ':') {
 			if (optopt > 0 && optopt < 256)

@@ -31,6 +31,9 @@ int opt_parse(const struct cmd_spec *spec, int argc, char **argv,
 	      int (*handle)(int id, const char *arg, void *ctx), void *ctx);
 void opt_usage(const struct cmd_spec *spec, FILE *f);
 
+/* The id of the --json every command accepts (lib/output.h's json_output). */
+#define OPT_JSON_GLOBAL 999
+
 /* Standard exit for opt_parse's -1/-2. */
 #define OPT_EXIT(r) ((r) == -2 ? 0 : 2)
 
