@@ -114,6 +114,10 @@ START_TEST(override_changes_a_value_and_is_validated)
 	ck_assert_int_eq(scenario_override(&s, "nonsense=1"), -1);
 	ck_assert_msg(strstr(err_msg(), "unknown key 'nonsense'"), "got %s", err_msg());
 	ck_assert_int_eq(scenario_override(&s, "no-equals"), -1);
+	/* A newline would smuggle an unchecked section into the text the guest re-parses. */
+	ck_assert_int_eq(scenario_override(&s, "description=x\n[evil]\ntype = sysrq"), -1);
+	ck_assert_msg(strstr(err_msg(), "-o description: the value holds a newline"), "got %s",
+		      err_msg());
 }
 END_TEST
 

@@ -1115,6 +1115,11 @@ int scenario_override(struct scenario *s, const char *assignment)
 			       "-o writers.memory.max=32M)",
 			       assignment);
 	*eq = '\0';
+	/* The as-run text is parsed again in the guest: a newline would add lines to it. */
+	if (!text_is_clean(eq + 1, strlen(eq + 1)))
+		return err_set("-o %s: the value holds a newline, a control character or text "
+			       "that is not UTF-8",
+			       key);
 	dot = strchr(key, '.');
 	if (dot) {
 		*dot = '\0';
