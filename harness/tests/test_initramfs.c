@@ -121,6 +121,52 @@ START_TEST(cpio_round_trips_dirs_files_and_device_nodes)
 }
 END_TEST
 
+START_TEST(a_host_file_lands_at_its_path_under_the_top_with_its_parents_and_mode)
+{
+	char path[] = "/tmp/iputstorm-cpio.XXXXXX";
+	char src[] = "/tmp/iputstorm-src.XXXXXX";
+	int fd = mkstemp(path), sfd = mkstemp(src);
+	struct cpio c;
+	struct entry e[16];
+	size_t len;
+	int n;
+	_cleanup_free_ char *buf = NULL, *want = NULL;
+
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_ge(sfd, 0);
+	close(fd);
+	ck_assert_int_eq(write(sfd, "job\n", 4), 4);
+	close(sfd);
+	ck_assert_int_eq(chmod(src, 0750), 0);
+	ck_assert_int_eq(cpio_open(&c, path), 0);
+	ck_assert_int_eq(cpio_host_file(&c, "files", src), 0);
+	ck_assert_int_eq(cpio_close(&c), 0);
+	ck_assert_int_ne(cpio_open(&c, path), -1);
+	/* A file that is not there fails and says which. */
+	ck_assert_int_eq(cpio_host_file(&c, "files", "/nonexistent/x"), -1);
+	cpio_abort(&c);
+	buf = read_file(path, &len);
+	ck_assert_ptr_null(buf);
+	ck_assert_int_eq(cpio_open(&c, path), 0);
+	ck_assert_int_eq(cpio_host_file(&c, "files", src), 0);
+	ck_assert_int_eq(cpio_close(&c), 0);
+	buf = read_file(path, &len);
+	unlink(path);
+	unlink(src);
+	n = read_newc(buf, len, e, 16);
+	ck_assert_int_eq(n, 4);
+	/* The kernel's unpacker makes no parents: each one comes first. */
+	ck_assert_str_eq(e[0].name, "files");
+	ck_assert_uint_eq(e[0].mode, S_IFDIR | 0755);
+	ck_assert_str_eq(e[1].name, "files/tmp");
+	want = xasprintf("files%s", src);
+	ck_assert_str_eq(e[2].name, want);
+	ck_assert_uint_eq(e[2].mode, S_IFREG | 0750);
+	ck_assert_uint_eq(e[2].size, 4);
+	ck_assert(!memcmp(e[2].data, "job\n", 4));
+}
+END_TEST
+
 Suite *test_suite(void)
 {
 	Suite *su = suite_create("initramfs");
@@ -129,6 +175,7 @@ Suite *test_suite(void)
 	tcase_add_test(tc, signature_is_cut_to_the_module_body);
 	tcase_add_test(tc, unsigned_or_damaged_module_is_left_alone);
 	tcase_add_test(tc, cpio_round_trips_dirs_files_and_device_nodes);
+	tcase_add_test(tc, a_host_file_lands_at_its_path_under_the_top_with_its_parents_and_mode);
 	suite_add_tcase(su, tc);
 	return su;
 }

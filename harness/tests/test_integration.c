@@ -342,6 +342,35 @@ START_TEST(newest_7_3_kernel_is_fetched_from_its_suite_and_passes_smoke)
 }
 END_TEST
 
+/*
+ * Debian's cloud flavor has no 9p: the guest gets the cached root image on
+ * virtio-blk instead (guest_root = auto), and runs the same agent from it.
+ */
+START_TEST(cloud_kernel_without_9p_runs_from_the_root_image)
+{
+	char *fetch[] = {"fetch", "debian:latest-6.12-cloud", NULL};
+	char *args[] = {"-s", "smoke", "-k", "debian:latest-6.12-cloud", "-o", "duration=10", NULL};
+	_cleanup_free_ char *runp = xasprintf("%s/latest/run.json", results);
+	_cleanup_free_ char *cp = trial_file("console.log");
+	_cleanup_free_ char *console = NULL;
+	json_t *run;
+	int code;
+
+	ck_assert_int_eq(finish(start_cmd("kernel", fetch), 900), 0);
+	code = finish(start(args), 600);
+	run = load(runp);
+	ck_assert_msg(code == 0, "exit %d: %s", code,
+		      json_string_value(json_object_get(
+			      json_array_get(json_object_get(run, "trials"), 0), "reason")));
+	console = read_file(cp, NULL);
+	ck_assert_msg(console && strstr(console, "EXT4-fs (vda): mounted"),
+		      "console.log shows no root image mounted");
+	ck_assert(!strstr(console, "9pnet"));
+	ck_assert(wait_event("done", NULL, 0.1));
+	json_decref(run);
+}
+END_TEST
+
 START_TEST(lost_truncate_injection_deadlocks_the_flusher_with_its_signature)
 {
 	char *args[] = {"-s", "writeback-iput-fi", NULL};
@@ -561,6 +590,7 @@ Suite *test_suite(void)
 	tcase_add_unchecked_fixture(tc, NULL, sweep);
 	tcase_add_test(tc, smoke_passes_with_a_complete_results_directory);
 	tcase_add_test(tc, newest_7_3_kernel_is_fetched_from_its_suite_and_passes_smoke);
+	tcase_add_test(tc, cloud_kernel_without_9p_runs_from_the_root_image);
 	tcase_add_test(tc, lost_truncate_injection_deadlocks_the_flusher_with_its_signature);
 	tcase_add_test(tc, patched_kernel_survives_the_injection_that_hangs_the_stock_one);
 	tcase_add_test(tc, bisect_step_calls_the_stock_kernel_bad_and_stops_on_a_bad_scenario);

@@ -7,6 +7,7 @@
 #include "check_main.h"
 #include "lib/base.h"
 #include "lib/fileio.h"
+#include "model/bounded.h"
 #include "model/klog.h"
 
 struct collected {
@@ -167,6 +168,32 @@ START_TEST(warning_bug_and_panic_are_titled)
 }
 END_TEST
 
+/*
+ * 7.3's unmount (the path of ceph_kill_sb() in Debian's 7.3.4 source): the
+ * hung-task detector fires at 30 s inside a wait the kernel bounds to
+ * mount_timeout, then the kernel says the bound passed.
+ */
+START_TEST(an_unmount_in_its_bounded_wait_and_its_timeout_notice)
+{
+	struct collected c = parse("umount-bounded-7.3.log");
+	const struct bounded_wait *bw;
+
+	ck_assert_int_eq(c.n, 2);
+	ck_assert_int_eq(c.r[0]->kind, KR_HUNG_TASK);
+	ck_assert_int_eq(c.r[0]->blocked_secs, 30);
+	assert_title(c.r[0], "task hung in ceph_kill_sb");
+	bw = bounded_wait_of_report(c.r[0]);
+	ck_assert_ptr_nonnull(bw);
+	ck_assert_str_eq(bw->culprit, "ceph_kill_sb");
+	ck_assert_int_eq(c.r[1]->kind, KR_NOTICE);
+	assert_title(c.r[1], "ceph: umount timed out");
+	ck_assert(!kreport_is_hang(c.r[1]));
+	ck_assert(!kreport_is_crash(c.r[1]));
+	ck_assert_str_eq(kr_kind_name(c.r[1]->kind), "notice");
+	release(&c);
+}
+END_TEST
+
 START_TEST(sysrq_dump_keeps_task_states)
 {
 	struct collected c = parse("sysrq-w.log");
@@ -251,6 +278,7 @@ Suite *test_suite(void)
 	tcase_add_test(tc, printk_caller_ids_are_stripped);
 	tcase_add_test(tc, warning_bug_and_panic_are_titled);
 	tcase_add_test(tc, sysrq_dump_keeps_task_states);
+	tcase_add_test(tc, an_unmount_in_its_bounded_wait_and_its_timeout_notice);
 	tcase_add_loop_test(tc, stack_frame_forms, 0, ARRAY_SIZE(frames));
 	tcase_add_loop_test(tc, known_prefixes_are_stripped, 0, ARRAY_SIZE(strips));
 	suite_add_tcase(su, tc);

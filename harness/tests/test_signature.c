@@ -9,6 +9,7 @@
 
 #include "check_main.h"
 #include "analysis/signature.h"
+#include "model/bounded.h"
 #include "lib/base.h"
 #include "lib/fileio.h"
 #include "lib/output.h"
@@ -297,6 +298,40 @@ START_TEST(evict_on_msgr_waits_in_ceph_evict_inode_only_when_it_is_the_culprit)
 }
 END_TEST
 
+/*
+ * model/bounded.c decides (in the guest, with no signature file); the file
+ * names. Each wait the code bounds has a bounded signature, and the same
+ * function waiting without a timeout has none.
+ */
+START_TEST(every_bounded_wait_has_a_bounded_signature)
+{
+	size_t n;
+	const struct bounded_wait *w = bounded_wait_list(&n);
+
+	ck_assert_uint_ge(n, 1);
+	for (size_t i = 0; i < n; i++) {
+		_cleanup_free_ char *culprit = xasprintf("%s+0x1f5/0x270 [ceph]", w[i].culprit);
+		char *timed[] = {"__schedule+0x505/0xc00",
+				 "schedule+0x27/0xf0",
+				 "schedule_timeout+0x9e/0x160",
+				 "wait_for_completion_killable_timeout+0x8a/0x1a0",
+				 culprit,
+				 "deactivate_locked_super+0x30/0xb0"};
+		char *untimed[] = {"__schedule+0x505/0xc00", "io_schedule+0x46/0x70",
+				   "folio_wait_bit_common+0x12d/0x2f0", culprit};
+		const struct signature *s = sig_match(&set, "umount", NULL, NULL, timed, 6);
+
+		ck_assert_ptr_nonnull(bounded_wait_of(timed, 6, false));
+		ck_assert_msg(s && s->role == SIG_BOUNDED, "%s: no bounded signature (got %s)",
+			      w[i].culprit, s ? s->name : "none");
+		ck_assert_ptr_null(bounded_wait_of(untimed, 4, false));
+		s = sig_match(&set, "umount", NULL, NULL, untimed, 4);
+		ck_assert_msg(!s || s->role != SIG_BOUNDED, "%s: an untimed wait matched %s",
+			      w[i].culprit, s ? s->name : "");
+	}
+}
+END_TEST
+
 /* ---- the root ---- */
 
 static struct blocked_task task_of(const char *comm, double secs, const char *sig,
@@ -564,6 +599,35 @@ START_TEST(triage_prints_one_line_per_hang_then_root_and_command)
 }
 END_TEST
 
+START_TEST(triage_calls_a_bounded_unmount_wait_no_hang_and_names_the_timeout)
+{
+	_cleanup_free_ char *log = data("klog", "umount-bounded-7.3.log");
+	char *args[] = {"triage", log, NULL};
+	char *jargs[] = {"--json", "triage", log, NULL};
+	struct ran r = run_triage(NULL, args), jr;
+	json_t *j, *h;
+
+	ck_assert_msg(r.code == 0, "exit %d: %s", r.code, r.err);
+	ck_assert_msg(strstr(r.out, "umount pid 412: task hung in ceph_kill_sb "
+				    "[ceph-umount-bounded, bounded]\n"),
+		      "%s", r.out);
+	ck_assert_msg(strstr(r.out, "\nno hang: every blocked task is in a wait the kernel ends"),
+		      "%s", r.out);
+	ck_assert_msg(strstr(r.out, "\nthe kernel warned: ceph: umount timed out (line 20)\n"),
+		      "%s", r.out);
+	ran_free(&r);
+	jr = run_triage(NULL, jargs);
+	j = json_of(&jr);
+	ck_assert_int_eq(jr.code, 0);
+	h = json_array_get(json_object_get(j, "hangs"), 0);
+	ck_assert_str_eq(str_at(h, "role"), "bounded");
+	ck_assert_str_eq(str_at(json_array_get(json_object_get(j, "notices"), 0), "title"),
+			 "ceph: umount timed out");
+	json_decref(j);
+	ran_free(&jr);
+}
+END_TEST
+
 START_TEST(triage_without_hangs_exits_0)
 {
 	_cleanup_free_ char *log = data("klog", "crashes.log");
@@ -618,6 +682,7 @@ Suite *test_suite(void)
 	tcase_add_test(tc, frames_match_in_every_printed_form);
 	tcase_add_test(tc, unreliable_frames_do_not_count);
 	tcase_add_test(tc, evict_on_msgr_waits_in_ceph_evict_inode_only_when_it_is_the_culprit);
+	tcase_add_test(tc, every_bounded_wait_has_a_bounded_signature);
 	tcase_add_loop_test(tc, root_is_picked_by_role_shape_and_age, 0, ARRAY_SIZE(picks));
 	tcase_add_test(tc, watchdog_events_and_kernel_reports_share_one_root);
 	tcase_add_test(tc, no_blocked_task_gives_a_null_root);
@@ -632,6 +697,7 @@ Suite *test_suite(void)
 	tcase_add_test(cmd, triage_reads_stdin_with_json_after_the_verb);
 	tcase_add_test(cmd, triage_prints_one_line_per_hang_then_root_and_command);
 	tcase_add_test(cmd, triage_without_hangs_exits_0);
+	tcase_add_test(cmd, triage_calls_a_bounded_unmount_wait_no_hang_and_names_the_timeout);
 	tcase_add_test(cmd, triage_of_unreadable_input_exits_2);
 	tcase_add_test(cmd, triage_with_a_bad_signature_file_exits_2_with_file_and_line);
 	tcase_set_timeout(cmd, 90);

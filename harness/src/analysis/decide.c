@@ -62,8 +62,11 @@ void verdict_decide(const struct trial_facts *f, struct verdict_result *out)
 		    f->hung_reports);
 		return;
 	}
-	if (f->fail_on_warning && f->warnings) {
-		set(out, V_FAIL, "%s", f->warning_title ? f->warning_title : "kernel WARNING");
+	if (f->fail_on_warning && (f->warnings || f->notices)) {
+		set(out, V_FAIL, "%s",
+		    f->warning_title  ? f->warning_title
+		    : f->notice_title ? f->notice_title
+				      : "kernel WARNING");
 		return;
 	}
 	if (f->interrupted) {
@@ -109,8 +112,12 @@ void verdict_decide(const struct trial_facts *f, struct verdict_result *out)
 		return;
 	}
 	if (f->done) {
-		set(out, V_PASS, "%s",
-		    f->warnings ? "no hang; kernel WARNINGs recorded" : "no hang");
+		if (f->notices)
+			set(out, V_PASS, "no hang; the kernel warned: %s%s", f->notice_title,
+			    f->warnings ? "; kernel WARNINGs recorded" : "");
+		else
+			set(out, V_PASS, "%s",
+			    f->warnings ? "no hang; kernel WARNINGs recorded" : "no hang");
 		return;
 	}
 	set(out, V_MISS, "the trial ended without a result");

@@ -28,7 +28,7 @@ static const struct sig_key {
 	[K_CULPRIT] = {"culprit", NULL},
 	[K_CONTEXT] = {"context", NULL},
 	[K_TASK] = {"task", NULL},
-	[K_ROLE] = {"role", "root or victim"},
+	[K_ROLE] = {"role", "root, victim or bounded"},
 	[K_REPRODUCER] = {"reproducer", NULL},
 };
 
@@ -197,10 +197,13 @@ static void set_role(struct load_ctx *c, struct signature *s, const char *value)
 		s->role = SIG_ROOT;
 	else if (!strcmp(value, "victim"))
 		s->role = SIG_VICTIM;
+	else if (!strcmp(value, "bounded"))
+		s->role = SIG_BOUNDED;
 	else
 		load_error(c, c->line,
-			   "role '%s' in [%s]: it is root (the task that deadlocked) or victim "
-			   "(a task blocked behind another one)",
+			   "role '%s' in [%s]: it is root (the task that deadlocked), victim "
+			   "(a task blocked behind another one) or bounded (a wait the kernel "
+			   "ends itself)",
 			   value, s->name);
 }
 
@@ -355,7 +358,7 @@ const struct signature *sigset_find(const struct sigset *set, const char *name)
 
 const char *sig_role_name(enum sig_role role)
 {
-	return role == SIG_ROOT ? "root" : "victim";
+	return role == SIG_ROOT ? "root" : role == SIG_VICTIM ? "victim" : "bounded";
 }
 
 /* ---- matching ---- */
@@ -599,7 +602,7 @@ static bool in_evict(const struct blocked_task *t)
 static int root_rank(const struct blocked_task *t)
 {
 	if (t->sig)
-		return t->sig->role == SIG_ROOT ? 0 : 3;
+		return t->sig->role == SIG_ROOT ? 0 : t->sig->role == SIG_VICTIM ? 3 : 4;
 	return is_flusher_or_kworker(t) && in_evict(t) ? 1 : 2;
 }
 

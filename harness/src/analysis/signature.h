@@ -17,7 +17,8 @@
  * `iputstorm triage`.
  */
 
-enum sig_role { SIG_ROOT, SIG_VICTIM };
+/* bounded: a wait the kernel ends itself (model/bounded.h); a hang only past its bound. */
+enum sig_role { SIG_ROOT, SIG_VICTIM, SIG_BOUNDED };
 
 struct signature {
 	char *name; /* the [section] */
@@ -86,7 +87,8 @@ json_t *blocked_task_json(const struct blocked_task *t);
  *      signatures.ini does not know yet still comes first);
  *   3. any other unmatched task;
  *   4. a task matching a victim signature: it waits for another task, so it
- *      is the root only when that task was never reported.
+ *      is the root only when that task was never reported;
+ *   5. a task matching a bounded signature: it waits for a bound to pass.
  * Within a rank: the task blocked longest, then the one reported first.
  */
 size_t sig_pick_root(const struct blocked_task *t, size_t n);

@@ -35,10 +35,12 @@ static const struct cmd_spec triage_spec = {
 	.more = "Without FILE, or with -, it reads standard input.\n"
 		"--json prints {\"hangs\": [{task, pid, title, signature, role}], \"signatures\": "
 		"[...],\n  \"root\": {task, pid, title, signature, role} or null, \"reproducer\": "
-		"scenario or null}.\n"
+		"scenario or null,\n  \"notices\": [{title, line}] (\"ceph: umount timed out\": a "
+		"bounded wait ran out)}.\n"
 		"Signatures and their keys: docs/signatures.md.\n"
-		"Exit status: 0 no blocked task, 1 a hang was found, 2 unreadable input, a bad "
-		"signature file or a usage error.",
+		"Exit status: 0 no blocked task (or only tasks in waits the kernel bounds, role "
+		"bounded), 1 a hang was found, 2 unreadable input, a bad signature file or a usage "
+		"error.",
 };
 
 struct triage_args {
@@ -127,6 +129,43 @@ static void print_reproducer(const char *scenario)
 		printf("reproduce with: iputstorm run -s %s\n", scenario);
 }
 
+/* Every blocked task waits in a wait the kernel ends itself: no hang (yet). */
+static bool only_bounded(json_t *a)
+{
+	json_t *h;
+	size_t i;
+
+	json_array_foreach (json_object_get(a, "hangs"), i, h)
+		if (!jstr(h, "role") || strcmp(jstr(h, "role"), "bounded"))
+			return false;
+	return json_array_size(json_object_get(a, "hangs")) > 0;
+}
+
+/* One-line findings ("ceph: umount timed out"): a bounded wait ran out. */
+static void print_notices(json_t *reports)
+{
+	json_t *r;
+	size_t i;
+
+	json_array_foreach (reports, i, r)
+		if (jstr(r, "kind") && !strcmp(jstr(r, "kind"), "notice"))
+			printf("the kernel warned: %s (line %lld)\n", jstr(r, "title") ?: "?",
+			       (long long)json_integer_value(json_object_get(r, "line")));
+}
+
+static json_t *notices_json(json_t *reports)
+{
+	json_t *out = json_array(), *r;
+	size_t i;
+
+	json_array_foreach (reports, i, r)
+		if (jstr(r, "kind") && !strcmp(jstr(r, "kind"), "notice"))
+			json_array_append_new(out,
+					      json_pack("{s:s?, s:O?}", "title", jstr(r, "title"),
+							"line", json_object_get(r, "line")));
+	return out;
+}
+
 static void print_human(json_t *a, const struct sigset *set)
 {
 	json_t *root = json_object_get(a, "root"), *h;
@@ -135,6 +174,13 @@ static void print_human(json_t *a, const struct sigset *set)
 
 	if (!json_array_size(json_object_get(a, "hangs"))) {
 		printf("no blocked task found\n");
+		return;
+	}
+	if (only_bounded(a)) {
+		json_array_foreach (json_object_get(a, "hangs"), i, h)
+			print_hang(h);
+		printf("no hang: every blocked task is in a wait the kernel ends itself after "
+		       "a timeout (mount_timeout for CephFS; docs/signatures.md)\n");
 		return;
 	}
 	json_array_foreach (json_object_get(a, "hangs"), i, h)
@@ -167,11 +213,16 @@ static int triage(const char *path, const struct triage_args *a)
 	}
 	sig_collect_reports(reports, tasks);
 	analysis = sig_analyse(&set, tasks);
-	if (json_output)
+	if (json_output) {
+		json_object_set_new(analysis, "notices", notices_json(reports));
 		json_print(analysis);
-	else
+	} else
 		print_human(analysis, &set);
-	ret = json_array_size(json_object_get(analysis, "hangs")) ? EXIT_FAILED : EXIT_PASS;
+	if (!json_output)
+		print_notices(reports);
+	ret = json_array_size(json_object_get(analysis, "hangs")) && !only_bounded(analysis)
+		      ? EXIT_FAILED
+		      : EXIT_PASS;
 out:
 	json_decref(analysis);
 	json_decref(tasks);

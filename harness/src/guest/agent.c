@@ -13,6 +13,7 @@
 #include "lib/path.h"
 #include "lib/spawn.h"
 #include "lib/strv.h"
+#include "model/bounded.h"
 #include "model/events.h"
 #include "model/injections.h"
 #include "model/klog.h"
@@ -68,6 +69,7 @@ struct agent {
 	int kmsg_fd;
 	enum phase phase;
 	double stress_t0, end_t0, last_hb, last_wd;
+	double end_extra; /* end_grace grows by each bounded wait's bound */
 	struct instance *inst;
 	size_t ninst;
 	int nclients;
@@ -367,6 +369,19 @@ static void on_stuck(struct ev_stuck *task, void *ctx)
 	_cleanup_free_ char *title = c ? xasprintf("task hung in %.*s", (int)strcspn(c, " "), c)
 				       : xstrdup("task hung (no stack)");
 
+	if (task->within) {
+		/* The kernel ends this wait itself: the end of the trial waits for it. */
+		double more = task->bound + BOUNDED_GRACE;
+
+		a->end_extra += more;
+		if (a->h.pid)
+			a->h.deadline += more;
+		fprintf(stderr,
+			"iputstorm agent: %s:%d waits in %.*s, which the kernel bounds to %.0f s "
+			"(%s); not a hang before %.0f s\n",
+			task->comm, task->tid, c ? (int)strcspn(c, " ") : 1, c ? c : "?",
+			task->bound, task->waits_for, task->bound + BOUNDED_GRACE);
+	}
 	/* The watchdog keeps its stack: the event only borrows it. */
 	e.stuck.title = title;
 	e.stuck.stack = (struct strv){0};
@@ -662,7 +677,7 @@ static bool any_running(struct agent *a)
 
 static double end_left(struct agent *a)
 {
-	return a->g->end_grace - since(a, a->end_t0);
+	return a->g->end_grace + a->end_extra - since(a, a->end_t0);
 }
 
 static void end_timeout(struct agent *a, const char *what)
@@ -806,6 +821,7 @@ static int agent_setup(struct agent *a)
 	a->env.log_dir = "/run/iputstorm/logs";
 	a->env.seed = a->trial.seed;
 	watchdog_init(&a->wd, a->g->stuck_after, NULL);
+	a->wd.bound = ceph_mount_timeout(a->g->mount_options);
 	klog_init(&a->kp, on_report, a);
 	a->kmsg_fd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
 	if (apply_sysctls(a) < 0) {

@@ -4,6 +4,7 @@
 #include "lib/base.h"
 #include "lib/fileio.h"
 #include "lib/strv.h"
+#include "model/bounded.h"
 #include "model/events.h"
 #include "model/klog.h"
 
@@ -32,10 +33,11 @@ bool wd_update(struct wd_task *t, char state, unsigned long long nvcsw, unsigned
 		t->nvcsw = nvcsw;
 		t->nivcsw = nivcsw;
 		t->since = now;
+		t->hold_until = 0;
 		t->reported = false; /* it moved: a later stall is a new one */
 		return false;
 	}
-	if (t->reported || now - t->since < stuck_after)
+	if (t->reported || now - t->since < stuck_after || now < t->hold_until)
 		return false;
 	t->reported = true;
 	return true;
@@ -177,11 +179,23 @@ static void sample_task(struct watchdog *w, pid_t tgid, pid_t tid, double now,
 	}
 	t->seen = now;
 	if (wd_update(t, state, v, nv, now, w->stuck_after)) {
+		const struct bounded_wait *bw;
 		struct wd_desc d;
 
 		wd_describe(w->proc, tgid, tid, &d);
 		d.ev.stuck_for = now - t->since;
-		w->stuck++;
+		bw = w->bound > 0 ? bounded_wait_of(d.ev.stack.v, d.ev.stack.n, true) : NULL;
+		if (bw) {
+			d.ev.bound = w->bound;
+			d.ev.waits_for = bw->what;
+			d.ev.within = d.ev.stuck_for < w->bound + BOUNDED_GRACE;
+		}
+		if (d.ev.within) {
+			t->reported = false;
+			t->hold_until = t->since + w->bound + BOUNDED_GRACE;
+		} else {
+			w->stuck++;
+		}
 		report(&d.ev, ctx);
 		wd_desc_release(&d);
 	}

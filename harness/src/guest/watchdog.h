@@ -19,13 +19,15 @@
 struct wd_task {
 	pid_t tid, tgid;
 	unsigned long long nvcsw, nivcsw;
-	double since; /* when its counters last changed while in D */
-	double seen;  /* last sample that saw it in D */
+	double since;	   /* when its counters last changed while in D */
+	double seen;	   /* last sample that saw it in D */
+	double hold_until; /* in a bounded wait: not stuck before this */
 	bool reported;
 };
 
 struct watchdog {
 	double stuck_after;
+	double bound;	  /* CephFS's mount_timeout: the bound of its bounded waits; 0: none */
 	const char *proc; /* "/proc", or a test tree */
 	struct wd_task *t;
 	size_t n, cap;
@@ -36,7 +38,12 @@ struct watchdog {
 
 void watchdog_init(struct watchdog *w, double stuck_after, const char *proc);
 void watchdog_free(struct watchdog *w);
-/* Calls report(task, ctx) once for each newly stuck task; task is valid during the call. */
+/*
+ * Calls report(task, ctx) once for each newly stuck task; task is valid
+ * during the call. A task in a wait the kernel bounds (model/bounded.h) is
+ * reported once with within set, then held until its bound and
+ * BOUNDED_GRACE have passed; still stuck then, it is reported as stuck.
+ */
 void watchdog_sample(struct watchdog *w, double now,
 		     void (*report)(struct ev_stuck *task, void *ctx), void *ctx);
 

@@ -15,13 +15,16 @@
 #include "lib/output.h"
 #include "lib/path.h"
 #include "lib/spawn.h"
+#include "model/bounded.h"
 #include "model/events.h"
 #include "model/injections.h"
 #include "model/klog.h"
 #include "model/payload.h"
 #include "model/scenario.h"
 #include "model/verdict.h"
+#include "store/guestroot.h"
 #include "store/initramfs.h"
+#include "store/kernel.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -43,7 +46,9 @@ struct trial {
 	struct vm vm;
 	struct record rec;
 	char *sock_dir;
-	char *exe_dir; /* the copy of this binary the guest runs */
+	char *exe_dir;	      /* the copy of this binary the guest runs */
+	enum guest_root root; /* ROOT_9P or ROOT_BLK, never ROOT_AUTO */
+	char *root_image;     /* ROOT_BLK: the cached image on virtio-blk */
 	char *tap;
 	int con_log, ev_log;
 	struct line_splitter con_ls, ev_ls;
@@ -55,10 +60,13 @@ struct trial {
 	int dump_stage;
 	const char *dump_why;
 	json_t *stuck, *reports, *failures, *errors;
-	json_t *counters;    /* the agent's latest telemetry counters */
-	double counted_secs; /* the stress time they cover */
-	json_t *analysis;    /* sig_analyse() of the blocked tasks */
-	char *hang_title, *crash_title, *warning_title, *fatal_msg, *init_msg, *workload_error;
+	json_t *bounded;      /* tasks seen in a wait the kernel bounds (model/bounded.h) */
+	double bounded_extra; /* the end of the trial waits for their bounds */
+	json_t *counters;     /* the agent's latest telemetry counters */
+	double counted_secs;  /* the stress time they cover */
+	json_t *analysis;     /* sig_analyse() of the blocked tasks */
+	char *hang_title, *crash_title, *warning_title, *notice_title, *fatal_msg, *init_msg,
+		*workload_error;
 	char *fatal_blame, *cluster_reason, *qemu_status;
 	double *ceph_next; /* per section: next time a [type=ceph] action runs, or -1 */
 	json_t *actions;
@@ -80,15 +88,28 @@ static void replace(char **slot, const char *v)
 
 /* ---- payload ---- */
 
+/*
+ * Without the host root, the files the guest opens by host path travel in the
+ * payload under /files, and /init puts them back at those paths.
+ */
+static int payload_host_files(struct trial *t, struct cpio *c, const char *exe)
+{
+	const struct scenario *scn = t->ts->scn;
+
+	if (cpio_dir(c, "files", 0755) < 0 || cpio_host_file(c, "files", exe) < 0)
+		return -1;
+	if (t->ts->k->inject_ko && cpio_host_file(c, "files", t->ts->k->inject_ko) < 0)
+		return -1;
+	for (size_t i = 0; i < scn->ngroups; i++)
+		if (scn->groups[i].jobfile &&
+		    cpio_host_file(c, "files", scn->groups[i].jobfile) < 0)
+			return -1;
+	return 0;
+}
+
 static int write_payload(struct trial *t, char **initrd)
 {
 	const struct trial_spec *ts = t->ts;
-	/*
-	 * The guest runs this very binary over 9p: a copy of /proc/self/exe for
-	 * the trial, so a rebuild or reinstall while the run goes on (the path
-	 * then reads "... (deleted)") cannot break it. Not under /run: the
-	 * guest mounts its own tmpfs there.
-	 */
 	_cleanup_free_ char *exe = xasprintf("%s/iputstorm", t->exe_dir);
 	_cleanup_free_ char *cpio_path = xasprintf("%s/payload.cpio", t->sock_dir);
 	/* Each trial writes under its own top directory; the cluster is shared. */
@@ -108,19 +129,16 @@ static int write_payload(struct trial *t, char **initrd)
 	struct cpio c;
 	int r;
 
-	if (copy_file("/proc/self/exe", exe, 0755) < 0) {
-		json_decref(j);
-		return err_set("cannot copy this binary to %s for the guest: %s", exe,
-			       strerror(errno));
-	}
 	trialjson = json_dumps(j, JSON_INDENT(1) | JSON_PRESERVE_ORDER);
 	json_decref(j);
-	env = xasprintf("GUEST_ADDR=%s\nEXE=%s\n", GUEST_ADDR, exe);
+	env = xasprintf("GUEST_ADDR=%s\nEXE=%s\nROOT=%s\n", GUEST_ADDR, exe,
+			t->root == ROOT_BLK ? "blk" : "9p");
 	if (cpio_open(&c, cpio_path) < 0)
 		return -1;
-	if (cpio_dir(&c, "payload", 0755) < 0 ||
+	if (cpio_init(&c) < 0 || cpio_dir(&c, "payload", 0755) < 0 ||
 	    cpio_file(&c, "payload/trial.json", 0600, trialjson, strlen(trialjson)) < 0 ||
-	    cpio_file(&c, "payload/init.env", 0644, env, strlen(env)) < 0) {
+	    cpio_file(&c, "payload/init.env", 0644, env, strlen(env)) < 0 ||
+	    (t->root == ROOT_BLK && payload_host_files(t, &c, exe) < 0)) {
 		cpio_abort(&c);
 		return -1;
 	}
@@ -130,6 +148,47 @@ static int write_payload(struct trial *t, char **initrd)
 	r = initramfs_concat(*initrd, ts->k->initramfs, cpio_path);
 	unlink(cpio_path);
 	return r;
+}
+
+/* The programs a guest may run, as its PATH finds them (tools/guest/init sets it). */
+#define GUEST_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
+/*
+ * The guest runs a copy of /proc/self/exe made for the trial, so a rebuild
+ * or reinstall while the run goes on (the path then reads "... (deleted)")
+ * cannot break it. Not under /run: the guest mounts its own tmpfs there.
+ */
+static int copy_exe(struct trial *t)
+{
+	_cleanup_free_ char *exe = xasprintf("%s/iputstorm", t->exe_dir);
+
+	if (copy_file("/proc/self/exe", exe, 0755) < 0)
+		return err_set("cannot copy this binary to %s for the guest: %s", exe,
+			       strerror(errno));
+	return 0;
+}
+
+static int choose_root(struct trial *t)
+{
+	_cleanup_free_ char *exe = xasprintf("%s/iputstorm", t->exe_dir);
+	_cleanup_free_ char *fio = find_program("fio", GUEST_PATH);
+	_cleanup_free_ char *stress = find_program("stress-ng", GUEST_PATH);
+	const char *programs[3] = {0};
+	const char *libs_of[] = {exe, NULL};
+	size_t n = 0;
+
+	t->root = t->g->root;
+	if (t->root == ROOT_AUTO)
+		t->root = kernel_has_9p(t->ts->k) ? ROOT_9P : ROOT_BLK;
+	if (t->root != ROOT_BLK)
+		return 0;
+	if (fio)
+		programs[n++] = fio;
+	if (stress)
+		programs[n++] = stress;
+	if (guestroot_image(programs, libs_of, &t->root_image) < 0)
+		return err_prefix("cannot make the guest root image (guest_root=blk)");
+	return 0;
 }
 
 /* ---- evidence ---- */
@@ -143,13 +202,15 @@ static bool seen_report(struct trial *t, const struct kreport *r)
 	if (r->ts < 0)
 		return false;
 	json_array_foreach (t->reports, i, o) {
-		json_t *ots = json_object_get(o, "ts");
+		json_t *ots = json_object_get(o, "ts"), *opid = json_object_get(o, "pid");
+		/* kreport_json() leaves out a pid it does not know. */
+		long long pid = json_is_integer(opid) ? json_integer_value(opid) : -1;
 
 		if (ots &&
 		    (long long)(json_number_value(ots) * 1000) == (long long)(r->ts * 1000) &&
 		    !strcmp(json_string_value(json_object_get(o, "kind")) ?: "",
 			    kr_kind_name(r->kind)) &&
-		    json_integer_value(json_object_get(o, "pid")) == r->pid)
+		    pid == r->pid)
 			return true;
 	}
 	return false;
@@ -181,6 +242,18 @@ static void note_crash(struct trial *t, const struct kreport *r, const char *tit
 		replace(&t->crash_title, title);
 }
 
+/*
+ * The kernel's hung-task detector fires after hung_task_timeout, often before
+ * a bounded wait's bound: such a report is the wait, not a hang.
+ */
+static bool within_bound(struct trial *t, const struct kreport *r)
+{
+	double bound = ceph_mount_timeout(t->g->mount_options);
+
+	return bound > 0 && r->blocked_secs < bound + BOUNDED_GRACE &&
+	       bounded_wait_of_report(r) != NULL;
+}
+
 /* One kernel report, from the console or from the agent's /dev/kmsg; rep is its JSON. */
 static void note_report(struct trial *t, const struct kreport *r, json_t *rep, const char *source)
 {
@@ -195,6 +268,13 @@ static void note_report(struct trial *t, const struct kreport *r, json_t *rep, c
 		t->f.dump_blocked++;
 		break;
 	case KR_HUNG_TASK:
+		if (within_bound(t, r)) {
+			json_object_set_new(rep, "source", json_string(source));
+			json_array_append(t->bounded, rep);
+			return;
+		}
+		note_hang(t, title);
+		break;
 	case KR_RCU_STALL:
 		note_hang(t, title);
 		break;
@@ -212,6 +292,11 @@ static void note_report(struct trial *t, const struct kreport *r, json_t *rep, c
 		t->f.warnings++;
 		if (!t->warning_title)
 			replace(&t->warning_title, title);
+		break;
+	case KR_NOTICE:
+		t->f.notices++;
+		if (!t->notice_title)
+			replace(&t->notice_title, title);
 		break;
 	case KR_OOM_KILL:
 	case KR_NKINDS:
@@ -287,6 +372,11 @@ static void handle_event(struct trial *t, struct event *e)
 		}
 		break;
 	case EV_STUCK:
+		if (e->stuck.within) {
+			t->bounded_extra += e->stuck.bound + BOUNDED_GRACE;
+			json_array_append(t->bounded, e->json);
+			break;
+		}
 		t->f.stuck++;
 		if (!t->hang_t)
 			t->hang_t = ht(t);
@@ -552,7 +642,8 @@ static void step_run(struct trial *t)
 		return;
 	}
 	/* Past the end and its grace plus a full stuck_after: whatever blocks, say so. */
-	if (t->stress_t && el > t->stress_t + g->duration + g->end_grace + g->stuck_after + 15) {
+	if (t->stress_t && el > t->stress_t + g->duration + g->end_grace + g->stuck_after + 15 +
+					   t->bounded_extra) {
 		t->f.end_timeout = true;
 		begin_dump(t, "trial deadline");
 		return;
@@ -665,6 +756,7 @@ static json_t *build_verdict(struct trial *t, struct verdict_result *vr)
 				      "evicted_before_boot", t->evicted));
 	json_object_set(v, "stuck", t->stuck);
 	json_object_set(v, "reports", t->reports);
+	json_object_set(v, "bounded_waits", t->bounded);
 	json_object_set(v, "workload_failures", t->failures);
 	json_object_set(v, "agent_errors", t->errors);
 	json_object_set(v, "ceph_actions", t->actions);
@@ -700,6 +792,7 @@ static void trial_cleanup(struct trial *t)
 	ls_release(&t->con_ls);
 	ls_release(&t->ev_ls);
 	json_decref(t->stuck);
+	json_decref(t->bounded);
 	json_decref(t->reports);
 	json_decref(t->counters);
 	json_decref(t->analysis);
@@ -709,10 +802,12 @@ static void trial_cleanup(struct trial *t)
 	free(t->ceph_next);
 	free(t->sock_dir);
 	free(t->exe_dir);
+	free(t->root_image);
 	free(t->tap);
 	free(t->hang_title);
 	free(t->crash_title);
 	free(t->warning_title);
+	free(t->notice_title);
 	free(t->fatal_msg);
 	free(t->fatal_blame);
 	free(t->init_msg);
@@ -770,7 +865,8 @@ static int trial_start(struct trial *t)
 	if (mkdir_p(t->sock_dir, 0700) < 0 || mkdir_p(t->exe_dir, 0755) < 0)
 		return err_set("cannot create %s or %s: %s", t->sock_dir, t->exe_dir,
 			       strerror(errno));
-	if (write_payload(t, &initrd) < 0 || netns_add_tap(ts->c->netns, t->tap) < 0)
+	if (copy_exe(t) < 0 || choose_root(t) < 0 || write_payload(t, &initrd) < 0 ||
+	    netns_add_tap(ts->c->netns, t->tap) < 0)
 		return -1;
 	vc.image = ts->k->boot_image;
 	vc.initrd = initrd;
@@ -781,6 +877,7 @@ static int trial_start(struct trial *t)
 	vc.tap = t->tap;
 	vc.sock_dir = t->sock_dir;
 	vc.qemu_log = qemu_log;
+	vc.root_image = t->root_image;
 	if (vm_start(&t->vm, &vc, &t->rec) < 0)
 		return -1;
 	t->f.emulated = strcmp(t->vm.accel, "kvm") != 0;
@@ -798,6 +895,7 @@ int trial_run(const struct trial_spec *ts, struct trial_result *res)
 
 	t.g = &ts->scn->global;
 	t.stuck = json_array();
+	t.bounded = json_array();
 	t.reports = json_array();
 	t.failures = json_array();
 	t.errors = json_array();
@@ -856,6 +954,7 @@ int trial_run(const struct trial_spec *ts, struct trial_result *res)
 	t.f.hang_title = t.hang_title;
 	t.f.crash_title = t.crash_title;
 	t.f.warning_title = t.warning_title;
+	t.f.notice_title = t.notice_title;
 	t.f.fatal_msg = t.fatal_msg;
 	t.f.fatal_blame = t.fatal_blame;
 	t.f.init_msg = t.init_msg;

@@ -62,6 +62,20 @@ static const char *accel(void)
 	return "tcg,thread=multi";
 }
 
+/* QEMU option values end at a comma; a comma inside one is doubled. */
+static char *qemu_escape(const char *s)
+{
+	char *out = xmalloc(2 * strlen(s) + 1), *o = out;
+
+	for (; *s; s++) {
+		*o++ = *s;
+		if (*s == ',')
+			*o++ = ',';
+	}
+	*o = '\0';
+	return out;
+}
+
 static void build_argv(struct strv *argv, struct vm *vm, const struct vm_config *c)
 {
 	_cleanup_free_ char *cmdline = vm_cmdline(c);
@@ -98,10 +112,20 @@ static void build_argv(struct strv *argv, struct vm *vm, const struct vm_config 
 	strv_push(argv, "virtio-serial-pci");
 	strv_push(argv, "-device");
 	strv_push(argv, "virtserialport,chardev=ev,name=org.iputstorm.events");
-	strv_push(argv, "-fsdev");
-	strv_push(argv, "local,id=root,path=/,security_model=none,readonly=on,multidevs=remap");
-	strv_push(argv, "-device");
-	strv_push(argv, "virtio-9p-pci,fsdev=root,mount_tag=hostroot");
+	if (c->root_image) {
+		strv_push(argv, "-drive");
+		_cleanup_free_ char *file = qemu_escape(c->root_image);
+
+		strv_pushf(argv, "file=%s,if=none,id=root,format=raw,readonly=on", file);
+		strv_push(argv, "-device");
+		strv_push(argv, "virtio-blk-pci,drive=root");
+	} else {
+		strv_push(argv, "-fsdev");
+		strv_push(argv,
+			  "local,id=root,path=/,security_model=none,readonly=on,multidevs=remap");
+		strv_push(argv, "-device");
+		strv_push(argv, "virtio-9p-pci,fsdev=root,mount_tag=hostroot");
+	}
 	if (c->netns) {
 		strv_push(argv, "-netdev");
 		strv_pushf(argv, "tap,id=n0,ifname=%s,script=no,downscript=no", c->tap);

@@ -25,6 +25,7 @@ struct vm_config {
 	const char *tap;
 	const char *sock_dir;
 	const char *qemu_log;
+	const char *root_image; /* NULL: the host root over 9p */
 };
 
 struct vm {

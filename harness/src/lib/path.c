@@ -102,3 +102,17 @@ const char *state_dir(void)
 	snprintf(dir, sizeof(dir), "%s", e && *e ? e : "/run/iputstorm");
 	return dir;
 }
+
+char *find_program(const char *name, const char *dirs)
+{
+	for (const char *d = dirs; *d;) {
+		size_t n = strcspn(d, ":");
+		char *p = xasprintf("%.*s/%s", (int)n, d, name);
+
+		if (n && access(p, X_OK) == 0)
+			return p;
+		free(p);
+		d += n + (d[n] == ':');
+	}
+	return NULL;
+}

@@ -10,6 +10,8 @@ char *path_join(const char *a, const char *b);
 char *dir_of(const char *path);
 const char *base_of(const char *path);
 char *self_exe(void);
+/* NAME's path in the first directory of the colon-separated DIRS that has it, or NULL. */
+char *find_program(const char *name, const char *dirs);
 
 /*
  * Where things live. data_dir: scenarios, the guest's /init and the module

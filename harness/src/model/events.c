@@ -42,6 +42,11 @@ static json_t *stuck_json(const struct ev_stuck *s)
 	json_object_set_new(o, "stack", stack);
 	json_object_set_new(o, "stuck_for", json_real(s->stuck_for));
 	put_str(o, "title", s->title);
+	if (s->bound > 0) {
+		json_object_set_new(o, "bound", json_real(s->bound));
+		json_object_set_new(o, "within", json_boolean(s->within));
+		put_str(o, "waits_for", s->waits_for);
+	}
 	return o;
 }
 
@@ -152,6 +157,9 @@ static int stuck_from_json(json_t *j, struct ev_stuck *s)
 	s->cgroup = get_str(j, "cgroup");
 	s->stuck_for = get_num(j, "stuck_for");
 	s->title = get_str(j, "title");
+	s->bound = get_num(j, "bound");
+	s->within = get_bool(j, "within");
+	s->waits_for = get_str(j, "waits_for");
 	if (!s->comm || !json_is_array(stack))
 		return err_set("a stuck event without comm or stack");
 	json_array_foreach (stack, i, f)

@@ -59,6 +59,13 @@ struct ev_stuck {
 	struct strv stack;			/* "fn" or "fn [module]", innermost first */
 	double stuck_for;
 	const char *title; /* "task hung in evict" */
+	/*
+	 * A wait the kernel bounds (model/bounded.h): bound > 0 is its bound in
+	 * seconds; within: still inside it, so the task waits and is not hung.
+	 */
+	double bound;
+	bool within;
+	const char *waits_for;
 };
 
 /*

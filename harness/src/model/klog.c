@@ -11,8 +11,27 @@
 static const char *const kind_names[KR_NKINDS] = {
 	[KR_HUNG_TASK] = "hung_task", [KR_TASK_DUMP] = "task_dump", [KR_BUG] = "bug",
 	[KR_OOPS] = "oops",	      [KR_WARNING] = "warning",	    [KR_PANIC] = "panic",
-	[KR_OOM_KILL] = "oom_kill",   [KR_RCU_STALL] = "rcu_stall",
+	[KR_OOM_KILL] = "oom_kill",   [KR_RCU_STALL] = "rcu_stall", [KR_NOTICE] = "notice",
 };
+
+/*
+ * One-line kernel warnings that are findings of their own: the kernel gave
+ * up on a wait it bounds (model/bounded.h) and says so.
+ */
+static const struct {
+	const char *prefix, *text, *title;
+} notices[] = {
+	{"ceph: ", "umount timed out", "ceph: umount timed out"},
+	{"ceph: ", "umount was killed", "ceph: umount was killed"},
+};
+
+static const char *notice_title(const char *t)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(notices); i++)
+		if (str_startswith(t, notices[i].prefix) && strstr(t, notices[i].text))
+			return notices[i].title;
+	return NULL;
+}
 
 const char *kr_kind_name(enum kr_kind k)
 {
@@ -391,6 +410,11 @@ static bool starts_report(struct klog_parser *p, const char *t, double ts)
 		p->cur = r;
 		finish(p); /* one line, complete */
 		return true;
+	} else if (notice_title(t)) {
+		finish(p);
+		p->cur = new_report(p, KR_NOTICE, t, ts);
+		finish(p); /* one line, complete */
+		return true;
 	} else if ((str_startswith(t, "rcu: INFO: ") || str_startswith(t, "INFO: rcu")) &&
 		   strstr(t, "stall")) {
 		r = new_report(p, KR_RCU_STALL, t, ts);
@@ -596,6 +620,8 @@ char *kreport_title(const struct kreport *r)
 	}
 	case KR_OOM_KILL:
 		return xasprintf("OOM kill of %s", r->task ? r->task : "?");
+	case KR_NOTICE:
+		return xstrdup(notice_title(r->headline) ?: r->headline);
 	case KR_NKINDS:
 		break;
 	}

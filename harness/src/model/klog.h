@@ -23,6 +23,7 @@ enum kr_kind {
 	KR_PANIC,     /* Kernel panic - not syncing: ... */
 	KR_OOM_KILL,  /* Out of memory / Memory cgroup out of memory: Killed process */
 	KR_RCU_STALL, /* rcu: INFO: rcu_* detected stalls */
+	KR_NOTICE,    /* one line a subsystem prints about itself: "ceph: ...: umount timed out" */
 	KR_NKINDS,
 };
 

@@ -95,6 +95,9 @@ static const char *const churn_kinds[CHURN_NKINDS + 1] = {
 static const char *const oom_policies[] = {
 	[OOM_RESTART] = "restart", [OOM_IGNORE] = "ignore", [OOM_ERROR] = "error", NULL};
 
+static const char *const guest_roots[] = {
+	[ROOT_AUTO] = "auto", [ROOT_9P] = "9p", [ROOT_BLK] = "blk", NULL};
+
 static const char *const injection_names[INJ_NKINDS + 1] = {
 	[INJ_LOST_TRUNCATE] = "lost-truncate",
 	[INJ_READ_DELAY] = "read-delay",
@@ -215,6 +218,15 @@ static const struct key_def keys[] = {
 	 .min = 1,
 	 .max = 64,
 	 .doc = "Guest vCPUs."},
+	{.name = "guest_root",
+	 .types = T_GLOBAL,
+	 AT(scn_global, root, K_ENUM),
+	 .def = "auto",
+	 .choices = guest_roots,
+	 .doc = "Where the guest's programs come from: `9p` (the host root, read-only), `blk` (a "
+		"read-only image of only what the guest runs, on virtio-blk, built once and "
+		"cached) "
+		"or `auto` (9p, and blk for a kernel without 9p, like Debian's cloud flavor)."},
 	{.name = "kernel_cmdline",
 	 .types = T_GLOBAL,
 	 AT(scn_global, kernel_cmdline, K_STR),

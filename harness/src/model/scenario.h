@@ -49,6 +49,9 @@ enum churn_kind {
 
 enum oom_policy { OOM_RESTART, OOM_IGNORE, OOM_ERROR };
 
+/* Where the guest's programs come from: the host root over 9p, or a cached disk image. */
+enum guest_root { ROOT_AUTO, ROOT_9P, ROOT_BLK };
+
 enum injection_kind { INJ_LOST_TRUNCATE, INJ_READ_DELAY, INJ_NKINDS };
 
 /* [global]: the trial's settings. */
@@ -69,6 +72,7 @@ struct scn_global {
 	bool final_umount;
 	uint64_t vm_memory;
 	long long vm_cpus;
+	enum guest_root root;
 	const char *kernel_cmdline;
 	long long clients;
 	const char *mount_options;

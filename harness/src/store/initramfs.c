@@ -122,7 +122,6 @@ int initramfs_build_base(const char *out, const struct initramfs_module *mods, s
 {
 	static const char *const dirs[] = {"bin", "dev",	 "proc",    "sys", "etc",
 					   "lib", "lib/modules", "newroot", "tmp", "payload"};
-	_cleanup_free_ char *init = xasprintf("%s/tools/guest/init", data_dir());
 	const char *busybox = "/bin/busybox";
 	struct strbuf order;
 	struct cpio c;
@@ -137,15 +136,14 @@ int initramfs_build_base(const char *out, const struct initramfs_module *mods, s
 			goto fail;
 	/* The kernel opens /dev/console before /init runs; devtmpfs is not up yet. */
 	if (cpio_node(&c, "dev/console", S_IFCHR | 0600, 5, 1) < 0 ||
-	    cpio_file_from(&c, "bin/busybox", 0755, busybox) < 0 ||
-	    cpio_file_from(&c, "init", 0755, init) < 0)
+	    cpio_file_from(&c, "bin/busybox", 0755, busybox) < 0)
 		goto fail;
 	for (size_t i = 0; i < nmods; i++) {
 		_cleanup_free_ char *name = xasprintf("lib/modules/%s", mods[i].name);
 
 		if (cpio_file(&c, name, 0644, mods[i].data, mods[i].len) < 0)
 			goto fail;
-		sb_printf(&order, "%s\n", mods[i].name);
+		sb_printf(&order, "%s %s\n", mods[i].root, mods[i].name);
 	}
 	if (cpio_file(&c, "etc/modules.load", 0644, order.buf ? order.buf : "", order.len) < 0)
 		goto fail;
@@ -155,6 +153,30 @@ fail:
 	sb_release(&order);
 	cpio_abort(&c);
 	return -1;
+}
+
+int cpio_host_file(struct cpio *c, const char *top, const char *path)
+{
+	_cleanup_free_ char *name = xasprintf("%s/%s", top, path + strspn(path, "/"));
+	struct stat st;
+
+	if (stat(path, &st) < 0)
+		return err_set("cannot read %s: %s", path, strerror(errno));
+	/* Duplicate directory entries are harmless: the kernel's unpacker ignores EEXIST. */
+	for (char *s = strchr(name, '/'); s; s = strchr(s + 1, '/')) {
+		*s = '\0';
+		if (cpio_dir(c, name, 0755) < 0)
+			return -1;
+		*s = '/';
+	}
+	return cpio_file_from(c, name, st.st_mode & 07777, path);
+}
+
+int cpio_init(struct cpio *c)
+{
+	_cleanup_free_ char *init = xasprintf("%s/tools/guest/init", data_dir());
+
+	return cpio_file_from(c, "init", 0755, init);
 }
 
 int initramfs_concat(const char *out, const char *base, const char *payload)

@@ -26,9 +26,16 @@ int cpio_node(struct cpio *c, const char *name, mode_t mode, unsigned major, uns
 int cpio_close(struct cpio *c);
 void cpio_abort(struct cpio *c);
 
-/* Base image: busybox, /init, the modules (already decompressed, in load order). */
+/*
+ * Base image: busybox and the modules (already decompressed, in load order),
+ * listed in /etc/modules.load as "ROOT NAME" lines: ROOT is "all", or the
+ * guest root ("9p", "blk") that needs the module. /init travels in each
+ * trial's payload, so a new init never needs a new base.
+ */
+#define INITRAMFS_FORMAT 2
 struct initramfs_module {
 	char *name; /* file name inside /lib/modules */
+	const char *root;
 	void *data;
 	size_t len;
 };
@@ -36,6 +43,15 @@ int initramfs_build_base(const char *out, const struct initramfs_module *mods, s
 
 /* Drops an appended module signature in place (loading then skips the check). */
 size_t module_strip_signature(const void *data, size_t len);
+
+/*
+ * Host file PATH at TOP/PATH, with its parent directories, keeping its mode:
+ * how a guest without the host root still finds it at the same path.
+ */
+int cpio_host_file(struct cpio *c, const char *top, const char *path);
+
+/* The guest's /init, from the data directory, into a payload archive. */
+int cpio_init(struct cpio *c);
 
 /* out = base followed by payload. */
 int initramfs_concat(const char *out, const char *base, const char *payload);

@@ -22,10 +22,24 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-/* What the guest loads, in this order; dependencies come from modprobe. */
-static const char *const guest_modules[] = {
-	"virtio_pci", "virtio_net",	"virtio_console", "9pnet_virtio",
-	"9p",	      "crc32c_generic", "ceph",
+/*
+ * What the guest loads, in this order; dependencies come from modprobe. The
+ * modules every guest needs come first, so a dependency they share with a
+ * root's modules is listed (and loaded) for all.
+ */
+static const struct {
+	const char *name;
+	const char *root; /* "all", or the guest root that needs it */
+} guest_modules[] = {
+	{"virtio_pci", "all"},
+	{"virtio_net", "all"},
+	{"virtio_console", "all"},
+	{"crc32c_generic", "all"},
+	{"ceph", "all"},
+	{"9pnet_virtio", "9p"},
+	{"9p", "9p"},
+	{"virtio_blk", "blk"},
+	{"ext4", "blk"},
 };
 
 char *kernel_store_dir(void)
@@ -93,6 +107,12 @@ int kernel_open(const char *name, struct kernel *k)
 		return err_set("kernel '%s' is incomplete (no boot image or initramfs); fetch it "
 			       "again with --force",
 			       name);
+	}
+	if (json_integer_value(json_object_get(meta, "initramfs_format")) != INITRAMFS_FORMAT &&
+	    (kernel_build_initramfs(k) < 0 || kernel_save_meta(k) < 0)) {
+		err_prefix("kernel '%s': cannot renew its initramfs", name);
+		kernel_close(k);
+		return -1;
 	}
 	return 0;
 }
@@ -272,10 +292,13 @@ static int load_module_file(const char *path, const char *tmpdir, struct initram
 	return 0;
 }
 
-static bool module_listed(struct initramfs_module *mods, size_t n, const char *name)
+/* Listed for every guest, or already for this root. */
+static bool module_listed(struct initramfs_module *mods, size_t n, const char *name,
+			  const char *root)
 {
 	for (size_t i = 0; i < n; i++)
-		if (!strcmp(mods[i].name, name))
+		if (!strcmp(mods[i].name, name) &&
+		    (!strcmp(mods[i].root, "all") || !strcmp(mods[i].root, root)))
 			return true;
 	return false;
 }
@@ -299,7 +322,7 @@ static int collect_modules(struct kernel *k, struct initramfs_module **out, size
 				"-S",
 				k->kver,
 				"--show-depends",
-				(char *)guest_modules[i],
+				(char *)guest_modules[i].name,
 				NULL};
 		_cleanup_free_ char *outp = NULL;
 		char *save = NULL;
@@ -310,7 +333,7 @@ static int collect_modules(struct kernel *k, struct initramfs_module **out, size
 			 * not built at all: the guest says so if it needs it.
 			 */
 			p_debug("kernel %s: %s", k->name, err_msg());
-			json_array_append_new(not_modules, json_string(guest_modules[i]));
+			json_array_append_new(not_modules, json_string(guest_modules[i].name));
 			continue;
 		}
 		for (char *line = strtok_r(outp, "\n", &save); line;
@@ -322,7 +345,8 @@ static int collect_modules(struct kernel *k, struct initramfs_module **out, size
 				continue;
 			if (load_module_file(path, k->dir, &m) < 0)
 				goto fail;
-			if (module_listed(mods, n, m.name)) {
+			m.root = guest_modules[i].root;
+			if (module_listed(mods, n, m.name, m.root)) {
 				free(m.name);
 				free(m.data);
 				continue;
@@ -356,18 +380,49 @@ int kernel_build_initramfs(struct kernel *k)
 		json_decref(not_modules);
 		return -1;
 	}
+	_cleanup_free_ char *tmp = xasprintf("%s/initramfs.cpio.tmp.%d", k->dir, (int)getpid());
+
 	free(k->initramfs);
 	k->initramfs = path_join(k->dir, "initramfs.cpio");
-	r = initramfs_build_base(k->initramfs, mods, n);
+	/* A run that has the kernel open keeps reading the old one. */
+	r = initramfs_build_base(tmp, mods, n);
+	if (r == 0 && rename(tmp, k->initramfs) < 0)
+		r = err_set("cannot rename %s: %s", tmp, strerror(errno));
 	for (size_t i = 0; i < n; i++) {
 		free(mods[i].name);
 		free(mods[i].data);
 	}
 	free(mods);
 	json_object_set_new(k->meta, "initramfs_modules", names);
+	json_object_set_new(k->meta, "initramfs_format", json_integer(INITRAMFS_FORMAT));
 	/* Guest drivers the kernel has no module for: built in, or missing. */
 	json_object_set_new(k->meta, "initramfs_not_modules", not_modules);
 	return r;
+}
+
+static bool config_builtin(const char *config, const char *opt)
+{
+	_cleanup_free_ char *needle = xasprintf("\n%s=y\n", opt);
+
+	return config && strstr(config, needle);
+}
+
+bool kernel_has_9p(const struct kernel *k)
+{
+	static const char *const opts[] = {"CONFIG_9P_FS", "CONFIG_NET_9P_VIRTIO"};
+	static const char *const mods[] = {"9p", "9pnet_virtio"};
+	json_t *missing = json_object_get(k->meta, "initramfs_not_modules");
+	_cleanup_free_ char *cpath = path_join(k->dir, "config");
+	_cleanup_free_ char *config = path_exists(cpath) ? read_file(cpath, NULL) : NULL;
+	size_t i;
+	json_t *v;
+
+	json_array_foreach (missing, i, v)
+		for (size_t m = 0; m < ARRAY_SIZE(mods); m++)
+			if (json_is_string(v) && !strcmp(json_string_value(v), mods[m]) && config &&
+			    !config_builtin(config, opts[m]))
+				return false;
+	return true;
 }
 
 static int depmod(const char *dir, const char *kver)

@@ -41,6 +41,12 @@ json_t *kernel_list(void);
 int vmlinux_from_bzimage(const char *bzimage, const char *out);
 bool elf_has_pvh_note(const char *path);
 int kernel_build_initramfs(struct kernel *k);
+/*
+ * Whether the guest can mount the host root over 9p: the initramfs has the
+ * modules, or the kernel's config says they are built in (without a config,
+ * modules it lacks are taken as built in).
+ */
+bool kernel_has_9p(const struct kernel *k);
 /* Records k->meta into kernel.json (atomically). */
 int kernel_save_meta(struct kernel *k);
 /*
