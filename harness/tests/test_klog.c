@@ -80,6 +80,83 @@ START_TEST(console_hung_task_has_task_workqueue_and_stack)
 }
 END_TEST
 
+/* Both reports of console-6.12-writeback-hang.log, whole, whatever surrounds their lines. */
+static void assert_both_writeback_reports(struct collected *c)
+{
+	ck_assert_int_eq(c->n, 2);
+	ck_assert_str_eq(c->r[0]->task, "kworker/u8:3");
+	ck_assert_int_eq(c->r[0]->nframes, 23);
+	ck_assert_str_eq(c->r[0]->work_desc, "flush-ceph-1");
+	assert_title(c->r[0], "task hung in evict");
+	ck_assert_str_eq(c->r[1]->task, "kworker/0:2");
+	ck_assert_int_eq(c->r[1]->nframes, 21);
+	ck_assert_str_eq(c->r[1]->workqueue, "ceph-msgr");
+	assert_title(c->r[1], "task hung in find_inode");
+}
+
+START_TEST(lines_of_other_subsystems_inside_a_trace_are_skipped)
+{
+	struct collected c = parse("console-6.12-lines-inside-traces.log");
+
+	assert_both_writeback_reports(&c);
+	release(&c);
+}
+END_TEST
+
+START_TEST(interleaved_traces_are_kept_apart_by_their_caller_ids)
+{
+	struct collected c = parse("console-6.12-interleaved-callers.log");
+
+	/* Each report ends at its own </TASK>: the shorter trace comes out first. */
+	ck_assert_int_eq(c.n, 2);
+	if (c.r[0]->pid == 77) {
+		struct kreport *t = c.r[0];
+
+		c.r[0] = c.r[1];
+		c.r[1] = t;
+	}
+	assert_both_writeback_reports(&c);
+	ck_assert_int_eq(c.r[0]->pid, 58);
+	ck_assert_int_eq(c.r[1]->pid, 77);
+	release(&c);
+}
+END_TEST
+
+START_TEST(a_task_name_cut_inside_a_utf8_character_is_escaped_not_lost)
+{
+	struct klog_parser kp;
+	struct collected c = {.n = 0};
+	_cleanup_free_ char *path = test_data("klog/journal-6.12-msgr-netfs.log");
+	_cleanup_free_ char *text = read_file(path, NULL);
+	char *save = NULL;
+
+	ck_assert_ptr_nonnull(text);
+	klog_init(&kp, collect, &c);
+	for (char *l = strtok_r(text, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
+		/* The kernel cuts comm at 15 bytes: "é" loses its second byte. */
+		_cleanup_free_ char *bad = NULL;
+		char *at = strstr(l, "kworker/1:1");
+
+		if (at)
+			bad = xasprintf("%.*saaaaaaaaaaaaaa\xc3%s", (int)(at - l), l, at + 11);
+		klog_feed(&kp, bad ? bad : l);
+	}
+	klog_finish(&kp);
+	ck_assert_int_ge(c.n, 1);
+	ck_assert_int_eq(c.r[0]->kind, KR_HUNG_TASK);
+	ck_assert_str_eq(c.r[0]->task, "aaaaaaaaaaaaaa\\xc3");
+	ck_assert_int_gt(c.r[0]->nframes, 3);
+	{
+		json_t *j = kreport_json(c.r[0]);
+
+		ck_assert_str_eq(json_string_value(json_object_get(j, "task")),
+				 "aaaaaaaaaaaaaa\\xc3");
+		json_decref(j);
+	}
+	release(&c);
+}
+END_TEST
+
 START_TEST(second_report_in_a_row_is_separate)
 {
 	struct collected c = parse("console-6.12-writeback-hang.log");
@@ -279,6 +356,9 @@ Suite *test_suite(void)
 	tcase_add_test(tc, warning_bug_and_panic_are_titled);
 	tcase_add_test(tc, sysrq_dump_keeps_task_states);
 	tcase_add_test(tc, an_unmount_in_its_bounded_wait_and_its_timeout_notice);
+	tcase_add_test(tc, lines_of_other_subsystems_inside_a_trace_are_skipped);
+	tcase_add_test(tc, interleaved_traces_are_kept_apart_by_their_caller_ids);
+	tcase_add_test(tc, a_task_name_cut_inside_a_utf8_character_is_escaped_not_lost);
 	tcase_add_loop_test(tc, stack_frame_forms, 0, ARRAY_SIZE(frames));
 	tcase_add_loop_test(tc, known_prefixes_are_stripped, 0, ARRAY_SIZE(strips));
 	suite_add_tcase(su, tc);

@@ -23,6 +23,7 @@
 #include "lib/spawn.h"
 #include "lib/strbuf.h"
 #include "lib/strv.h"
+#include "lib/text.h"
 
 START_TEST(strbuf_grows_and_detaches_a_terminated_string)
 {

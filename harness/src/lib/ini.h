@@ -36,7 +36,4 @@ int ini_parse(const char *text, size_t len, const char *name,
 int ini_parse_file(const char *path, size_t max_bytes,
 		   int (*fn)(const struct ini_item *it, void *ctx), void *ctx);
 
-/* Valid UTF-8 without C0/C1 control characters other than tab. */
-bool text_is_clean(const char *s, size_t n);
-
 #endif

@@ -3,8 +3,10 @@
 #include "model/klog.h"
 #include "lib/base.h"
 #include "lib/output.h"
+#include "lib/text.h"
 
 #include <ctype.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -83,9 +85,10 @@ static const char *strip_brackets_ts(const char *s, double *ts)
 }
 
 /* printk caller ids: "[T1234] " or "[C1] " (CONFIG_PRINTK_CALLER). */
-static const char *strip_caller(const char *s)
+static const char *strip_caller(const char *s, char caller[16])
 {
 	const char *p = s;
+	const char *id;
 
 	if (*p != '[')
 		return NULL;
@@ -94,13 +97,15 @@ static const char *strip_caller(const char *s)
 		p++;
 	if (*p != 'T' && *p != 'C')
 		return NULL;
-	p++;
+	id = p++;
 	if (!isdigit((unsigned char)*p))
 		return NULL;
 	while (isdigit((unsigned char)*p))
 		p++;
 	if (*p != ']')
 		return NULL;
+	if (caller)
+		snprintf(caller, 16, "%.*s", (int)MIN(p - id, 15), id);
 	p++;
 	return *p == ' ' ? p + 1 : p;
 }
@@ -161,12 +166,14 @@ static const char *strip_facility(const char *s)
 	return NULL;
 }
 
-const char *klog_strip(const char *line, double *ts)
+/* klog_strip(), and the printk caller id ("T123") when the line has one. */
+static const char *strip_all(const char *line, double *ts, char caller[16])
 {
 	const char *s = line, *n;
 	const char *k;
 
 	*ts = -1;
+	caller[0] = '\0';
 	if ((n = strip_kmsg(s, ts)))
 		s = n;
 	/* syslog and journalctl: "Nov 22 10:00:00 host kernel: ..." */
@@ -178,7 +185,7 @@ const char *klog_strip(const char *line, double *ts)
 			s += 3;
 		else if ((n = strip_brackets_ts(s, ts)))
 			s = n;
-		else if ((n = strip_caller(s)))
+		else if ((n = strip_caller(s, caller)))
 			s = n;
 		else if ((n = strip_facility(s)))
 			s = n;
@@ -186,6 +193,13 @@ const char *klog_strip(const char *line, double *ts)
 			break;
 	}
 	return s;
+}
+
+const char *klog_strip(const char *line, double *ts)
+{
+	char caller[16];
+
+	return strip_all(line, ts, caller);
 }
 
 int parse_frame(const char *text, struct kframe *f)
@@ -261,7 +275,8 @@ static void finish(struct klog_parser *p)
 	struct kreport *r = p->cur;
 
 	p->cur = NULL;
-	p->in_trace = false;
+	p->in_trace = p->marked = false;
+	p->skipped = 0;
 	if (!r)
 		return;
 	p->fn(r, p->ctx);
@@ -471,10 +486,71 @@ static bool is_register_or_noise(const char *t)
 	return false;
 }
 
+/* Puts the active stream away and makes CALLER's active (a new one when unseen). */
+static void switch_stream(struct klog_parser *p, const char *caller)
+{
+	struct klog_stream *free_slot = NULL, *oldest = NULL, *s;
+
+	if (!strcmp(p->caller, caller))
+		return;
+	for (size_t i = 0; i < KLOG_STREAMS; i++) {
+		s = &p->streams[i];
+		if (!s->used && !free_slot)
+			free_slot = s;
+		if (s->used && (!oldest || s->used < oldest->used))
+			oldest = s;
+	}
+	/* Put the active one away. */
+	if (p->cur || p->in_trace) {
+		if (!free_slot) {
+			struct kreport *mine = p->cur;
+			bool in_trace = p->in_trace, marked = p->marked;
+			int skipped = p->skipped;
+
+			/* Full: the stream unused longest ends its report now. */
+			p->cur = oldest->cur;
+			finish(p);
+			p->cur = mine;
+			p->in_trace = in_trace;
+			p->marked = marked;
+			p->skipped = skipped;
+			*oldest = (struct klog_stream){0};
+			free_slot = oldest;
+		}
+		*free_slot = (struct klog_stream){.cur = p->cur,
+						  .in_trace = p->in_trace,
+						  .marked = p->marked,
+						  .skipped = p->skipped,
+						  .used = (unsigned long)p->line};
+		snprintf(free_slot->caller, sizeof(free_slot->caller), "%s", p->caller);
+	}
+	p->cur = NULL;
+	p->in_trace = p->marked = false;
+	p->skipped = 0;
+	snprintf(p->caller, sizeof(p->caller), "%s", caller);
+	for (size_t i = 0; i < KLOG_STREAMS; i++) {
+		s = &p->streams[i];
+		if (s->used && !strcmp(s->caller, caller)) {
+			p->cur = s->cur;
+			p->in_trace = s->in_trace;
+			p->marked = s->marked;
+			p->skipped = s->skipped;
+			*s = (struct klog_stream){0};
+			break;
+		}
+	}
+}
+
+/* Past this many unrelated lines a <TASK> trace whose </TASK> never came ends. */
+#define MAX_SKIPPED 64
+
 void klog_feed(struct klog_parser *p, const char *line)
 {
 	double ts;
-	const char *text = klog_strip(line, &ts);
+	char caller[16];
+	_cleanup_free_ char *clean =
+		text_is_clean(line, strlen(line)) ? NULL : text_escape(line, strlen(line));
+	const char *text = strip_all(clean ? clean : line, &ts, caller);
 	const char *t = text;
 	struct kreport *r;
 	struct kframe f;
@@ -484,6 +560,7 @@ void klog_feed(struct klog_parser *p, const char *line)
 		t++;
 	if (!*t)
 		return;
+	switch_stream(p, caller);
 	if (starts_report(p, t, ts))
 		return;
 	r = p->cur;
@@ -497,6 +574,8 @@ void klog_feed(struct klog_parser *p, const char *line)
 		parse_rip(r, t);
 	} else if (str_startswith(t, "Call Trace:") || str_startswith(t, "<TASK>")) {
 		p->in_trace = true;
+		if (str_startswith(t, "<TASK>"))
+			p->marked = true;
 	} else if (str_startswith(t, "</TASK>")) {
 		/* A task's trace is complete; a panic or BUG may still print more. */
 		if (r->kind == KR_HUNG_TASK || r->kind == KR_TASK_DUMP)
@@ -504,8 +583,14 @@ void klog_feed(struct klog_parser *p, const char *line)
 	} else if (parse_frame(t, &f) == 0) {
 		add_frame(r, &f);
 		p->in_trace = true;
+	} else if (p->in_trace && p->marked && !is_register_or_noise(t) &&
+		   ++p->skipped <= MAX_SKIPPED) {
+		/*
+		 * Another subsystem's line printed inside a <TASK> trace
+		 * ("libceph: osd0 down"): the trace goes on until </TASK>.
+		 */
 	} else if (p->in_trace && !is_register_or_noise(t)) {
-		/* Anything else after a trace ends the report. */
+		/* Anything else after an unmarked trace ends the report. */
 		finish(p);
 	}
 }
@@ -513,6 +598,12 @@ void klog_feed(struct klog_parser *p, const char *line)
 void klog_finish(struct klog_parser *p)
 {
 	finish(p);
+	for (size_t i = 0; i < KLOG_STREAMS; i++)
+		if (p->streams[i].used) {
+			p->cur = p->streams[i].cur;
+			p->streams[i] = (struct klog_stream){0};
+			finish(p);
+		}
 }
 
 bool kreport_is_hang(const struct kreport *r)

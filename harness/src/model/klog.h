@@ -52,16 +52,38 @@ struct kreport {
 
 typedef void (*kreport_fn)(struct kreport *r, void *ctx);
 
-struct klog_parser {
+/*
+ * The report being read for one printk caller ("T123"; "" when lines carry
+ * no caller id): traces that other tasks interleave stay apart.
+ */
+struct klog_stream {
+	char caller[16];
 	struct kreport *cur;
 	bool in_trace;
+	bool marked;	    /* the trace opened with <TASK>: it ends with </TASK> */
+	int skipped;	    /* unrelated lines skipped inside it */
+	unsigned long used; /* the line that last used it */
+};
+
+#define KLOG_STREAMS 8
+
+struct klog_parser {
+	/* The active stream's state; the others wait in streams[]. */
+	struct kreport *cur;
+	bool in_trace, marked;
+	int skipped;
+	char caller[16];
+	struct klog_stream streams[KLOG_STREAMS];
 	int line;
 	kreport_fn fn;
 	void *ctx;
 };
 
 void klog_init(struct klog_parser *p, kreport_fn fn, void *ctx);
-/* Any one line of log text; prefixes are recognised and stripped. */
+/*
+ * Any one line of log text; prefixes are recognised and stripped, bytes that
+ * are not UTF-8 and control characters escaped as "\xHH" (text_escape()).
+ */
 void klog_feed(struct klog_parser *p, const char *line);
 void klog_finish(struct klog_parser *p);
 

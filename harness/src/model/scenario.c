@@ -8,6 +8,7 @@
 #include "lib/path.h"
 #include "lib/strbuf.h"
 #include "lib/strv.h"
+#include "lib/text.h"
 
 #include <errno.h>
 #include <stddef.h>
