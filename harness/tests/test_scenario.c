@@ -121,6 +121,48 @@ START_TEST(override_changes_a_value_and_is_validated)
 }
 END_TEST
 
+/* One rule for names and paths, in the file and through -o alike. */
+static const struct {
+	const char *override, *expect;
+} bad_names[] = {
+	{"writers.cgroup=../../../../etc", "cgroup must be a name"},
+	{"writers.cgroup=/sys/fs/cgroup", "cgroup must be a name"},
+	{"writers.cgroup=a/b/c", "cgroup must be a name"},
+	{"writers.cgroup=.hidden", "cgroup must be a name"},
+	{"writers.cgroup=x x", "cgroup must be a name"},
+	{"trunc.dir=/etc", "dir must be a relative path inside the mount"},
+	{"trunc.dir=a/../../b", "dir must be a relative path inside the mount"},
+	{"trunc.dir=a//b", "dir must be a relative path inside the mount"},
+	{"trunc.dir=a/", "dir must be a relative path inside the mount"},
+	{"trunc.dir=", "dir must be a relative path inside the mount"},
+	{"writers.jobfile=/etc", "jobfile /etc is not a regular file"},
+	{"writers.jobfile=/nonexistent.fio", "jobfile /nonexistent.fio: No such file"},
+};
+
+START_TEST(names_and_paths_follow_one_rule_in_overrides_too)
+{
+	_cleanup_free_ char *p = data("valid.ini");
+
+	ck_assert_int_eq(scenario_load(&s, p), 0);
+	ck_assert_int_eq(scenario_override(&s, bad_names[_i].override), -1);
+	ck_assert_msg(strstr(err_msg(), bad_names[_i].expect), "%s: expected '%s', got '%s'",
+		      bad_names[_i].override, bad_names[_i].expect, err_msg());
+}
+END_TEST
+
+START_TEST(a_section_name_that_cannot_be_a_directory_or_cgroup_is_named)
+{
+	static const char text[] = "[global]\nduration = 10\n[w x]\ntype = fio\nargs = --name=x\n";
+	static const char ok[] = "[global]\nduration = 10\n[w x]\ntype = fio\nargs = --name=x\n"
+				 "dir = wx\ncgroup = wx\n";
+
+	ck_assert_int_eq(scenario_load_string(&s, "t.ini", text), -1);
+	ck_assert_msg(strstr(err_msg(), "t.ini:3: section name 'w x' is not usable as a directory"),
+		      "got %s", err_msg());
+	ck_assert_msg(scenario_load_string(&s, "t.ini", ok) == 0, "%s", err_msg());
+}
+END_TEST
+
 START_TEST(dump_reloads_to_the_same_values)
 {
 	_cleanup_free_ char *p = data("valid.ini");
@@ -186,6 +228,9 @@ Suite *test_suite(void)
 	tcase_add_loop_test(tc, bad_scenario_is_rejected_with_file_and_line, 0, ARRAY_SIZE(bad));
 	tcase_add_test(tc, a_long_line_loads_and_its_dump_loads_again);
 	tcase_add_test(tc, override_changes_a_value_and_is_validated);
+	tcase_add_loop_test(tc, names_and_paths_follow_one_rule_in_overrides_too, 0,
+			    ARRAY_SIZE(bad_names));
+	tcase_add_test(tc, a_section_name_that_cannot_be_a_directory_or_cgroup_is_named);
 	tcase_add_test(tc, dump_reloads_to_the_same_values);
 	tcase_add_test(tc, key_reference_matches_docs);
 	tcase_add_test(tc, shipped_scenarios_validate);

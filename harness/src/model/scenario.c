@@ -10,10 +10,13 @@
 #include "lib/strv.h"
 #include "lib/text.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 /* A scenario is a few KiB; far more is a mistake (or an attack on the parser). */
 #define SCENARIO_MAX_BYTES (4u << 20)
@@ -67,6 +70,14 @@ enum key_home { KH_NONE, KH_GLOBAL, KH_CLUSTER, KH_GROUP };
 	.type = kt, .home = HOME_##st, \
 	.off = offsetof(struct st, f) + 0 * sizeof(char[TYPE_FITS_##kt(st, f) ? 1 : -1])
 
+/*
+ * The one rule for names and paths a scenario gives the guest. A name is 1 to
+ * 64 of A-Z a-z 0-9 . _ - and does not start with . or -; a relative path is
+ * names joined by single slashes (so never absolute, never .., never empty).
+ */
+enum value_form { FORM_TEXT, FORM_NAME, FORM_RELPATH };
+#define NAME_MAX_LEN 64
+
 struct key_def {
 	const char *name;
 	unsigned types;
@@ -77,6 +88,7 @@ struct key_def {
 	double min, max;
 	const char *const *choices; /* K_ENUM: NULL-terminated */
 	unsigned flags;
+	enum value_form form; /* K_STR: what the text may be */
 	const char *doc;
 };
 
@@ -307,13 +319,18 @@ static const struct key_def keys[] = {
 	{.name = "dir",
 	 .types = T_WORK | T(SEC_INJECT),
 	 AT(scn_group, dir, K_STR),
-	 .doc = "Directory under the mount (default: the section name). Two groups on different "
+	 .form = FORM_RELPATH,
+	 .doc = "Directory under the mount (default: the section name): names (A-Z a-z 0-9 . _ -, "
+		"not starting with . or -, at most 64) joined by `/`. Two groups on different "
 		"clients with the same dir work on the same files."},
 	{.name = "cgroup",
 	 .types = T_WORK | T(SEC_RECLAIM) | T(SEC_INJECT),
 	 AT(scn_group, cgroup, K_STR),
+	 .form = FORM_NAME,
 	 .doc = "Memory cgroup to run in (default: the section name; groups naming the same cgroup "
-		"share it). For reclaim: the cgroup to reclaim from, or `all`."},
+		"share it): a name (A-Z a-z 0-9 . _ -, not starting with . or -, at most 64), "
+		"made under the agent's own cgroup. For reclaim: the cgroup to reclaim from, or "
+		"`all`."},
 	{.name = "memory.max",
 	 .types = T_WORK | T(SEC_INJECT),
 	 AT(scn_group, memory_max, K_SIZE),
@@ -761,6 +778,58 @@ static int check_number(const struct scenario *s, const struct key_def *kd, cons
 			   kv->value);
 }
 
+static bool is_name(const char *s, size_t n)
+{
+	if (!n || n > NAME_MAX_LEN || s[0] == '.' || s[0] == '-')
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!isalnum((unsigned char)s[i]) && s[i] != '.' && s[i] != '_' && s[i] != '-')
+			return false;
+	return true;
+}
+
+static bool is_relpath(const char *s)
+{
+	for (;;) {
+		size_t n = strcspn(s, "/");
+
+		if (!is_name(s, n))
+			return false;
+		if (!s[n])
+			return true;
+		s += n + 1;
+	}
+}
+
+static int check_form(const struct scenario *s, const struct key_def *kd, const struct scn_kv *kv)
+{
+	if (kd->form == FORM_NAME && !is_name(kv->value, strlen(kv->value)))
+		return value_error(s, kv,
+				   "%s must be a name: 1 to %d of A-Z a-z 0-9 . _ -, not starting "
+				   "with . or -, not '%s'",
+				   kd->name, NAME_MAX_LEN, kv->value);
+	if (kd->form == FORM_RELPATH && !is_relpath(kv->value))
+		return value_error(s, kv,
+				   "%s must be a relative path inside the mount: names (A-Z a-z "
+				   "0-9 . _ -, not starting with . or -) joined by /, not '%s'",
+				   kd->name, kv->value);
+	return 0;
+}
+
+/* A jobfile is a readable regular file (fio reads it in the guest, at its host path). */
+static int check_jobfile(const struct scenario *s, const struct scn_kv *kv)
+{
+	struct stat st;
+
+	if (stat(kv->value, &st) < 0)
+		return value_error(s, kv, "jobfile %s: %s", kv->value, strerror(errno));
+	if (!S_ISREG(st.st_mode))
+		return value_error(s, kv, "jobfile %s is not a regular file", kv->value);
+	if (access(kv->value, R_OK) < 0)
+		return value_error(s, kv, "jobfile %s: %s", kv->value, strerror(errno));
+	return 0;
+}
+
 static int check_value(const struct scenario *s, const struct key_def *kd, const struct scn_kv *kv)
 {
 	long long i;
@@ -770,7 +839,9 @@ static int check_value(const struct scenario *s, const struct key_def *kd, const
 
 	switch (kd->type) {
 	case K_STR:
+		return check_form(s, kd, kv);
 	case K_PATH:
+		return check_jobfile(s, kv);
 	case K_LIST:
 		return 0;
 	case K_ENUM:
@@ -1008,18 +1079,20 @@ static bool in_cgroup(const struct scn_group *g)
 	return T(g->type) & (T_WORK | T(SEC_INJECT));
 }
 
+/* dir and cgroup default to the section name, which must then obey their rule. */
 static int check_dir(const struct scenario *s, const struct scn_group *g)
 {
-	const struct scn_kv *kv = kv_find(section_of(s, g), "dir");
-	const char *d = g->dir;
+	const struct scn_section *sec = section_of(s, g);
 
-	if (d[0] != '/' && !strstr(d, "..") && *d)
-		return 0;
-	if (kv)
-		return value_error(s, kv, "dir must be a relative path inside the mount, not '%s'",
-				   d);
-	return err_set("%s:%d: section name '%s' is not usable as a directory; set dir", s->path,
-		       g->line, d);
+	if (!kv_find(sec, "dir") && !is_relpath(g->dir))
+		return err_set("%s:%d: section name '%s' is not usable as a directory (A-Z a-z 0-9 "
+			       ". _ -, not starting with . or -); set dir",
+			       s->path, g->line, g->name);
+	if (!kv_find(sec, "cgroup") && !is_name(g->cgroup, strlen(g->cgroup)))
+		return err_set("%s:%d: section name '%s' is not usable as a cgroup name (A-Z a-z "
+			       "0-9 . _ -, not starting with . or -, at most %d); set cgroup",
+			       s->path, g->line, g->name, NAME_MAX_LEN);
+	return 0;
 }
 
 static int check_group(const struct scenario *s, const struct scn_group *g)
