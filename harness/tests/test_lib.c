@@ -76,6 +76,18 @@ START_TEST(values_parse_with_their_units_and_refuse_the_rest)
 	ck_assert_uint_eq(u, 4096);
 	ck_assert_int_eq(parse_size("12Q", &u), -1);
 	ck_assert_int_eq(parse_size("-1M", &u), -1);
+	/* Past 2^64 the cast was undefined (UBSan): now it says so. */
+	ck_assert_int_eq(parse_size("1e30", &u), -2);
+	ck_assert_uint_eq(u, UINT64_MAX);
+	ck_assert_int_eq(parse_size("18446744073709551616", &u), -2);
+	ck_assert_int_eq(parse_size("16777216T", &u), -2);
+	ck_assert_int_eq(parse_size("16777215T", &u), 0);
+	/* Decimal only. */
+	ck_assert_int_eq(parse_size("0x10", &u), -1);
+	ck_assert_int_eq(parse_size("inf", &u), -1);
+	ck_assert_int_eq(parse_size("nan", &u), -1);
+	ck_assert_int_eq(parse_size(".5G", &u), 0);
+	ck_assert_uint_eq(u, 1ULL << 29);
 	ck_assert_int_eq(parse_seconds("500ms", &d), 0);
 	ck_assert_double_eq(d, 0.5);
 	ck_assert_int_eq(parse_seconds("2m", &d), 0);

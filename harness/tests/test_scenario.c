@@ -136,6 +136,7 @@ static const struct {
 	{"trunc.dir=a/", "dir must be a relative path inside the mount"},
 	{"trunc.dir=", "dir must be a relative path inside the mount"},
 	{"writers.jobfile=/etc", "jobfile /etc is not a regular file"},
+	{"writers.memory.max=1e30", "memory.max must be between 1M and 909.495T, not 1e30"},
 	{"writers.jobfile=/nonexistent.fio", "jobfile /nonexistent.fio: No such file"},
 };
 

@@ -17,6 +17,11 @@ int parse_size(const char *s, uint64_t *out)
 	double v;
 	uint64_t mul = 1;
 
+	/* Decimal only: strtod() would also take "0x10", "inf" and "nan". */
+	if (!isdigit((unsigned char)s[0]) && !(s[0] == '.' && isdigit((unsigned char)s[1])))
+		return -1;
+	if (strpbrk(s, "xX"))
+		return -1;
 	errno = 0;
 	v = strtod(s, &end);
 	if (end == s || errno || v < 0 || !isfinite(v))
@@ -45,6 +50,11 @@ int parse_size(const char *s, uint64_t *out)
 		end++;
 	if (*end)
 		return -1;
+	/* 2^64 and above do not fit: converting them is undefined. */
+	if (v * (double)mul >= 18446744073709551616.0) {
+		*out = UINT64_MAX;
+		return -2;
+	}
 	*out = (uint64_t)(v * mul);
 	return 0;
 }

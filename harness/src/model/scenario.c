@@ -759,7 +759,11 @@ static char *choices_text(const char *const *choices)
 
 static void fmt_limit(const struct key_def *kd, double v, char *buf, size_t n)
 {
-	if (kd->type == K_SIZE && v >= (1 << 20))
+	if (kd->type == K_SIZE && v >= (1ULL << 40))
+		snprintf(buf, n, "%gT", v / (1ULL << 40));
+	else if (kd->type == K_SIZE && v >= (1ULL << 30))
+		snprintf(buf, n, "%gG", v / (1ULL << 30));
+	else if (kd->type == K_SIZE && v >= (1 << 20))
 		snprintf(buf, n, "%gM", v / (1 << 20));
 	else
 		snprintf(buf, n, "%g", v);
@@ -862,9 +866,13 @@ static int check_value(const struct scenario *s, const struct key_def *kd, const
 					   kv->value);
 		return check_number(s, kd, kv, (double)i);
 	case K_SIZE:
-		if (parse_size(kv->value, &u) < 0)
+		switch (parse_size(kv->value, &u)) {
+		case -2:
+			return check_number(s, kd, kv, (double)u);
+		case -1:
 			return value_error(s, kv, "%s must be a size like 64M or 1G, not '%s'",
 					   kd->name, kv->value);
+		}
 		if (u == 0)
 			return value_error(s, kv, "%s must be > 0", kd->name);
 		return check_number(s, kd, kv, (double)u);
