@@ -89,6 +89,28 @@ START_TEST(report_markdown_becomes_tables_lists_and_escaped_text)
 }
 END_TEST
 
+/* junit.xml once printed the run id raw: `&` or `"` in it broke the document. */
+START_TEST(junit_escapes_run_ids_reasons_and_control_bytes)
+{
+	_cleanup_free_ char *p = path_join(test_dir, "run.json");
+	_cleanup_free_ char *junit = NULL;
+	json_t *run = json_pack("{s:s, s:s, s:s, s:[{s:i, s:s, s:s, s:s, s:s, s:f}]}", "id",
+				"r&1\"<x>'", "scenario", "s", "baseline", "k", "trials", "trial", 1,
+				"kernel", "k", "verdict", "FAIL", "reason",
+				"hung <in> \"evict\" & \x01\x1b[2J", "title", "t", "duration", 1.0);
+
+	ck_assert_int_eq(json_dump_file(run, p, 0), 0);
+	json_decref(run);
+	compare("");
+	junit = report("junit.xml");
+	ck_assert_msg(strstr(junit, "name=\"r&amp;1&quot;&lt;x&gt;&#39; trial 1\""), "%s", junit);
+	ck_assert_msg(strstr(junit, "hung &lt;in&gt; &quot;evict&quot; &amp; \\x01\\x1b[2J"), "%s",
+		      junit);
+	for (const char *c = junit; *c; c++)
+		ck_assert_msg((unsigned char)*c >= 0x20 || *c == '\n', "control byte in junit.xml");
+}
+END_TEST
+
 START_TEST(ten_vs_zero_shows_the_fix_in_every_report)
 {
 	_cleanup_free_ char *md = NULL, *junit = NULL, *ktap = NULL, *html = NULL;
@@ -177,6 +199,7 @@ Suite *test_suite(void)
 	tcase_add_checked_fixture(tc, tmpdir_setup, tmpdir_teardown);
 	tcase_add_test(tc, report_markdown_becomes_tables_lists_and_escaped_text);
 	tcase_add_test(tc, ten_vs_zero_shows_the_fix_in_every_report);
+	tcase_add_test(tc, junit_escapes_run_ids_reasons_and_control_bytes);
 	tcase_add_test(tc, too_few_trials_is_undecided_and_a_missing_fix_fails);
 	tcase_add_test(tc, a_hang_the_baseline_never_showed_is_news_whatever_the_rate);
 	suite_add_tcase(su, tc);

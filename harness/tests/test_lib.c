@@ -371,6 +371,24 @@ START_TEST(proc_alive_tells_a_process_by_its_start_time)
 }
 END_TEST
 
+/* An empty file once read as a failure, and the caller printed a stale errno. */
+START_TEST(an_empty_file_reads_as_an_empty_string)
+{
+	char path[] = "/tmp/iputstorm-empty.XXXXXX";
+	int fd = mkstemp(path);
+	size_t len = 99;
+	_cleanup_free_ char *s = NULL;
+
+	ck_assert_int_ge(fd, 0);
+	close(fd);
+	s = read_file(path, &len);
+	unlink(path);
+	ck_assert_ptr_nonnull(s);
+	ck_assert_str_eq(s, "");
+	ck_assert_uint_eq(len, 0);
+}
+END_TEST
+
 Suite *test_suite(void)
 {
 	Suite *su = suite_create("lib");
@@ -394,6 +412,7 @@ Suite *test_suite(void)
 	tcase_add_test(tc, json_save_replaces_a_file_whole);
 	tcase_add_test(tc, files_and_paths_behave_as_named);
 	tcase_add_test(tc, proc_alive_tells_a_process_by_its_start_time);
+	tcase_add_test(tc, an_empty_file_reads_as_an_empty_string);
 	suite_add_tcase(su, tc);
 	return su;
 }

@@ -19,6 +19,7 @@
 
 #include <jansson.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include <utime.h>
 
@@ -216,6 +217,29 @@ START_TEST(a_kernel_without_9p_modules_or_built_in_9p_has_no_9p)
 }
 END_TEST
 
+/* A 0-byte image once gave "cannot read F: File exists" (a stale errno). */
+START_TEST(kernel_add_of_an_empty_image_says_what_is_wrong)
+{
+	_cleanup_free_ char *img = test_path("empty.img");
+	_cleanup_free_ char *mods = test_path("m/lib/modules/6.1.0-x");
+	_cleanup_free_ char *root = test_path("m");
+	_cleanup_free_ char *out = test_path("out");
+	_cleanup_free_ char *cmd =
+		xasprintf("IPUTSTORM_CACHE=%s %s kernel add k0 --image %s --modules %s >%s 2>&1",
+			  test_dir, IPUTSTORM_BIN, img, root, out);
+	_cleanup_free_ char *text = NULL;
+	int st;
+
+	ck_assert_int_eq(write_file(img, "", 0), 0);
+	ck_assert_int_eq(mkdir_p(mods, 0755), 0);
+	st = system(cmd);
+	ck_assert(WIFEXITED(st) && WEXITSTATUS(st) == 3);
+	text = read_file(out, NULL);
+	ck_assert_msg(strstr(text, "is 0 bytes: not a kernel image"), "%s", text);
+	ck_assert(!strstr(text, "File exists"));
+}
+END_TEST
+
 Suite *test_suite(void)
 {
 	Suite *su = suite_create("store");
@@ -226,6 +250,7 @@ Suite *test_suite(void)
 	tcase_add_test(tc, latest_of_a_series_is_the_newest_abi_of_that_series_and_flavor);
 	tcase_add_test(tc, a_headers_makefile_points_under_the_store_whatever_its_paths);
 	tcase_add_test(tc, a_kernel_without_9p_modules_or_built_in_9p_has_no_9p);
+	tcase_add_test(tc, kernel_add_of_an_empty_image_says_what_is_wrong);
 	suite_add_tcase(su, tc);
 	tc = tcase_create("guest root");
 	tcase_add_checked_fixture(tc, tmpdir_setup, tmpdir_teardown);

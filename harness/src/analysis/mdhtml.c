@@ -5,6 +5,8 @@
 #include <string.h>
 
 #include "analysis/mdhtml.h"
+#include "lib/base.h"
+#include "lib/text.h"
 
 void html_escape(FILE *f, const char *s)
 {
@@ -13,6 +15,16 @@ void html_escape(FILE *f, const char *s)
 
 void html_escape_n(FILE *f, const char *s, size_t n)
 {
+	/*
+	 * XML 1.0 has no way to write a control character, and a byte that is
+	 * not UTF-8 breaks the document: both become "\xHH" text first.
+	 */
+	_cleanup_free_ char *clean = s && !text_is_clean(s, n) ? text_escape(s, n) : NULL;
+
+	if (clean) {
+		s = clean;
+		n = strlen(clean);
+	}
 	for (size_t i = 0; i < n; i++)
 		switch (s[i]) {
 		case '<':
@@ -26,6 +38,9 @@ void html_escape_n(FILE *f, const char *s, size_t n)
 			break;
 		case '"':
 			fputs("&quot;", f);
+			break;
+		case '\'':
+			fputs("&#39;", f);
 			break;
 		default:
 			fputc(s[i], f);

@@ -222,8 +222,9 @@ static void junit_report(const struct comparison *c, FILE *f)
 
 			fprintf(f, "    <testcase classname=\"");
 			html_escape(f, k->name);
-			fprintf(f, "\" name=\"%s trial %d\" time=\"%.1f\"", t->run, t->trial,
-				t->duration);
+			fprintf(f, "\" name=\"");
+			html_escape(f, t->run);
+			fprintf(f, " trial %d\" time=\"%.1f\"", t->trial, t->duration);
 			if (t->verdict == V_PASS) {
 				fprintf(f, "/>\n");
 				continue;

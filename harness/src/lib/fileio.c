@@ -34,6 +34,9 @@ char *read_file(const char *path, size_t *len)
 	}
 	if (len)
 		*len = sb.len;
+	/* An empty file is an empty string, not a failure with a stale errno. */
+	if (!sb.buf)
+		sb_puts(&sb, "");
 	return sb_detach(&sb);
 }
 

@@ -562,8 +562,16 @@ int kernel_add(const char *name, const char *image, const char *modules, struct 
 		_cleanup_close_ int fd = open(image, O_RDONLY | O_CLOEXEC);
 		_cleanup_free_ char *dst = NULL;
 
-		if (fd < 0 || read(fd, head, sizeof(head)) < 0x40) {
+		ssize_t got = fd < 0 ? -1 : read(fd, head, sizeof(head));
+
+		if (got < 0) {
 			err_set("cannot read %s: %s", image, strerror(errno));
+			goto fail;
+		}
+		if (got < 0x40) {
+			err_set("%s is %zd bytes: not a kernel image (give the bzImage or an ELF "
+				"vmlinux with a PVH note)",
+				image, got);
 			goto fail;
 		}
 		if (!memcmp(head, ELFMAG, 4)) {
