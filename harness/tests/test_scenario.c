@@ -151,6 +151,29 @@ START_TEST(names_and_paths_follow_one_rule_in_overrides_too)
 }
 END_TEST
 
+/* Found by fuzz_scenario: "pages =" then "  8" dumped as "pages =  8", read back as "8". */
+START_TEST(a_continuation_of_an_empty_value_dumps_and_reads_back_the_same)
+{
+	static const char text[] = "[global]\nduration =\n  10\n";
+	_cleanup_free_ char *d = NULL, *d2 = NULL;
+	struct scenario s2;
+
+	ck_assert_msg(scenario_load_string(&s, "t.ini", text) == 0, "%s", err_msg());
+	ck_assert_double_eq(s.global.duration, 10);
+	d = scenario_dump(&s);
+	ck_assert_msg(scenario_load_string(&s2, "t.ini", d) == 0, "%s", err_msg());
+	d2 = scenario_dump(&s2);
+	ck_assert_str_eq(d, d2);
+	ck_assert(strstr(d, "\nduration = 10\n"));
+	scenario_free(&s2);
+	/* Found next: "key =;x" kept ";x", which the dump wrote as "key = ;x", a comment. */
+	scenario_free(&s);
+	ck_assert_msg(scenario_load_string(&s, "t.ini", "[global]\ndescription =;x\n") == 0, "%s",
+		      err_msg());
+	ck_assert_str_eq(s.global.description, "");
+}
+END_TEST
+
 START_TEST(a_section_name_that_cannot_be_a_directory_or_cgroup_is_named)
 {
 	static const char text[] = "[global]\nduration = 10\n[w x]\ntype = fio\nargs = --name=x\n";
@@ -232,6 +255,7 @@ Suite *test_suite(void)
 	tcase_add_loop_test(tc, names_and_paths_follow_one_rule_in_overrides_too, 0,
 			    ARRAY_SIZE(bad_names));
 	tcase_add_test(tc, a_section_name_that_cannot_be_a_directory_or_cgroup_is_named);
+	tcase_add_test(tc, a_continuation_of_an_empty_value_dumps_and_reads_back_the_same);
 	tcase_add_test(tc, dump_reloads_to_the_same_values);
 	tcase_add_test(tc, key_reference_matches_docs);
 	tcase_add_test(tc, shipped_scenarios_validate);

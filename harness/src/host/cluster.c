@@ -768,7 +768,6 @@ int cluster_config_set(struct cluster *c, const char *who, const char *opt, cons
 int cluster_ceph_cli(struct cluster *c, const char *words, char **out)
 {
 	struct strv argv = {0};
-	_cleanup_free_ char *log = xasprintf("%s/ceph-cli.out", c->log_dir);
 	int r;
 
 	strv_push(&argv, "ceph");

@@ -30,10 +30,14 @@ static int parse_error(struct parser *p, const char *what)
 }
 
 /* An inline comment starts at a ';' after a blank (a '#' may be part of a value). */
+/*
+ * ";" after a blank, or first in the value ("key =;x"), starts a comment:
+ * the same either way, so a value written back as "key = VALUE" reads the same.
+ */
 static void cut_comment(char *s)
 {
 	for (char *c = s; *c; c++)
-		if (*c == ';' && c > s && blank(c[-1])) {
+		if (*c == ';' && (c == s || blank(c[-1]))) {
 			*c = '\0';
 			return;
 		}

@@ -61,6 +61,8 @@ const char *err_msg(void)
 }
 
 static void vp(FILE *f, const char *tag, const char *fmt, va_list ap)
+	__attribute__((format(printf, 3, 0)));
+static void vp(FILE *f, const char *tag, const char *fmt, va_list ap)
 {
 	fprintf(f, "iputstorm: %s", tag);
 	vfprintf(f, fmt, ap);

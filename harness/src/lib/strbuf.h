@@ -17,7 +17,7 @@ void sb_init(struct strbuf *sb);
 void sb_add(struct strbuf *sb, const char *s, size_t n);
 void sb_puts(struct strbuf *sb, const char *s);
 void sb_printf(struct strbuf *sb, const char *fmt, ...) __printf(2, 3);
-void sb_vprintf(struct strbuf *sb, const char *fmt, va_list ap);
+void sb_vprintf(struct strbuf *sb, const char *fmt, va_list ap) __printf(2, 0);
 /* The string (never NULL); the strbuf is empty again. */
 char *sb_detach(struct strbuf *sb);
 void sb_release(struct strbuf *sb);

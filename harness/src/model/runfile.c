@@ -54,13 +54,22 @@ int runfile_read(const char *dir, struct run_record *r)
 {
 	_cleanup_free_ char *p = path_join(dir, "run.json");
 	json_error_t je;
+	json_t *json = json_load_file(p, 0, &je);
+
+	memset(r, 0, sizeof(*r));
+	if (!json)
+		return err_set("%s: %s (is %s a run directory?)", p, je.text, dir);
+	return runfile_parse(json, dir, r);
+}
+
+int runfile_parse(json_t *json, const char *dir, struct run_record *r)
+{
+	_cleanup_free_ char *p = path_join(dir, "run.json");
 	json_t *trials, *t;
 	size_t i;
 
 	memset(r, 0, sizeof(*r));
-	r->json = json_load_file(p, 0, &je);
-	if (!r->json)
-		return err_set("%s: %s (is %s a run directory?)", p, je.text, dir);
+	r->json = json;
 	if (!json_is_object(r->json)) {
 		runfile_release(r);
 		return err_set("%s: not a run (a JSON object)", p);

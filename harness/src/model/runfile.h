@@ -51,6 +51,8 @@ struct run_record {
 
 /* DIR/run.json; 0, or -1 with err_msg() naming the file and what is wrong. */
 int runfile_read(const char *dir, struct run_record *r);
+/* The same from run.json's JSON (taken over, released with the record) as DIR holds it. */
+int runfile_parse(json_t *json, const char *dir, struct run_record *r);
 void runfile_release(struct run_record *r);
 
 /* What of a trial's verdict.json goes into run.json's "trials". */

@@ -606,7 +606,10 @@ static int on_item(const struct ini_item *it, void *ctx)
 		return 0;
 	case INI_CONTINUATION:
 		if (c->last) {
-			char *joined = xasprintf("%s %s", c->last->value, it->value);
+			/* An empty value takes its continuation as is: a dump must read back the same. */
+			char *joined = *c->last->value
+					       ? xasprintf("%s %s", c->last->value, it->value)
+					       : xstrdup(it->value);
 
 			free(c->last->value);
 			c->last->value = joined;

@@ -98,7 +98,7 @@ void debian_kernels_parse(struct deb_kernels *l, const char *madison)
 
 int debian_kernels(struct deb_kernels *out, const char *pattern)
 {
-	_cleanup_strv_ struct strv names = {0}, argv = {0}, madison = {0};
+	_cleanup_strv_ struct strv argv = {0}, madison = {0};
 	_cleanup_free_ char *list = NULL, *rows = NULL;
 	char *save = NULL;
 
