@@ -1,12 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0
 #define _GNU_SOURCE
 #include <check.h>
+#include <dirent.h>
 #include <glob.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "check_main.h"
 #include "lib/base.h"
+#include "lib/path.h"
+#include "lib/strbuf.h"
 #include "lib/fileio.h"
 #include "lib/output.h"
 #include "model/scenario.h"
@@ -174,6 +177,83 @@ START_TEST(a_continuation_of_an_empty_value_dumps_and_reads_back_the_same)
 }
 END_TEST
 
+/* Joining continuations once copied the whole value per line (2 min for 2.4 MB). */
+START_TEST(forty_thousand_continuation_lines_make_one_value)
+{
+	struct strbuf sb;
+
+	sb_init(&sb);
+	sb_puts(&sb, "[global]\nduration = 10\ndescription = x\n");
+	for (int i = 0; i < 40000; i++)
+		sb_puts(&sb, "  more text\n");
+	ck_assert_msg(scenario_load_string(&s, "big.ini", sb.buf) == 0, "%s", err_msg());
+	ck_assert_uint_eq(strlen(s.global.description), 1 + 40000 * 10);
+	ck_assert(str_startswith(s.global.description, "x more text more text"));
+	sb_release(&sb);
+}
+END_TEST
+
+START_TEST(more_groups_than_the_limit_are_refused_with_the_line)
+{
+	struct strbuf sb;
+
+	sb_init(&sb);
+	sb_puts(&sb, "[global]\nduration = 10\n");
+	for (int i = 0; i < 300; i++)
+		sb_printf(&sb, "[w%d]\ntype = churn\nkind = writer\n", i);
+	ck_assert_int_eq(scenario_load_string(&s, "many.ini", sb.buf), -1);
+	ck_assert_msg(strstr(err_msg(), "many.ini:771: more than 256 groups"), "%s", err_msg());
+	sb_release(&sb);
+}
+END_TEST
+
+/* dump, load, dump: the same text after the header line, or the file never loaded. */
+static int round_trips(const char *dir, int *loaded)
+{
+	_cleanup_dir_ DIR *d = opendir(dir);
+	struct dirent *e;
+	int n = 0;
+
+	ck_assert_msg(d, "cannot open %s", dir);
+	while ((e = readdir(d))) {
+		_cleanup_free_ char *p = path_join(dir, e->d_name), *text = NULL;
+		_cleanup_free_ char *d1 = NULL, *d2 = NULL;
+		struct scenario a, b;
+		size_t len;
+
+		if (e->d_name[0] == '.' || !(text = read_file(p, &len)) || strlen(text) != len)
+			continue;
+		n++;
+		if (scenario_load_string(&a, e->d_name, text) < 0)
+			continue;
+		(*loaded)++;
+		d1 = scenario_dump(&a);
+		ck_assert_msg(scenario_load_string(&b, e->d_name, d1) == 0, "%s: its dump: %s", p,
+			      err_msg());
+		d2 = scenario_dump(&b);
+		ck_assert_msg(!strcmp(strchr(d1, '\n'), strchr(d2, '\n')), "%s: dump changed", p);
+		scenario_free(&a);
+		scenario_free(&b);
+	}
+	return n;
+}
+
+START_TEST(every_shipped_scenario_and_fuzz_corpus_entry_round_trips)
+{
+	_cleanup_free_ char *shipped = xasprintf("%s/scenarios", IPUTSTORM_SOURCE_DIR);
+	_cleanup_free_ char *corpus =
+		xasprintf("%s/harness/fuzz/corpus/scenario", IPUTSTORM_SOURCE_DIR);
+	_cleanup_free_ char *tests = xasprintf("%s/scenario", TEST_DATA_DIR);
+	int loaded = 0, files = 0;
+
+	files += round_trips(shipped, &loaded);
+	ck_assert_int_ge(loaded, 7);
+	files += round_trips(tests, &loaded);
+	files += round_trips(corpus, &loaded);
+	ck_assert_int_ge(files, 100);
+}
+END_TEST
+
 START_TEST(a_section_name_that_cannot_be_a_directory_or_cgroup_is_named)
 {
 	static const char text[] = "[global]\nduration = 10\n[w x]\ntype = fio\nargs = --name=x\n";
@@ -256,6 +336,9 @@ Suite *test_suite(void)
 			    ARRAY_SIZE(bad_names));
 	tcase_add_test(tc, a_section_name_that_cannot_be_a_directory_or_cgroup_is_named);
 	tcase_add_test(tc, a_continuation_of_an_empty_value_dumps_and_reads_back_the_same);
+	tcase_add_test(tc, forty_thousand_continuation_lines_make_one_value);
+	tcase_add_test(tc, more_groups_than_the_limit_are_refused_with_the_line);
+	tcase_add_test(tc, every_shipped_scenario_and_fuzz_corpus_entry_round_trips);
 	tcase_add_test(tc, dump_reloads_to_the_same_values);
 	tcase_add_test(tc, key_reference_matches_docs);
 	tcase_add_test(tc, shipped_scenarios_validate);

@@ -586,11 +586,24 @@ static struct scn_kv *kv_find(const struct scn_section *sec, const char *key)
 
 /* ---- loading ---- */
 
+/* Every group is a cgroup, a directory and processes in the guest: far fewer than this. */
+#define MAX_GROUPS 256
+
 struct load_ctx {
 	struct scenario *s;
 	struct scn_section *sec; /* of the last [section] line */
 	struct scn_kv *last;	 /* the last key, which continuation lines extend */
+	struct strbuf join;	 /* its value and continuations so far: linear, not quadratic */
 };
+
+static void join_flush(struct load_ctx *c)
+{
+	if (c->last && c->join.buf) {
+		free(c->last->value);
+		c->last->value = sb_detach(&c->join);
+	}
+	sb_release(&c->join);
+}
 
 static int on_item(const struct ini_item *it, void *ctx)
 {
@@ -599,20 +612,27 @@ static int on_item(const struct ini_item *it, void *ctx)
 	const struct key_def *kd;
 	struct scn_kv *dup;
 
+	if (it->kind != INI_CONTINUATION)
+		join_flush(c);
 	switch (it->kind) {
 	case INI_SECTION:
+		if (!section_find(s, it->section) && strcmp(it->section, "global") &&
+		    strcmp(it->section, "cluster") &&
+		    s->nsec - !!section_find(s, "global") - !!section_find(s, "cluster") >=
+			    MAX_GROUPS)
+			return err_set("%s:%d: more than %d groups; a scenario has at most %d",
+				       s->path, it->line, MAX_GROUPS, MAX_GROUPS);
 		c->sec = section_get(s, it->section, it->line);
 		c->last = NULL;
 		return 0;
 	case INI_CONTINUATION:
 		if (c->last) {
+			if (!c->join.buf)
+				sb_puts(&c->join, c->last->value);
 			/* An empty value takes its continuation as is: a dump must read back the same. */
-			char *joined = *c->last->value
-					       ? xasprintf("%s %s", c->last->value, it->value)
-					       : xstrdup(it->value);
-
-			free(c->last->value);
-			c->last->value = joined;
+			if (c->join.len)
+				sb_puts(&c->join, " ");
+			sb_puts(&c->join, it->value);
 		}
 		return 0;
 	case INI_KEY:
@@ -687,17 +707,23 @@ static int finish_load(struct scenario *s, int r, bool paths)
 int scenario_load(struct scenario *s, const char *path)
 {
 	struct load_ctx c = {.s = s};
+	int r;
 
 	scenario_init(s, path);
-	return finish_load(s, ini_parse_file(path, SCENARIO_MAX_BYTES, on_item, &c), true);
+	r = ini_parse_file(path, SCENARIO_MAX_BYTES, on_item, &c);
+	join_flush(&c);
+	return finish_load(s, r, true);
 }
 
 int scenario_load_string(struct scenario *s, const char *name, const char *text)
 {
 	struct load_ctx c = {.s = s};
+	int r;
 
 	scenario_init(s, name);
-	return finish_load(s, ini_parse(text, strlen(text), name, on_item, &c), false);
+	r = ini_parse(text, strlen(text), name, on_item, &c);
+	join_flush(&c);
+	return finish_load(s, r, false);
 }
 
 static void fields_release(struct scenario *s)
