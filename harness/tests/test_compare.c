@@ -111,6 +111,29 @@ START_TEST(junit_escapes_run_ids_reasons_and_control_bytes)
 }
 END_TEST
 
+/* A FAIL with no hang ("umount timed out") once showed as "hang median 0.0 s". */
+START_TEST(summary_gives_no_time_to_hang_for_a_fail_that_did_not_hang)
+{
+	_cleanup_free_ char *p = path_join(test_dir, "run.json");
+	_cleanup_free_ char *out = path_join(test_dir, "summary.txt");
+	_cleanup_free_ char *cmd =
+		xasprintf("%s summary %s >%s 2>&1", IPUTSTORM_BIN, test_dir, out);
+	_cleanup_free_ char *text = NULL;
+	json_t *run = json_pack("{s:s, s:s, s:s, s:[{s:i, s:s, s:s, s:s, s:s, s:f, s:{s:f, s:f}}]}",
+				"id", "r", "scenario", "umount-timeout", "kernel", "k", "trials",
+				"trial", 1, "kernel", "k", "verdict", "FAIL", "reason",
+				"ceph: umount timed out", "title", "ceph: umount timed out",
+				"duration", 88.0, "timing", "stress_start", 6.0, "total", 88.0);
+
+	ck_assert_int_eq(json_dump_file(run, p, 0), 0);
+	json_decref(run);
+	ck_assert_int_eq(system(cmd), 0);
+	text = read_file(out, NULL);
+	ck_assert_msg(strstr(text, "1/1 ") && strstr(text, "verdict median 82.0 s"), "%s", text);
+	ck_assert_msg(!strstr(text, "hang median"), "%s", text);
+}
+END_TEST
+
 START_TEST(ten_vs_zero_shows_the_fix_in_every_report)
 {
 	_cleanup_free_ char *md = NULL, *junit = NULL, *ktap = NULL, *html = NULL;
@@ -200,6 +223,7 @@ Suite *test_suite(void)
 	tcase_add_test(tc, report_markdown_becomes_tables_lists_and_escaped_text);
 	tcase_add_test(tc, ten_vs_zero_shows_the_fix_in_every_report);
 	tcase_add_test(tc, junit_escapes_run_ids_reasons_and_control_bytes);
+	tcase_add_test(tc, summary_gives_no_time_to_hang_for_a_fail_that_did_not_hang);
 	tcase_add_test(tc, too_few_trials_is_undecided_and_a_missing_fix_fails);
 	tcase_add_test(tc, a_hang_the_baseline_never_showed_is_news_whatever_the_rate);
 	suite_add_tcase(su, tc);

@@ -25,7 +25,9 @@ struct group {
 	char *kernel, *scenario;
 	bool injected;
 	struct tally tally;
-	double *hang, *verdict; /* seconds from stress start, FAIL trials only */
+	double *verdict; /* seconds from stress start to the verdict, FAIL trials */
+	size_t nfail;
+	double *hang; /* seconds from stress start to the hang, FAILs that hung */
 	size_t nhang;
 	json_t *sigs;  /* name → count */
 	json_t *rates; /* counter → [per-minute values] */
@@ -72,11 +74,13 @@ static void add_trial(struct group *g, const struct trial_record *t)
 
 	g->tally.n[t->verdict]++;
 	if (t->verdict == V_FAIL) {
+		g->verdict = xrealloc(g->verdict, (g->nfail + 1) * sizeof(double));
+		g->verdict[g->nfail++] = t->total - t->stress_start;
+	}
+	/* A FAIL without a hang (a crash, "umount timed out") has no time to hang. */
+	if (t->verdict == V_FAIL && t->time_to_hang >= 0) {
 		g->hang = xrealloc(g->hang, (g->nhang + 1) * sizeof(double));
-		g->verdict = xrealloc(g->verdict, (g->nhang + 1) * sizeof(double));
-		g->hang[g->nhang] = t->time_to_hang >= 0 ? t->time_to_hang : 0;
-		g->verdict[g->nhang] = t->total - t->stress_start;
-		g->nhang++;
+		g->hang[g->nhang++] = t->time_to_hang;
 	}
 	json_array_foreach (t->signatures, i, sig) {
 		const char *name = json_string_value(sig);
@@ -137,14 +141,16 @@ static json_t *group_json(struct group *g)
 		      "decided", decided, "reproduced", t->n[V_FAIL], "miss", t->n[V_MISS], "error",
 		      t->n[V_ERROR], "p", decided ? (double)t->n[V_FAIL] / decided : 0.0, "ci95",
 		      ci.lo, ci.hi, "near_miss_per_minute", rates_json(g));
+	/* median() sorts: hang and verdict times are the group's own copies. */
 	if (g->nhang) {
-		/* median() sorts: hang and verdict times are the group's own copies. */
 		json_object_set_new(o, "median_time_to_hang", json_real(median(g->hang, g->nhang)));
 		json_object_set_new(o, "max_time_to_hang", json_real(max_of(g->hang, g->nhang)));
+	}
+	if (g->nfail) {
 		json_object_set_new(o, "median_time_to_verdict",
-				    json_real(median(g->verdict, g->nhang)));
+				    json_real(median(g->verdict, g->nfail)));
 		json_object_set_new(o, "max_time_to_verdict",
-				    json_real(max_of(g->verdict, g->nhang)));
+				    json_real(max_of(g->verdict, g->nfail)));
 	}
 	json_object_set(o, "signatures", g->sigs);
 	return o;
@@ -166,9 +172,11 @@ static void print_group(json_t *o)
 	       json_number_value(json_object_get(o, "p")), json_number_value(json_array_get(ci, 0)),
 	       json_number_value(json_array_get(ci, 1)));
 	if (json_object_get(o, "median_time_to_hang"))
-		printf("  hang median %.1f s max %.1f s, verdict median %.1f s",
+		printf("  hang median %.1f s max %.1f s,",
 		       json_number_value(json_object_get(o, "median_time_to_hang")),
-		       json_number_value(json_object_get(o, "max_time_to_hang")),
+		       json_number_value(json_object_get(o, "max_time_to_hang")));
+	if (json_object_get(o, "median_time_to_verdict"))
+		printf("  verdict median %.1f s",
 		       json_number_value(json_object_get(o, "median_time_to_verdict")));
 	if (json_integer_value(json_object_get(o, "miss")))
 		printf("  (%lld MISS)", json_integer_value(json_object_get(o, "miss")));

@@ -738,14 +738,22 @@ static json_t *telemetry_summary(json_t *counters, double secs)
 			 rates);
 }
 
+/* What a FAIL is called: the crash, else the hang, else the warning fail_on_warning made fatal. */
+static const char *fail_title(const struct trial *t)
+{
+	return t->crash_title	  ? t->crash_title
+	       : t->hang_title	  ? t->hang_title
+	       : t->warning_title ? t->warning_title
+				  : t->notice_title;
+}
+
 static json_t *build_verdict(struct trial *t, struct verdict_result *vr)
 {
 	const struct trial_spec *ts = t->ts;
-	json_t *v = json_pack(
-		"{s:i, s:s, s:s, s:s, s:s?, s:f, s:I, s:o}", "trial", ts->n, "kernel", ts->k->name,
-		"verdict", verdict_name(vr->v), "reason", vr->reason, "title",
-		vr->v == V_FAIL ? (t->crash_title ? t->crash_title : t->hang_title) : NULL,
-		"duration", t->end_t, "seed", (json_int_t)ts->seed, "timing", timing(t));
+	json_t *v = json_pack("{s:i, s:s, s:s, s:s, s:s?, s:f, s:I, s:o}", "trial", ts->n, "kernel",
+			      ts->k->name, "verdict", verdict_name(vr->v), "reason", vr->reason,
+			      "title", vr->v == V_FAIL ? fail_title(t) : NULL, "duration", t->end_t,
+			      "seed", (json_int_t)ts->seed, "timing", timing(t));
 
 	json_object_set_new(v, "kernel_version", json_string(ts->k->kver));
 	if (t->dump_why)
