@@ -176,7 +176,8 @@ static void print_group(json_t *o)
 		       json_number_value(json_object_get(o, "median_time_to_hang")),
 		       json_number_value(json_object_get(o, "max_time_to_hang")));
 	if (json_object_get(o, "median_time_to_verdict"))
-		printf("  verdict median %.1f s",
+		printf("%sverdict median %.1f s",
+		       json_object_get(o, "median_time_to_hang") ? " " : "  ",
 		       json_number_value(json_object_get(o, "median_time_to_verdict")));
 	if (json_integer_value(json_object_get(o, "miss")))
 		printf("  (%lld MISS)", json_integer_value(json_object_get(o, "miss")));
