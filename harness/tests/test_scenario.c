@@ -112,8 +112,8 @@ START_TEST(override_changes_a_value_and_is_validated)
 	ck_assert_int_eq(scenario_override(&s, "writers.memory.max=32M"), 0);
 	ck_assert_uint_eq(scenario_group(&s, "writers")->memory_max, 32ULL << 20);
 	ck_assert_int_eq(scenario_override(&s, "writers.memory.max=0"), -1);
-	ck_assert_msg(strstr(err_msg(), "-o memory.max=0: memory.max must be > 0"), "got %s",
-		      err_msg());
+	ck_assert_msg(strstr(err_msg(), "-o writers.memory.max=0: memory.max must be > 0"),
+		      "got %s", err_msg());
 	ck_assert_int_eq(scenario_override(&s, "nonsense=1"), -1);
 	ck_assert_msg(strstr(err_msg(), "unknown key 'nonsense'"), "got %s", err_msg());
 	ck_assert_int_eq(scenario_override(&s, "no-equals"), -1);

@@ -766,6 +766,11 @@ static int value_error(const struct scenario *s, const struct scn_kv *kv, const 
 	va_end(ap);
 	if (kv->line)
 		return err_set("%s:%d: %s", s->path, kv->line, msg);
+	/* As the user wrote it: "-o writers.memory.max=0", the group named. */
+	for (size_t i = 0; i < s->nsec; i++)
+		if (kv >= s->sec[i].kv && kv < s->sec[i].kv + s->sec[i].nkv &&
+		    strcmp(s->sec[i].name, "global"))
+			return err_set("-o %s.%s=%s: %s", s->sec[i].name, kv->key, kv->value, msg);
 	return err_set("-o %s=%s: %s", kv->key, kv->value, msg);
 }
 
