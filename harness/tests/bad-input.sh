@@ -1,0 +1,158 @@
+#!/bin/sh
+# Bad input, as a careless or hostile user gives it: scenario files and -o
+# values, kernel logs for triage, run directories for compare and summary,
+# kernel add, the option parser. Each case says what it expects: "refuse"
+# (exit 1-3 with an "iputstorm: ..." message that is not "unknown error"),
+# or an exit code. Anything else counts as mishandled, and so does a crash,
+# a sanitizer report or a run over 60 s. Prints one line per mishandled case
+# and the count; exits 1 when any is mishandled.
+#
+# usage: harness/tests/bad-input.sh [IPUTSTORM]   (ctest runs it on the build it tests)
+set -u
+cd "$(dirname "$0")/../.."
+exe=${1:-build-asan/harness/iputstorm}
+[ -x "$exe" ] || { echo "bad-input: no $exe (run tools/test, or give the binary)" >&2; exit 2; }
+exe=$(realpath "$exe")
+w=$(mktemp -d /tmp/iputstorm-bad.XXXXXX)
+trap 'chmod -R u+w "$w"; rm -rf "$w"' EXIT
+export IPUTSTORM_CACHE="$w/cache" IPUTSTORM_STATE="$w/state"
+tried=0
+good=0
+
+# case NAME EXPECT -- ARGS...: EXPECT is "refuse" or an exit code.
+case_() {
+	name=$1
+	want=$2
+	shift 3
+	tried=$((tried + 1))
+	timeout 60 "$@" >"$w/out" 2>"$w/err" </dev/null
+	rc=$?
+	why=""
+	if [ $rc -eq 124 ]; then
+		why="no answer in 60 s"
+	elif [ $rc -ge 128 ]; then
+		why="killed by signal $((rc - 128))"
+	elif grep -qE 'AddressSanitizer|runtime error:|LeakSanitizer' "$w/err"; then
+		why="sanitizer: $(grep -m1 -E 'AddressSanitizer|runtime error:|LeakSanitizer' "$w/err")"
+	elif [ "$want" = refuse ]; then
+		if [ $rc -eq 0 ]; then
+			why="accepted"
+		elif ! grep -q '^iputstorm' "$w/err" || grep -q 'unknown error' "$w/err"; then
+			why="refused without a clear message: $(head -c 200 "$w/err")"
+		fi
+	elif [ "$rc" != "$want" ]; then
+		why="exit $rc, want $want: $(head -c 200 "$w/err")"
+	fi
+	if [ -n "$why" ]; then
+		echo "MISHANDLED $name: $why"
+	else
+		good=$((good + 1))
+	fi
+}
+
+ini() { printf "%b" "$2" >"$w/$1"; }
+
+# ---- scenario files ----
+ini nul.ini '[global]\nduration = 3\0000000\n'
+ini utf8.ini '[global]\ndescription = caf\351\n'
+ini ctl.ini '[global]\ndescription = a\033[2Jb\n'
+ini empty.ini ''
+ini bom.ini '\357\273\277[global]\nduration = 10\n'
+ini crlf.ini '[global]\r\nduration = 10\r\n'
+ini unknown.ini '[global]\nbogus = 1\n'
+ini dup.ini '[global]\nduration = 1\nduration = 2\n'
+ini notype.ini '[global]\n[w]\nkind = writer\n'
+ini badtype.ini '[global]\n[w]\ntype = bogus\n'
+ini nosec.ini 'duration = 10\n'
+ini emptysec.ini '[]\n'
+ini opensec.ini '[global\n'
+ini novalue.ini '[global]\nduration\n'
+ini space.ini '[global]\n[w x]\ntype = churn\nkind = writer\n'
+ini long.ini "[global]\ndescription = $(head -c 300 /dev/zero | tr '\0' x)\n"
+ini negdur.ini '[global]\nduration = -1\n'
+head -c 52428800 /dev/zero | tr '\0' a >"$w/big.ini"
+{ echo "[global]"; for i in $(seq 300); do printf '[g%d]\ntype = churn\nkind = writer\n' "$i"; done; } >"$w/many.ini"
+mkdir "$w/dir.ini"
+for f in nul utf8 ctl unknown dup notype badtype nosec emptysec opensec novalue space negdur big many; do
+	case_ "scenario $f" refuse -- "$exe" validate "$w/$f.ini"
+done
+case_ "scenario is a directory" refuse -- "$exe" validate "$w/dir.ini"
+case_ "scenario missing" refuse -- "$exe" validate "$w/missing.ini"
+case_ "empty scenario (defaults)" 0 -- "$exe" validate "$w/empty.ini"
+case_ "scenario with a BOM" 0 -- "$exe" validate "$w/bom.ini"
+case_ "scenario with CRLF" 0 -- "$exe" validate "$w/crlf.ini"
+case_ "300-character value" 0 -- "$exe" validate "$w/long.ini"
+
+# ---- -o overrides ----
+for o in "writers.memory.max=1e30" "writers.memory.max=0x10" "writers.memory.max=0" \
+	"writers.cgroup=../../../../etc" "writers.cgroup=/sys/fs/cgroup" "writers.cgroup=a/b/c" \
+	"metadata.dir=/etc" "metadata.dir=a/../.." "metadata.dir=a//b" "writers.jobfile=/etc" \
+	"writers.jobfile=/nonexistent.fio" "duration=abc" "duration=-5" "nogroup.duration=1" \
+	"novalue" "=1" "" "description=x
+[evil]
+type = sysrq" "writers.args=--hdd 1
+[e]"; do
+	case_ "-o '$o'" refuse -- "$exe" validate scenarios/smoke.ini -o "$o"
+done
+
+# ---- triage ----
+log=harness/tests/data/klog/journal-6.12-msgr-netfs.log
+sed 's/kworker\/1:1/aaaaaaaaaaaaaa\xc3/g' "$log" >"$w/comm.log"
+sed 's/\[ceph\]/[ceph\xc3]/' harness/tests/data/klog/console-6.12-writeback-hang.log >"$w/mod.log"
+: >"$w/empty.log"
+i=0
+while [ $i -lt 3000 ]; do cat harness/tests/data/klog/console-6.12-writeback-hang.log; i=$((i + 1)); done >"$w/big.log"
+case_ "triage: a comm cut inside UTF-8" 1 -- "$exe" triage "$w/comm.log"
+case_ "triage: a module name not UTF-8" 1 -- "$exe" triage "$w/mod.log"
+case_ "triage: lines inside traces" 1 -- "$exe" triage harness/tests/data/klog/console-6.12-lines-inside-traces.log
+case_ "triage: interleaved callers" 1 -- "$exe" triage harness/tests/data/klog/console-6.12-interleaved-callers.log
+case_ "triage: empty log" 0 -- "$exe" triage "$w/empty.log"
+case_ "triage: a binary" 0 -- "$exe" triage /bin/true
+case_ "triage: 5 MB of hangs" 1 -- "$exe" triage "$w/big.log"
+case_ "triage: missing file" refuse -- "$exe" triage "$w/nothere.log"
+case_ "triage: a directory" refuse -- "$exe" triage "$w"
+case_ "triage: bad signatures file" refuse -- "$exe" triage --signatures "$w/utf8.ini" "$log"
+
+# ---- compare and summary ----
+mkdir -p "$w/e" "$w/arr" "$w/garbage" "$w/notrials" "$w/ro"
+echo '{"trials":[]}' >"$w/e/run.json"
+echo '[]' >"$w/arr/run.json"
+printf '{"trials": [1, 2' >"$w/garbage/run.json"
+echo '{"id":"x","trials":[{"verdict":"BOGUS"},{"trial":"x"}]}' >"$w/notrials/run.json"
+cp harness/fuzz/corpus/runfile/run-matrix.json "$w/ro/run.json"
+chmod a-w "$w/ro"
+case_ "compare: no trials, --baseline" refuse -- "$exe" compare --baseline X "$w/e"
+case_ "compare --json: no trials (a JSON error, exit 2)" 2 -- "$exe" --json compare "$w/e"
+case_ "compare: run.json is an array" refuse -- "$exe" compare "$w/arr"
+case_ "compare: cut JSON" refuse -- "$exe" compare "$w/garbage"
+case_ "compare: bad trials" refuse -- "$exe" compare "$w/notrials"
+case_ "compare: empty directory" refuse -- "$exe" compare "$w/ro/.."
+case_ "summary: cut JSON" refuse -- "$exe" summary "$w/garbage"
+case_ "summary: no such directory" refuse -- "$exe" summary "$w/nothere"
+if [ "$(id -u)" -ne 0 ]; then
+	case_ "compare: a directory it cannot write" refuse -- "$exe" compare "$w/ro"
+fi
+
+# ---- kernel ----
+: >"$w/empty.img"
+mkdir -p "$w/m/lib/modules/6.1.0-x"
+case_ "kernel add: 0-byte image" refuse -- "$exe" kernel add k0 --image "$w/empty.img" --modules "$w/m"
+case_ "kernel add: missing image" refuse -- "$exe" kernel add k1 --image "$w/no.img" --modules "$w/m"
+case_ "kernel add: name with /" refuse -- "$exe" kernel add a/b --image /bin/true --modules "$w/m"
+case_ "kernel add: name .." refuse -- "$exe" kernel add .. --image /bin/true --modules "$w/m"
+case_ "kernel add: no --modules" refuse -- "$exe" kernel add k2 --image /bin/true
+
+# ---- the command line ----
+case_ "unknown command" refuse -- "$exe" bogus
+case_ "run -n 0" refuse -- "$exe" run -n 0
+case_ "run -n abc" refuse -- "$exe" run -n abc
+case_ "run -k ''" refuse -- "$exe" run -k ""
+case_ "run -s missing" refuse -- "$exe" run -s nothere
+case_ "unknown option" refuse -- "$exe" validate --bogus scenarios/smoke.ini
+case_ "option without its value" refuse -- "$exe" run -o
+case_ "--json after the command" 0 -- "$exe" validate scenarios/smoke.ini --json
+case_ "options after operands" 0 -- "$exe" validate scenarios/smoke.ini -o duration=5
+case_ "-- ends options" refuse -- "$exe" validate -- --json
+
+echo "bad-input: $good of $tried handled well"
+[ "$good" -eq "$tried" ]
