@@ -154,16 +154,23 @@ static const char kill_sb_sync[] =
 	"[<0>] sync_filesystem+0x6b/0x90\n[<0>] ceph_kill_sb+0x8f/0x270 [ceph]\n"
 	"[<0>] deactivate_locked_super+0x30/0xb0\n";
 
+/* A watchdog with stuck_after 20 s and BOUND, and umount in D with STACK. */
+static void unmounting(struct watchdog *w, double bound, const char *stack)
+{
+	if (!reported)
+		reported = json_array();
+	watchdog_init(w, 20, test_dir);
+	w->bound = bound;
+	task(70, 70, "umount", 'D', 3, 0);
+	put(70, 70, "stack", stack);
+}
+
 START_TEST(a_bounded_wait_is_held_until_its_bound_then_reported_as_stuck)
 {
 	struct watchdog w;
 	json_t *first, *second;
 
-	reported = json_array();
-	watchdog_init(&w, 20, test_dir);
-	w.bound = 60;
-	task(70, 70, "umount", 'D', 3, 0);
-	put(70, 70, "stack", kill_sb_timed);
+	unmounting(&w, 60, kill_sb_timed);
 	watchdog_sample(&w, 0, on_report, NULL);
 	watchdog_sample(&w, 20.5, on_report, NULL);
 	/* Past stuck_after: said once, as a wait within its bound, not counted. */
@@ -190,11 +197,7 @@ START_TEST(a_bounded_wait_that_ends_in_time_is_never_a_hang)
 {
 	struct watchdog w;
 
-	reported = json_array();
-	watchdog_init(&w, 20, test_dir);
-	w.bound = 60;
-	task(70, 70, "umount", 'D', 3, 0);
-	put(70, 70, "stack", kill_sb_timed);
+	unmounting(&w, 60, kill_sb_timed);
 	watchdog_sample(&w, 0, on_report, NULL);
 	watchdog_sample(&w, 21, on_report, NULL);
 	/* The kernel's timeout fires at 60 s: the task runs, then waits again. */
@@ -214,11 +217,7 @@ START_TEST(an_unbounded_wait_in_the_same_function_is_stuck_at_once)
 {
 	struct watchdog w;
 
-	reported = json_array();
-	watchdog_init(&w, 20, test_dir);
-	w.bound = 60;
-	task(70, 70, "umount", 'D', 3, 0);
-	put(70, 70, "stack", kill_sb_sync);
+	unmounting(&w, 60, kill_sb_sync);
 	watchdog_sample(&w, 0, on_report, NULL);
 	watchdog_sample(&w, 20.5, on_report, NULL);
 	ck_assert_uint_eq(json_array_size(reported), 1);
@@ -227,9 +226,7 @@ START_TEST(an_unbounded_wait_in_the_same_function_is_stuck_at_once)
 	watchdog_free(&w);
 	/* mount_timeout=0: the kernel waits for ever, so nothing is bounded. */
 	json_array_clear(reported);
-	watchdog_init(&w, 20, test_dir);
-	w.bound = 0;
-	put(70, 70, "stack", kill_sb_timed);
+	unmounting(&w, 0, kill_sb_timed);
 	watchdog_sample(&w, 0, on_report, NULL);
 	watchdog_sample(&w, 20.5, on_report, NULL);
 	ck_assert_int_eq(w.stuck, 1);

@@ -53,12 +53,8 @@ const struct bounded_wait *bounded_wait_of(char *const *frames, size_t n, bool p
 const struct bounded_wait *bounded_wait_of_report(const struct kreport *r)
 {
 	char *fns[256];
-	size_t n = 0;
 
-	for (size_t i = 0; i < r->nframes && n < ARRAY_SIZE(fns); i++)
-		if (!r->frames[i].unreliable)
-			fns[n++] = r->frames[i].fn;
-	return bounded_wait_of(fns, n, false);
+	return bounded_wait_of(fns, kreport_frames(r, fns, ARRAY_SIZE(fns)), false);
 }
 
 double ceph_mount_timeout(const char *opts)

@@ -646,15 +646,21 @@ const char *stack_culprit(char *const *frames, size_t n)
 	return NULL;
 }
 
+size_t kreport_frames(const struct kreport *r, char **fns, size_t max)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < r->nframes && n < max; i++)
+		if (!r->frames[i].unreliable)
+			fns[n++] = r->frames[i].fn;
+	return n;
+}
+
 static const char *report_culprit(const struct kreport *r)
 {
 	char *fns[256];
-	size_t n = 0;
 
-	for (size_t i = 0; i < r->nframes && n < ARRAY_SIZE(fns); i++)
-		if (!r->frames[i].unreliable)
-			fns[n++] = r->frames[i].fn;
-	return stack_culprit(fns, n);
+	return stack_culprit(fns, kreport_frames(r, fns, ARRAY_SIZE(fns)));
 }
 
 /* "BUG: kernel NULL pointer dereference, address: 0000" → "BUG: kernel NULL pointer dereference" */

@@ -98,6 +98,8 @@ bool kreport_is_crash(const struct kreport *r);
 
 /* syzbot-style: "task hung in evict", "BUG: ... in fn", "WARNING in fn". */
 char *kreport_title(const struct kreport *r);
+/* The function names of r's reliable frames (not "? "), innermost first, at most max. */
+size_t kreport_frames(const struct kreport *r, char **fns, size_t max);
 /* First frame that names where a task waits, skipping sched/wait/lock/... frames. */
 const char *stack_culprit(char *const *frames, size_t n);
 
