@@ -10,6 +10,25 @@
 #include <stdio.h>
 #include <string.h>
 
+#ifdef IPUTSTORM_SANITIZE
+/*
+ * A sanitizer report exits 99, a code no command uses (they exit 0-3), so a
+ * test that expects a verdict's exit code never mistakes a crash for it.
+ */
+const char *__asan_default_options(void);
+const char *__ubsan_default_options(void);
+
+const char *__asan_default_options(void)
+{
+	return "exitcode=99";
+}
+
+const char *__ubsan_default_options(void)
+{
+	return "exitcode=99:print_stacktrace=1";
+}
+#endif
+
 static const struct verb commands[] = {
 	{"run", cmd_run,
 	 "boot a kernel in QEMU against a throwaway Ceph cluster, run a "
