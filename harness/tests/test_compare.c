@@ -134,6 +134,46 @@ START_TEST(summary_gives_no_time_to_hang_for_a_fail_that_did_not_hang)
 }
 END_TEST
 
+/* "compare results/2*" once counted the newest run twice, by name and through latest. */
+START_TEST(a_run_reached_twice_counts_once)
+{
+	_cleanup_free_ char *link = xasprintf("%s.latest", test_dir);
+	_cleanup_free_ char *md = NULL;
+
+	write_run(3);
+	ck_assert_int_eq(symlink(test_dir, link), 0);
+	ck_assert_int_eq(compare(link), 0);
+	unlink(link);
+	md = report("report.md");
+	ck_assert_msg(strstr(md, "| base (baseline) | 3 | 3 |"), "%s", md);
+}
+END_TEST
+
+/* natural-caps against writeback-iput-fi once gave "hangs more, p = 0.0079". */
+START_TEST(runs_of_different_scenarios_or_injection_need_mixed)
+{
+	_cleanup_free_ char *other = xasprintf("%s.other", test_dir);
+	_cleanup_free_ char *p = path_join(other, "run.json");
+	_cleanup_free_ char *cmd = NULL, *mixed = NULL;
+	json_t *run =
+		json_pack("{s:s, s:s, s:b, s:[{s:i, s:s, s:s, s:s, s:f}]}", "id", "r2", "scenario",
+			  "natural-caps", "injected", 0, "trials", "trial", 1, "kernel", "fix",
+			  "verdict", "PASS", "reason", "no hang", "duration", 1.0);
+	int st;
+
+	write_run(2);
+	ck_assert_int_eq(mkdir_p(other, 0755), 0);
+	ck_assert_int_eq(json_dump_file(run, p, 0), 0);
+	json_decref(run);
+	ck_assert_int_eq(compare(other), 2);
+	mixed = xasprintf("--mixed %s", other);
+	ck_assert_int_ne(compare(mixed), 2);
+	cmd = xasprintf("rm -rf %s", other);
+	st = system(cmd);
+	ck_assert_int_eq(st, 0);
+}
+END_TEST
+
 START_TEST(ten_vs_zero_shows_the_fix_in_every_report)
 {
 	_cleanup_free_ char *md = NULL, *junit = NULL, *ktap = NULL, *html = NULL;
@@ -224,6 +264,8 @@ Suite *test_suite(void)
 	tcase_add_test(tc, ten_vs_zero_shows_the_fix_in_every_report);
 	tcase_add_test(tc, junit_escapes_run_ids_reasons_and_control_bytes);
 	tcase_add_test(tc, summary_gives_no_time_to_hang_for_a_fail_that_did_not_hang);
+	tcase_add_test(tc, a_run_reached_twice_counts_once);
+	tcase_add_test(tc, runs_of_different_scenarios_or_injection_need_mixed);
 	tcase_add_test(tc, too_few_trials_is_undecided_and_a_missing_fix_fails);
 	tcase_add_test(tc, a_hang_the_baseline_never_showed_is_news_whatever_the_rate);
 	suite_add_tcase(su, tc);

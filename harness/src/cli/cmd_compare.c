@@ -12,16 +12,18 @@
 #include "lib/base.h"
 #include "lib/cmdline.h"
 #include "lib/output.h"
+#include "lib/strv.h"
 #include "model/runfile.h"
 #include "model/verdict.h"
 
 #include <stdio.h>
 #include <string.h>
 
-enum { OPT_BASELINE = 256, OPT_EXPECT_FIXED, OPT_ALPHA_C };
+enum { OPT_BASELINE = 256, OPT_EXPECT_FIXED, OPT_ALPHA_C, OPT_MIXED };
 
 struct cargs {
 	const char *baseline;
+	bool mixed;
 	bool expect_fixed;
 	double alpha;
 };
@@ -30,7 +32,9 @@ static int compare_opt(int id, const char *arg, void *ctx)
 {
 	struct cargs *a = ctx;
 
-	if (id == OPT_BASELINE)
+	if (id == OPT_MIXED)
+		a->mixed = true;
+	else if (id == OPT_BASELINE)
 		a->baseline = arg;
 	else if (id == OPT_EXPECT_FIXED)
 		a->expect_fixed = true;
@@ -46,6 +50,8 @@ static const struct opt compare_opts[] = {
 	{OPT_EXPECT_FIXED, "expect-fixed", NULL,
 	 "exit 1 unless every other kernel hangs significantly less than the baseline"},
 	{OPT_ALPHA_C, "alpha", "P", "significance level (default 0.01)"},
+	{OPT_MIXED, "mixed", NULL,
+	 "allow runs of different scenarios, or injected runs beside natural ones"},
 	{0},
 };
 
@@ -101,6 +107,28 @@ static void print_json(const struct comparison *c)
 	json_decref(o);
 }
 
+/*
+ * Rates of different scenarios, or of injected against natural runs, say
+ * nothing about the kernels: refuse them unless --mixed says it is meant.
+ */
+static bool not_alike(const struct run_record *r, const struct run_record *first)
+{
+	if (strcmp(r->scenario, first->scenario)) {
+		p_err("compare: %s ran scenario %s, %s ran %s; compare runs of one scenario, or "
+		      "pass --mixed",
+		      r->dir, r->scenario, first->dir, first->scenario);
+		return true;
+	}
+	if (r->injected != first->injected) {
+		p_err("compare: %s is %s, %s is %s; an injected run beside a natural one needs "
+		      "--mixed",
+		      r->dir, r->injected ? "injected" : "natural", first->dir,
+		      first->injected ? "injected" : "natural");
+		return true;
+	}
+	return false;
+}
+
 int cmd_compare(int argc, char **argv)
 {
 	struct cargs a = {.alpha = 0.01};
@@ -108,6 +136,8 @@ int cmd_compare(int argc, char **argv)
 	struct run_record *runs = NULL;
 	_cleanup_free_ char *md = NULL;
 	int first = opt_parse(&compare_spec, argc, argv, compare_opt, &a), base = 0;
+	_cleanup_strv_ struct strv seen = {0};
+	int nruns = 0;
 	int ret = EXIT_USAGE;
 	const char *bname;
 
@@ -119,12 +149,25 @@ int cmd_compare(int argc, char **argv)
 	}
 	c.alpha = a.alpha;
 	runs = xcalloc(argc - first, sizeof(*runs));
-	for (int i = first; i < argc; i++)
-		if (runfile_read(argv[i], &runs[i - first]) < 0 ||
-		    comparison_add_run(&c, &runs[i - first]) < 0) {
+	for (int i = first; i < argc; i++) {
+		struct run_record *r = &runs[nruns];
+
+		if (runfile_seen(&seen, argv[i])) {
+			p_info("compare: %s is a run already given; counted once", argv[i]);
+			continue;
+		}
+		if (runfile_read(argv[i], r) < 0) {
 			p_err("compare: %s", err_msg());
 			goto out;
 		}
+		nruns++;
+		if (!a.mixed && not_alike(r, &runs[0]))
+			goto out;
+		if (comparison_add_run(&c, r) < 0) {
+			p_err("compare: %s", err_msg());
+			goto out;
+		}
+	}
 	if (!c.nk) {
 		p_err("compare: %s holds no trials", argv[first]);
 		goto out;
@@ -149,7 +192,7 @@ int cmd_compare(int argc, char **argv)
 	ret = compare_exit(&c, &a);
 out:
 	comparison_free(&c);
-	for (int i = 0; i < argc - first; i++)
+	for (int i = 0; i < nruns; i++)
 		runfile_release(&runs[i]);
 	free(runs);
 	return ret;

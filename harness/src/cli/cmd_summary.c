@@ -9,6 +9,7 @@
 #include "lib/base.h"
 #include "lib/cmdline.h"
 #include "lib/output.h"
+#include "lib/strv.h"
 #include "model/runfile.h"
 #include "model/verdict.h"
 
@@ -218,6 +219,7 @@ int cmd_summary(int argc, char **argv)
 {
 	struct summary s = {0};
 	int first = opt_parse(&summary_spec, argc, argv, no_opt, NULL), ret = 0;
+	_cleanup_strv_ struct strv seen = {0};
 	json_t *all;
 
 	if (first < 0)
@@ -226,11 +228,16 @@ int cmd_summary(int argc, char **argv)
 		opt_usage(&summary_spec, stderr);
 		return EXIT_USAGE;
 	}
-	for (int i = first; i < argc; i++)
+	for (int i = first; i < argc; i++) {
+		if (runfile_seen(&seen, argv[i])) {
+			p_info("summary: %s is a run already given; counted once", argv[i]);
+			continue;
+		}
 		if (load_run(&s, argv[i]) < 0) {
 			p_err("summary: %s", err_msg());
 			ret = EXIT_USAGE;
 		}
+	}
 	all = json_array();
 	for (size_t i = 0; i < s.ng; i++) {
 		json_t *o = group_json(&s.g[i]);

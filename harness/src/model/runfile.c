@@ -2,10 +2,12 @@
 #define _GNU_SOURCE
 #include "model/runfile.h"
 #include "lib/base.h"
+#include "lib/strv.h"
 #include "lib/output.h"
 #include "lib/path.h"
 #include "model/verdict.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 static const char *str_of(json_t *o, const char *key)
@@ -124,4 +126,17 @@ json_t *trial_brief(json_t *v)
 			json_object_set(brief, keys[i], x ? x : json_null());
 	}
 	return brief;
+}
+
+bool runfile_seen(struct strv *seen, const char *dir)
+{
+	_cleanup_free_ char *real = realpath(dir, NULL);
+
+	if (!real)
+		return false; /* runfile_read() says what is wrong with it */
+	for (size_t i = 0; i < seen->n; i++)
+		if (!strcmp(seen->v[i], real))
+			return true;
+	strv_push(seen, real);
+	return false;
 }

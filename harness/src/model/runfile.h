@@ -55,6 +55,13 @@ int runfile_read(const char *dir, struct run_record *r);
 int runfile_parse(json_t *json, const char *dir, struct run_record *r);
 void runfile_release(struct run_record *r);
 
+struct strv;
+/*
+ * Whether DIR was already read (SEEN holds real paths): results/latest and
+ * the run it points to, or one run listed twice, must count once.
+ */
+bool runfile_seen(struct strv *seen, const char *dir);
+
 /* What of a trial's verdict.json goes into run.json's "trials". */
 json_t *trial_brief(json_t *verdict_json);
 
