@@ -57,7 +57,15 @@ START_TEST(fisher_exact_matches_hand_computed_values)
 	/* Margins 4,4: tables weigh 1,16,36,16,1 (/70); x = 3 sums 1+16+16+1. */
 	ck_assert_double_eq_tol(fisher_two_sided(3, 1, 1, 3), 34.0 / 70, 1e-12);
 	/* Textbook example (1, 9, 11, 3): p = 0.002759. */
-	ck_assert_double_eq_tol(fisher_two_sided(1, 9, 11, 3), 0.0027586, 1e-6);
+	ck_assert_double_eq_tol(fisher_two_sided(1, 9, 11, 3), 0.002759456185220083, 1e-12);
+	/*
+	 * Unequal groups (MISS trials dropped): the sum of the tables no more
+	 * likely than the observed one is 1/143; doubling the one-sided p would
+	 * give 2/143, on the other side of 0.01.
+	 */
+	ck_assert_double_eq_tol(fisher_two_sided(5, 0, 2, 8), 1.0 / 143, 1e-12);
+	ck_assert_double_eq_tol(fisher_two_sided(0, 5, 4, 2), 2.0 / 33, 1e-12);
+	ck_assert_double_eq_tol(fisher_two_sided(3, 2, 0, 6), 2.0 / 33, 1e-12);
 	ck_assert_double_eq(fisher_two_sided(4, 0, 4, 0), 1);
 	ck_assert_double_eq(fisher_two_sided(0, 0, 0, 0), 1);
 }

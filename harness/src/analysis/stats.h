@@ -21,7 +21,12 @@ double median(double *v, size_t n);
 double max_of(const double *v, size_t n);
 double mean_of(const double *v, size_t n);
 
-/* Fisher's exact test, two-sided, for the 2x2 table [[a, b], [c, d]]. */
+/*
+ * Fisher's exact test, two-sided, for the 2x2 table [[a, b], [c, d]]: the
+ * sum of the hypergeometric probabilities of every table with the same
+ * margins that is no more likely than the observed one (not twice the
+ * one-sided p, which differs once the groups are of unequal size).
+ */
 double fisher_two_sided(int a, int b, int c, int d);
 
 /* Kaplan–Meier: time to hang; trials without a hang are censored at their length. */
