@@ -2,8 +2,11 @@
 #define _GNU_SOURCE
 #include <check.h>
 #include <math.h>
+#include <stdint.h>
+#include <math.h>
 
 #include "check_main.h"
+#include "analysis/sequential.h"
 #include "analysis/stats.h"
 #include "lib/base.h"
 
@@ -103,6 +106,69 @@ START_TEST(kaplan_meier_censoring_at_an_event_time_counts_at_risk)
 }
 END_TEST
 
+/* xorshift64*: the same matrices on every run. */
+static double uniform(uint64_t *x)
+{
+	*x ^= *x >> 12;
+	*x ^= *x << 25;
+	*x ^= *x >> 27;
+	return (double)((*x * 2685821657736338717ULL) >> 11) / (double)(1ULL << 53);
+}
+
+/*
+ * NSIM matrices of two kernels that both fail at THETA, ROUNDS rounds each,
+ * stopped by the matrix's own rule at LEVEL: the share that ended calling a
+ * difference (a false positive).
+ */
+static double simulate(int nsim, int rounds, double theta, double level, uint64_t seed)
+{
+	int wrong = 0;
+
+	for (int m = 0; m < nsim; m++) {
+		struct tally t[2] = {0};
+		const char *why = NULL;
+
+		for (int r = 0; r < rounds; r++) {
+			for (int k = 0; k < 2; k++)
+				t[k].n[uniform(&seed) < theta ? V_FAIL : V_PASS]++;
+			if (sequential_settled(t, 2, rounds - r - 1, level, &why) ||
+			    r == rounds - 1) {
+				wrong += fisher_two_sided(t[0].n[V_FAIL], t[0].n[V_PASS],
+							  t[1].n[V_FAIL], t[1].n[V_PASS]) < level;
+				break;
+			}
+		}
+	}
+	return (double)wrong / nsim;
+}
+
+START_TEST(repeated_looks_keep_their_alpha_at_the_sequential_level)
+{
+	const double alpha = 0.01;
+	double level = sequential_level(20, alpha);
+	double se = sqrt(alpha * (1 - alpha) / 20000);
+	double naive, fixed;
+
+	/* Exact: every round at 0.01 overshoots; the level found does not. */
+	ck_assert_double_eq_tol(sequential_max_error(20, alpha), 0.01627, 5e-5);
+	ck_assert_double_eq_tol(level, 0.00694, 5e-5);
+	ck_assert(sequential_max_error(20, level) <= alpha);
+	/* Small matrices need no correction: Fisher is conservative there. */
+	ck_assert_double_eq(sequential_level(6, alpha), alpha);
+	/* 20,000 null matrices at the worst rate agree with the exact values. */
+	naive = simulate(20000, 20, 0.5, alpha, 42);
+	fixed = simulate(20000, 20, 0.5, level, 4242);
+	ck_assert_msg(fabs(naive - sequential_error(20, alpha, 0.5)) < 4 * se, "naive %g", naive);
+	ck_assert_msg(fabs(fixed - sequential_error(20, level, 0.5)) < 4 * se, "fixed %g", fixed);
+	ck_assert_msg(naive > alpha + 3 * se, "testing each round at alpha: %g", naive);
+	ck_assert_msg(fixed <= alpha + 3 * se, "at the sequential level: %g", fixed);
+	/* And at other rates, 10,000 more each. */
+	for (double theta = 0.1; theta < 0.45; theta += 0.2)
+		ck_assert(simulate(10000, 20, theta, level, 7) <=
+			  alpha + 3 * sqrt(alpha * (1 - alpha) / 10000));
+}
+END_TEST
+
 Suite *test_suite(void)
 {
 	Suite *su = suite_create("stats");
@@ -112,6 +178,7 @@ Suite *test_suite(void)
 	tcase_add_test(tc, wilson_without_trials_says_nothing);
 	tcase_add_test(tc, median_and_max);
 	tcase_add_test(tc, fisher_exact_matches_hand_computed_values);
+	tcase_add_test(tc, repeated_looks_keep_their_alpha_at_the_sequential_level);
 	tcase_add_test(tc, kaplan_meier_with_censoring);
 	tcase_add_test(tc, kaplan_meier_censoring_at_an_event_time_counts_at_risk);
 	suite_add_tcase(su, tc);

@@ -172,6 +172,21 @@ int cmd_compare(int argc, char **argv)
 		p_err("compare: %s holds no trials", argv[first]);
 		goto out;
 	}
+	/*
+	 * A matrix that tested every round keeps its alpha only if the last
+	 * look uses the same level as the others (docs/statistics.md).
+	 */
+	for (int i = 0; i < nruns; i++) {
+		json_t *lv = json_object_get(runs[i].json, "sequential_level");
+
+		if (json_is_number(lv) && json_number_value(lv) > 0 &&
+		    json_number_value(lv) < c.alpha) {
+			p_info("compare: %s tested every round (matrix --until-significant): "
+			       "testing at its level, p < %.4g",
+			       runs[i].dir, json_number_value(lv));
+			c.alpha = json_number_value(lv);
+		}
+	}
 	bname = a.baseline ?: runs[0].baseline;
 	if (bname && comparison_find(&c, bname) >= 0)
 		base = comparison_find(&c, bname);

@@ -5,7 +5,7 @@
  * hits every kernel alike.
  */
 #define _GNU_SOURCE
-#include "analysis/stats.h"
+#include "analysis/sequential.h"
 #include "cli/cmd.h"
 #include "host/session.h"
 #include "lib/base.h"
@@ -23,8 +23,9 @@ static const struct opt matrix_opts[] = {
 	{'n', "trials", "N", "trials per kernel (default: the scenario's `trials`)"},
 	{'o', "option", "KEY=VALUE", "override a scenario key (repeatable)"},
 	{OPT_UNTIL, "until-significant", NULL,
-	 "stop early once every kernel differs from the baseline at --alpha, or cannot "
-	 "any more within N"},
+	 "stop early once every kernel differs from the baseline, or cannot any more within "
+	 "N; each round tests at the level that keeps the overall error at --alpha "
+	 "(docs/statistics.md)"},
 	{OPT_ALPHA, "alpha", "P", "significance level (default 0.01)"},
 	{OPT_RESULTS, "results", "DIR", "where run directories go (default: results)"},
 	{OPT_CLUSTER, "cluster", "NAME", "use a running `iputstorm cluster up NAME`"},
@@ -41,40 +42,6 @@ static const struct cmd_spec matrix_spec = {
 	.more = "Exit status: 0 no kernel hung, 1 some kernel hung, 2 usage error, 3 undecided.",
 };
 
-/*
- * Fisher p for baseline vs k now, and the smallest p still reachable if every
- * remaining trial went the way that separates them most.
- */
-static void separation(const struct tally *b, const struct tally *k, int left, double *now,
-		       double *best)
-{
-	int bf = b->n[V_FAIL], bp = b->n[V_PASS], kf = k->n[V_FAIL], kp = k->n[V_PASS];
-	double p1, p2;
-
-	*now = fisher_two_sided(bf, bp, kf, kp);
-	p1 = fisher_two_sided(bf + left, bp, kf, kp + left);
-	p2 = fisher_two_sided(bf, bp + left, kf + left, kp);
-	*best = fmin(p1, p2);
-}
-
-static bool settled(const struct tally *t, int nk, int left, double alpha, const char **why)
-{
-	bool all_sig = true, none_can = true;
-
-	for (int i = 1; i < nk; i++) {
-		double now, best;
-
-		separation(&t[0], &t[i], left, &now, &best);
-		all_sig &= now < alpha;
-		none_can &= best >= alpha;
-	}
-	if (all_sig)
-		*why = "every kernel differs from the baseline";
-	else if (none_can)
-		*why = "no kernel can differ from the baseline within the trials left";
-	return all_sig || none_can;
-}
-
 int cmd_matrix(int argc, char **argv)
 {
 	struct run_args a = {.alpha = 0.01};
@@ -82,6 +49,7 @@ int cmd_matrix(int argc, char **argv)
 	struct run_session s;
 	int first = opt_parse(&matrix_spec, argc, argv, run_opt, &a), ret, nk = (int)a.kernels.n;
 	const char *why = NULL;
+	double level = a.alpha;
 	_cleanup_free_ char *dir = NULL;
 
 	if (first < 0) {
@@ -96,12 +64,21 @@ int cmd_matrix(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	ret = session_open(&s, &a, "matrix", true);
+	if (ret == 0 && a.until_significant) {
+		level = sequential_level(s.per_kernel, a.alpha);
+		p_info("each round is tested at p < %.4g: over up to %d rounds, a difference "
+		       "that is not there is called at most %g of the time",
+		       level, s.per_kernel, a.alpha);
+		json_object_set_new(s.r.run, "sequential_level", json_real(level));
+	}
 	for (int round = 0; ret == 0 && round < s.per_kernel && !session_interrupted(); round++) {
 		for (int i = 0; i < nk && !session_interrupted(); i++)
 			t[i].n[session_trial(&s, i, round * nk + i + 1)]++;
 		if (a.until_significant && round + 1 < s.per_kernel &&
-		    settled(t, nk, s.per_kernel - round - 1, a.alpha, &why)) {
-			p_info("stopping after %d rounds: %s (alpha %g)", round + 1, why, a.alpha);
+		    sequential_settled(t, nk, s.per_kernel - round - 1, level, &why)) {
+			p_info("stopping after %d rounds: %s (p < %.4g each round, alpha %g over "
+			       "all)",
+			       round + 1, why, level, a.alpha);
 			json_object_set_new(s.r.run, "stopped_early", json_string(why));
 			break;
 		}
