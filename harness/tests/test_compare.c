@@ -192,8 +192,12 @@ START_TEST(ten_vs_zero_shows_the_fix_in_every_report)
 	junit = report("junit.xml");
 	ck_assert(strstr(junit, "tests=\"10\" failures=\"10\" errors=\"0\" skipped=\"0\""));
 	ck_assert(strstr(junit, "tests=\"11\" failures=\"0\" errors=\"0\" skipped=\"1\""));
+	/* Injected runs say so in every report a machine reads. */
+	ck_assert(strstr(junit, "<property name=\"fault_injection\" value=\"true\"/>"));
+	ck_assert(strstr(junit, "<failure message=\"[fault injection] "));
 	ktap = report("results.ktap");
-	ck_assert(strstr(ktap, "KTAP version 1\n1..2\n"));
+	ck_assert(strstr(ktap, "KTAP version 1\n1..2\n# fault injection was on"));
+	ck_assert(strstr(ktap, "task hung in evict [fault injection]\n"));
 	ck_assert(strstr(ktap, "not ok 1 base\n"));
 	ck_assert(strstr(ktap, "ok 2 fix\n"));
 	ck_assert(strstr(ktap, "# SKIP MISS: the VM did not boot"));

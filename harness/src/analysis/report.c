@@ -200,6 +200,11 @@ static void html_report(const struct comparison *c, const char *md, FILE *f)
 
 /* ---- junit.xml, results.ktap, kcidb.json ---- */
 
+/* Every machine-read report says so when a FAIL was provoked, not natural. */
+#define INJECTED_NOTE                                                                     \
+	"fault injection was on: a FAIL shows the code path can deadlock, not how often " \
+	"production meets it"
+
 /* The JUnit element of each verdict but PASS. */
 static const char *const junit_element[V_NVERDICTS] = {
 	[V_FAIL] = "failure", [V_ERROR] = "error", [V_MISS] = "skipped"};
@@ -216,6 +221,9 @@ static void junit_report(const struct comparison *c, FILE *f)
 		html_escape(f, k->name);
 		fprintf(f, "\" tests=\"%zu\" failures=\"%d\" errors=\"%d\" skipped=\"%d\">\n",
 			k->ntrials, k->tally.n[V_FAIL], k->tally.n[V_ERROR], k->tally.n[V_MISS]);
+		if (c->injected)
+			fprintf(f, "    <properties><property name=\"fault_injection\" "
+				   "value=\"true\"/></properties>\n");
 		for (size_t j = 0; j < k->ntrials; j++) {
 			const struct trial_record *t = k->trials[j];
 			const char *elem = junit_element[t->verdict];
@@ -229,7 +237,8 @@ static void junit_report(const struct comparison *c, FILE *f)
 				fprintf(f, "/>\n");
 				continue;
 			}
-			fprintf(f, ">\n      <%s message=\"", elem);
+			fprintf(f, ">\n      <%s message=\"%s", elem,
+				c->injected ? "[fault injection] " : "");
 			html_escape(f, t->verdict == V_FAIL ? t->title ?: "" : t->reason);
 			fprintf(f, "\">");
 			html_escape(f, t->reason);
@@ -243,6 +252,8 @@ static void junit_report(const struct comparison *c, FILE *f)
 static void ktap_report(const struct comparison *c, FILE *f)
 {
 	fprintf(f, "KTAP version 1\n1..%d\n", c->nk);
+	if (c->injected)
+		fprintf(f, "# %s\n", INJECTED_NOTE);
 	for (int i = 0; i < c->nk; i++) {
 		const struct kstat *k = &c->k[i];
 
@@ -254,8 +265,8 @@ static void ktap_report(const struct comparison *c, FILE *f)
 			if (t->verdict == V_PASS)
 				fprintf(f, "    ok %zu trial %d\n", j + 1, t->trial);
 			else if (t->verdict == V_FAIL)
-				fprintf(f, "    not ok %zu trial %d # %s\n", j + 1, t->trial,
-					t->title ?: "");
+				fprintf(f, "    not ok %zu trial %d # %s%s\n", j + 1, t->trial,
+					t->title ?: "", c->injected ? " [fault injection]" : "");
 			else
 				fprintf(f, "    ok %zu trial %d # SKIP %s: %s\n", j + 1, t->trial,
 					verdict_name(t->verdict), t->reason);
