@@ -174,6 +174,47 @@ START_TEST(runs_of_different_scenarios_or_injection_need_mixed)
 }
 END_TEST
 
+/* summary and compare read the same trials the same way: decided = FAIL + PASS. */
+START_TEST(summary_agrees_with_compare_on_the_same_run)
+{
+	_cleanup_free_ char *out = path_join(test_dir, "summary.json");
+	_cleanup_free_ char *cmd =
+		xasprintf("%s --json summary %s >%s 2>/dev/null", IPUTSTORM_BIN, test_dir, out);
+	json_t *all, *g;
+	size_t i;
+	int seen = 0;
+
+	write_run(4);
+	ck_assert_int_eq(system(cmd), 0);
+	all = json_load_file(out, 0, NULL);
+	ck_assert(json_is_array(all));
+	json_array_foreach (all, i, g) {
+		const char *k = json_string_value(json_object_get(g, "kernel"));
+
+		if (!strcmp(k, "base")) {
+			ck_assert_int_eq(json_integer_value(json_object_get(g, "reproduced")), 4);
+			ck_assert_int_eq(json_integer_value(json_object_get(g, "decided")), 4);
+			seen++;
+		} else if (!strcmp(k, "fix")) {
+			/* 4 PASS and 1 MISS: the MISS is not decided, as in compare. */
+			ck_assert_int_eq(json_integer_value(json_object_get(g, "reproduced")), 0);
+			ck_assert_int_eq(json_integer_value(json_object_get(g, "decided")), 4);
+			ck_assert_int_eq(json_integer_value(json_object_get(g, "miss")), 1);
+			seen++;
+		}
+	}
+	ck_assert_int_eq(seen, 2);
+	json_decref(all);
+	ck_assert_int_eq(compare(""), 0);
+	{
+		_cleanup_free_ char *md = report("report.md");
+
+		ck_assert_msg(strstr(md, "| base (baseline) | 4 | 4 | 0 | 0 | 0 |"), "%s", md);
+		ck_assert_msg(strstr(md, "| fix | 5 | 0 | 4 | 0 | 1 |"), "%s", md);
+	}
+}
+END_TEST
+
 START_TEST(ten_vs_zero_shows_the_fix_in_every_report)
 {
 	_cleanup_free_ char *md = NULL, *junit = NULL, *ktap = NULL, *html = NULL;
@@ -269,6 +310,7 @@ Suite *test_suite(void)
 	tcase_add_test(tc, junit_escapes_run_ids_reasons_and_control_bytes);
 	tcase_add_test(tc, summary_gives_no_time_to_hang_for_a_fail_that_did_not_hang);
 	tcase_add_test(tc, a_run_reached_twice_counts_once);
+	tcase_add_test(tc, summary_agrees_with_compare_on_the_same_run);
 	tcase_add_test(tc, runs_of_different_scenarios_or_injection_need_mixed);
 	tcase_add_test(tc, too_few_trials_is_undecided_and_a_missing_fix_fails);
 	tcase_add_test(tc, a_hang_the_baseline_never_showed_is_news_whatever_the_rate);
