@@ -626,6 +626,12 @@ static void step_run(struct trial *t)
 		begin_dump(t, "stuck task");
 		return;
 	}
+	/*
+	 * Not stopping on a hang still needs the cluster checked while the task
+	 * is stuck: no FAIL without it (the trial goes on afterwards).
+	 */
+	if ((t->f.stuck || t->f.hung_reports) && t->f.booted && !t->f.cluster_checked)
+		check_cluster(t);
 	if (!t->f.booted && el > g->boot_timeout) {
 		t->f.boot_timeout = true;
 		begin_dump(t, "boot timeout");
