@@ -266,7 +266,10 @@ static void ktap_report(const struct comparison *c, FILE *f)
 				fprintf(f, "    ok %zu trial %d\n", j + 1, t->trial);
 			else if (t->verdict == V_FAIL)
 				fprintf(f, "    not ok %zu trial %d # %s%s\n", j + 1, t->trial,
-					t->title ?: "", c->injected ? " [fault injection]" : "");
+					t->title ?: "",
+					c->injected && !strstr(t->title ?: "", "[fault injection]")
+						? " [fault injection]"
+						: "");
 			else
 				fprintf(f, "    ok %zu trial %d # SKIP %s: %s\n", j + 1, t->trial,
 					verdict_name(t->verdict), t->reason);

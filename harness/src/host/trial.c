@@ -756,10 +756,15 @@ static const char *fail_title(const struct trial *t)
 static json_t *build_verdict(struct trial *t, struct verdict_result *vr)
 {
 	const struct trial_spec *ts = t->ts;
+	/* A provoked FAIL says so in its title too: titles travel alone (KTAP, kcidb, summary). */
+	_cleanup_free_ char *title = vr->v != V_FAIL || !fail_title(t) ? NULL
+				     : scenario_has_injection(ts->scn)
+					     ? xasprintf("%s [fault injection]", fail_title(t))
+					     : xstrdup(fail_title(t));
 	json_t *v = json_pack("{s:i, s:s, s:s, s:s, s:s?, s:f, s:I, s:o}", "trial", ts->n, "kernel",
 			      ts->k->name, "verdict", verdict_name(vr->v), "reason", vr->reason,
-			      "title", vr->v == V_FAIL ? fail_title(t) : NULL, "duration", t->end_t,
-			      "seed", (json_int_t)ts->seed, "timing", timing(t));
+			      "title", title, "duration", t->end_t, "seed", (json_int_t)ts->seed,
+			      "timing", timing(t));
 
 	json_object_set_new(v, "kernel_version", json_string(ts->k->kver));
 	if (t->dump_why)
