@@ -215,6 +215,36 @@ START_TEST(summary_agrees_with_compare_on_the_same_run)
 }
 END_TEST
 
+/* KTAP as ktap.rst has it: 2-space subtests, ERROR is "not ok # ERROR", all-MISS skipped. */
+START_TEST(ktap_follows_the_kernel_rules_for_error_skip_and_indent)
+{
+	_cleanup_free_ char *p = path_join(test_dir, "run.json");
+	_cleanup_free_ char *ktap = NULL;
+	json_t *run = json_pack(
+		"{s:s, s:s, s:s, s:[{s:i, s:s, s:s, s:s, s:s, s:f}, {s:i, s:s, s:s, s:s, s:f}, "
+		"{s:i, s:s, s:s, s:s, s:f}]}",
+		"id", "r", "scenario", "s", "baseline", "base", "trials", "trial", 1, "kernel",
+		"base", "verdict", "FAIL", "reason", "task hung in evict", "title",
+		"task hung in evict", "duration", 1.0, "trial", 2, "kernel", "e", "verdict",
+		"ERROR", "reason", "1 workload instance(s) failed", "duration", 1.0, "trial", 3,
+		"kernel", "m", "verdict", "MISS", "reason", "the VM did not boot", "duration", 1.0);
+
+	ck_assert_int_eq(json_dump_file(run, p, 0), 0);
+	json_decref(run);
+	compare("");
+	ktap = report("results.ktap");
+	ck_assert_msg(strstr(ktap, "KTAP version 1\n1..3\n  KTAP version 1\n  # Subtest: base\n"),
+		      "%s", ktap);
+	ck_assert_msg(strstr(ktap, "  # trial 1: task hung in evict\n  not ok 1 trial 1\n"), "%s",
+		      ktap);
+	ck_assert_msg(strstr(ktap, "  not ok 1 trial 2 # ERROR 1 workload instance(s) failed\n"
+				   "not ok 2 e\n"),
+		      "%s", ktap);
+	ck_assert_msg(strstr(ktap, "ok 3 m # SKIP every trial MISS\n"), "%s", ktap);
+	ck_assert(!strstr(ktap, "\n    "));
+}
+END_TEST
+
 START_TEST(ten_vs_zero_shows_the_fix_in_every_report)
 {
 	_cleanup_free_ char *md = NULL, *junit = NULL, *ktap = NULL, *html = NULL;
@@ -311,6 +341,7 @@ Suite *test_suite(void)
 	tcase_add_test(tc, summary_gives_no_time_to_hang_for_a_fail_that_did_not_hang);
 	tcase_add_test(tc, a_run_reached_twice_counts_once);
 	tcase_add_test(tc, summary_agrees_with_compare_on_the_same_run);
+	tcase_add_test(tc, ktap_follows_the_kernel_rules_for_error_skip_and_indent);
 	tcase_add_test(tc, runs_of_different_scenarios_or_injection_need_mixed);
 	tcase_add_test(tc, too_few_trials_is_undecided_and_a_missing_fix_fails);
 	tcase_add_test(tc, a_hang_the_baseline_never_showed_is_news_whatever_the_rate);

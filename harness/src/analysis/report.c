@@ -249,6 +249,12 @@ static void junit_report(const struct comparison *c, FILE *f)
 	fprintf(f, "</testsuites>\n");
 }
 
+/*
+ * KTAP as the kernel's Documentation/dev-tools/ktap.rst has it: subtests
+ * indented by two spaces; a FAIL's title as a diagnostic line before its
+ * "not ok"; ERROR is "not ok ... # ERROR"; MISS is "ok ... # SKIP"; a kernel
+ * fails when a trial FAILed or ERRORed, and is skipped when every trial was.
+ */
 static void ktap_report(const struct comparison *c, FILE *f)
 {
 	fprintf(f, "KTAP version 1\n1..%d\n", c->nk);
@@ -256,25 +262,39 @@ static void ktap_report(const struct comparison *c, FILE *f)
 		fprintf(f, "# %s\n", INJECTED_NOTE);
 	for (int i = 0; i < c->nk; i++) {
 		const struct kstat *k = &c->k[i];
+		bool failed = k->tally.n[V_FAIL] || k->tally.n[V_ERROR];
 
-		fprintf(f, "    KTAP version 1\n    # Subtest: %s\n    1..%zu\n", k->name,
-			k->ntrials);
+		fprintf(f, "  KTAP version 1\n  # Subtest: %s\n  1..%zu\n", k->name, k->ntrials);
 		for (size_t j = 0; j < k->ntrials; j++) {
 			const struct trial_record *t = k->trials[j];
 
-			if (t->verdict == V_PASS)
-				fprintf(f, "    ok %zu trial %d\n", j + 1, t->trial);
-			else if (t->verdict == V_FAIL)
-				fprintf(f, "    not ok %zu trial %d # %s%s\n", j + 1, t->trial,
-					t->title ?: "",
+			switch (t->verdict) {
+			case V_PASS:
+				fprintf(f, "  ok %zu trial %d\n", j + 1, t->trial);
+				break;
+			case V_FAIL:
+				fprintf(f, "  # trial %d: %s%s\n  not ok %zu trial %d\n", t->trial,
+					t->title ?: t->reason,
 					c->injected && !strstr(t->title ?: "", "[fault injection]")
 						? " [fault injection]"
-						: "");
-			else
-				fprintf(f, "    ok %zu trial %d # SKIP %s: %s\n", j + 1, t->trial,
+						: "",
+					j + 1, t->trial);
+				break;
+			case V_ERROR:
+				fprintf(f, "  not ok %zu trial %d # ERROR %s\n", j + 1, t->trial,
+					t->reason);
+				break;
+			default:
+				fprintf(f, "  ok %zu trial %d # SKIP %s: %s\n", j + 1, t->trial,
 					verdict_name(t->verdict), t->reason);
+			}
 		}
-		fprintf(f, "%s %d %s\n", k->tally.n[V_FAIL] ? "not ok" : "ok", i + 1, k->name);
+		if (failed)
+			fprintf(f, "not ok %d %s\n", i + 1, k->name);
+		else if (k->ntrials && k->tally.n[V_MISS] == (int)k->ntrials)
+			fprintf(f, "ok %d %s # SKIP every trial MISS\n", i + 1, k->name);
+		else
+			fprintf(f, "ok %d %s\n", i + 1, k->name);
 	}
 }
 
