@@ -287,6 +287,14 @@ START_TEST(ten_vs_zero_shows_the_fix_in_every_report)
 		json_integer_value(json_object_get(json_object_get(kcidb, "version"), "minor")), 3);
 	ck_assert_uint_eq(json_array_size(json_object_get(kcidb, "tests")), 21);
 	ck_assert_uint_eq(json_array_size(json_object_get(kcidb, "checkouts")), 2);
+	/* Ids unique per run, and each trial's console log as an output file. */
+	ck_assert_str_eq(json_string_value(json_object_get(
+				 json_array_get(json_object_get(kcidb, "checkouts"), 0), "id")),
+			 "iputstorm:r1:base");
+	ck_assert(str_endswith(
+		json_string_value(json_object_get(
+			json_array_get(json_object_get(kcidb, "tests"), 0), "log_url")),
+		"/trials/1/console.log"));
 	json_decref(kcidb);
 }
 END_TEST

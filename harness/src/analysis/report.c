@@ -13,6 +13,7 @@
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static void md_counters(const struct comparison *c, FILE *f)
@@ -298,35 +299,63 @@ static void ktap_report(const struct comparison *c, FILE *f)
 	}
 }
 
+/* KCIDB's origin: IPUTSTORM_KCIDB_ORIGIN, for a CI that submits under its own name. */
+static const char *kcidb_origin(void)
+{
+	const char *o = getenv("IPUTSTORM_KCIDB_ORIGIN");
+
+	return o && *o ? o : "iputstorm";
+}
+
+/*
+ * KCIDB v5.3: ids unique per run (origin:run:kernel), so a nightly never
+ * reuses one; start times and each trial's console log as an output file.
+ */
 static json_t *kcidb_report(const struct comparison *c)
 {
 	json_t *checkouts = json_array(), *builds = json_array(), *tests = json_array();
+	const char *origin = kcidb_origin();
 
 	for (int i = 0; i < c->nk; i++) {
 		const struct kstat *k = &c->k[i];
-		_cleanup_free_ char *cid = xasprintf("iputstorm:%s", k->name);
-		_cleanup_free_ char *bid = xasprintf("iputstorm:%s:build", k->name);
+		const char *run = k->ntrials ? k->trials[0]->run : "none";
+		const char *started = k->ntrials ? k->trials[0]->started : NULL;
+		_cleanup_free_ char *cid = xasprintf("%s:%s:%s", origin, run, k->name);
+		_cleanup_free_ char *bid = xasprintf("%s:%s:%s:build", origin, run, k->name);
+		json_t *co = json_pack("{s:s, s:s, s:s, s:b}", "id", cid, "origin", origin,
+				       "tree_name", k->name, "valid", 1);
 
-		json_array_append_new(checkouts,
-				      json_pack("{s:s, s:s, s:s, s:b}", "id", cid, "origin",
-						"iputstorm", "tree_name", k->name, "valid", 1));
+		if (started)
+			json_object_set_new(co, "start_time", json_string(started));
+		json_array_append_new(checkouts, co);
 		json_array_append_new(builds,
 				      json_pack("{s:s, s:s, s:s, s:s, s:s}", "id", bid, "origin",
-						"iputstorm", "checkout_id", cid, "architecture",
+						origin, "checkout_id", cid, "architecture",
 						"x86_64", "status", "PASS"));
 		for (size_t j = 0; j < k->ntrials; j++) {
 			const struct trial_record *t = k->trials[j];
 			_cleanup_free_ char *tid =
-				xasprintf("iputstorm:%s:%s:%d", k->name, t->run, t->trial);
+				xasprintf("%s:%s:%s:%d", origin, t->run, k->name, t->trial);
 			_cleanup_free_ char *path = xasprintf("iputstorm.%s", c->scenario);
+			_cleanup_free_ char *log =
+				t->run_dir ? xasprintf("file://%s/trials/%d/console.log",
+						       t->run_dir, t->trial)
+					   : NULL;
+			json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:f, s:{s:s, s:s, s:b}}",
+					      "id", tid, "origin", origin, "build_id", bid, "path",
+					      path, "status", verdict_name(t->verdict), "duration",
+					      t->duration, "misc", "reason", t->reason, "title",
+					      t->title ?: "", "fault_injection", c->injected);
 
-			json_array_append_new(
-				tests,
-				json_pack("{s:s, s:s, s:s, s:s, s:s, s:f, s:{s:s, s:s, s:b}}", "id",
-					  tid, "origin", "iputstorm", "build_id", bid, "path", path,
-					  "status", verdict_name(t->verdict), "duration",
-					  t->duration, "misc", "reason", t->reason, "title",
-					  t->title ?: "", "fault_injection", c->injected));
+			if (t->started)
+				json_object_set_new(o, "start_time", json_string(t->started));
+			if (log) {
+				json_object_set_new(o, "log_url", json_string(log));
+				json_object_set_new(o, "output_files",
+						    json_pack("[{s:s, s:s}]", "name", "console.log",
+							      "url", log));
+			}
+			json_array_append_new(tests, o);
 		}
 	}
 	return json_pack("{s:{s:i, s:i}, s:o, s:o, s:o}", "version", "major", 5, "minor", 3,

@@ -97,6 +97,8 @@ int runfile_parse(json_t *json, const char *dir, struct run_record *r)
 		}
 		if (!tr->kernel)
 			tr->kernel = r->kernel ?: "?";
+		tr->run_dir = r->dir;
+		tr->started = str_of(r->json, "started");
 		r->tally.n[tr->verdict]++;
 		r->ntrials++;
 	}

@@ -27,7 +27,9 @@
 struct trial_record {
 	int trial;
 	const char *kernel;
-	const char *run; /* the id of the run it belongs to */
+	const char *run;     /* the id of the run it belongs to */
+	const char *run_dir; /* that run's directory */
+	const char *started; /* the run's start (ISO 8601), or NULL */
 	enum verdict verdict;
 	const char *reason, *title; /* title: FAIL only */
 	double duration;
