@@ -1,0 +1,80 @@
+#!/bin/sh
+# Every exit code each command documents in its --help, on inputs that need
+# no VM and no cluster (the integration tests cover run's 0 and 1 with
+# real trials). Exits 1 and names each code that does not come out.
+#
+# usage: harness/tests/exit-codes.sh IPUTSTORM
+set -u
+cd "$(dirname "$0")/../.."
+exe=$(realpath "$1")
+w=$(mktemp -d /tmp/iputstorm-exit.XXXXXX)
+trap 'rm -rf "$w"' EXIT
+export IPUTSTORM_CACHE="$w/cache" IPUTSTORM_STATE="$w/state"
+bad=0
+n=0
+
+expect() {
+	want=$1
+	shift
+	n=$((n + 1))
+	"$@" >"$w/out" 2>&1 </dev/null
+	rc=$?
+	if [ "$rc" != "$want" ]; then
+		echo "exit-codes: '$*' exited $rc, documented $want: $(head -c 300 "$w/out")"
+		bad=$((bad + 1))
+	fi
+}
+
+# run.json fixtures: N FAIL on base, M FAIL out of K on fix.
+run_dir() {
+	dir=$1 base_fail=$2 fix_fail=$3 per=$4
+	mkdir -p "$dir"
+	{
+		printf '{"id": "%s", "scenario": "s", "baseline": "base", "trials": [' "$(basename "$dir")"
+		sep=""
+		i=0
+		while [ $i -lt "$per" ]; do
+			v=PASS
+			[ $i -lt "$base_fail" ] && v=FAIL
+			printf '%s{"trial": %d, "kernel": "base", "verdict": "%s", "reason": "r", "title": "t", "duration": 1}' "$sep" $((2 * i + 1)) $v
+			sep=", "
+			v=PASS
+			[ $i -lt "$fix_fail" ] && v=FAIL
+			printf ', {"trial": %d, "kernel": "fix", "verdict": "%s", "reason": "r", "title": "t", "duration": 1}' $((2 * i + 2)) $v
+			i=$((i + 1))
+		done
+		printf ']}\n'
+	} >"$dir/run.json"
+}
+
+log=harness/tests/data/klog/console-6.12-writeback-hang.log
+printf 'nothing to see\n' >"$w/quiet.log"
+printf '[global]\nbogus = 1\n' >"$w/bad.ini"
+run_dir "$w/fixed" 10 0 10
+run_dir "$w/worse" 0 10 10
+run_dir "$w/few" 1 0 2
+mkdir -p "$w/notarun"
+
+expect 0 "$exe" --help
+expect 2 "$exe" bogus
+expect 0 "$exe" validate scenarios/smoke.ini
+expect 2 "$exe" validate "$w/bad.ini"
+expect 0 "$exe" triage "$w/quiet.log"
+expect 1 "$exe" triage "$log"
+expect 2 "$exe" triage "$w/missing.log"
+expect 0 "$exe" summary "$w/fixed"
+expect 2 "$exe" summary "$w/notarun"
+expect 0 "$exe" compare --expect-fixed "$w/fixed"
+expect 1 "$exe" compare --expect-fixed "$w/worse"
+expect 1 "$exe" compare "$w/worse"
+expect 2 "$exe" compare
+expect 3 "$exe" compare "$w/few"
+expect 2 "$exe" run -s "$w/bad.ini"
+expect 2 "$exe" run -n 0
+expect 2 "$exe" matrix -s smoke -k only-one
+expect 128 "$exe" bisect-step
+expect 0 "$exe" kernel list
+expect 2 "$exe" kernel bogus
+
+echo "exit-codes: $((n - bad)) of $n as documented"
+[ $bad -eq 0 ]
