@@ -174,6 +174,9 @@ Suite *test_suite(void)
 	Suite *su = suite_create("stats");
 	TCase *tc = tcase_create("stats");
 
+	/* The null-matrix simulation takes seconds, more under the sanitizers. */
+	tcase_set_timeout(tc, 120);
+
 	tcase_add_loop_test(tc, wilson_matches_reference_values, 0, ARRAY_SIZE(wilson_cases));
 	tcase_add_test(tc, wilson_without_trials_says_nothing);
 	tcase_add_test(tc, median_and_max);
