@@ -396,6 +396,17 @@ START_TEST(lost_truncate_injection_deadlocks_the_flusher_with_its_signature)
 		      json_string_value(json_object_get(root, "task")));
 	tele = json_object_get(json_object_get(v, "telemetry"), "counters");
 	ck_assert_int_ge(json_integer_value(json_object_get(tele, "evict_with_i_sync")), 1);
+	/* The title and the console say it was provoked, for whoever reads them alone. */
+	ck_assert_msg(strstr(json_string_value(json_object_get(v, "title")), "[fault injection]"),
+		      "title %s", json_string_value(json_object_get(v, "title")));
+	{
+		_cleanup_free_ char *cp = trial_file("console.log");
+		_cleanup_free_ char *console = read_file(cp, NULL);
+
+		ck_assert_msg(console &&
+				      strstr(console, "iputstorm_inject: injected: lost truncate"),
+			      "console.log does not show the injection");
+	}
 	json_decref(run);
 	json_decref(v);
 }

@@ -157,6 +157,21 @@ START_TEST(a_task_name_cut_inside_a_utf8_character_is_escaped_not_lost)
 }
 END_TEST
 
+/* Our module says when it injects, so a log shows a provoked hang for what it is. */
+START_TEST(an_injection_line_is_a_report_of_its_own)
+{
+	struct collected c = parse("console-6.12-injected.log");
+
+	ck_assert_int_eq(c.n, 3);
+	ck_assert_int_eq(c.r[0]->kind, KR_INJECTED);
+	ck_assert_str_eq(kr_kind_name(c.r[0]->kind), "injected");
+	assert_title(c.r[0], "fault injection: lost truncate of inode 1099511627776");
+	ck_assert(!kreport_is_hang(c.r[0]) && !kreport_is_crash(c.r[0]));
+	ck_assert_int_eq(c.r[1]->kind, KR_HUNG_TASK);
+	release(&c);
+}
+END_TEST
+
 START_TEST(second_report_in_a_row_is_separate)
 {
 	struct collected c = parse("console-6.12-writeback-hang.log");
@@ -357,6 +372,7 @@ Suite *test_suite(void)
 	tcase_add_test(tc, sysrq_dump_keeps_task_states);
 	tcase_add_test(tc, an_unmount_in_its_bounded_wait_and_its_timeout_notice);
 	tcase_add_test(tc, lines_of_other_subsystems_inside_a_trace_are_skipped);
+	tcase_add_test(tc, an_injection_line_is_a_report_of_its_own);
 	tcase_add_test(tc, interleaved_traces_are_kept_apart_by_their_caller_ids);
 	tcase_add_test(tc, a_task_name_cut_inside_a_utf8_character_is_escaped_not_lost);
 	tcase_add_loop_test(tc, stack_frame_forms, 0, ARRAY_SIZE(frames));

@@ -628,6 +628,27 @@ START_TEST(triage_calls_a_bounded_unmount_wait_no_hang_and_names_the_timeout)
 }
 END_TEST
 
+START_TEST(triage_says_when_the_log_shows_injections)
+{
+	_cleanup_free_ char *log = data("klog", "console-6.12-injected.log");
+	char *args[] = {"triage", log, NULL};
+	char *jargs[] = {"--json", "triage", log, NULL};
+	struct ran r = run_triage(NULL, args), jr;
+	json_t *j;
+
+	ck_assert_int_eq(r.code, 1);
+	ck_assert_msg(
+		strstr(r.out, "\nfault injection was on: iputstorm_inject injected 1 time(s)"),
+		"%s", r.out);
+	ran_free(&r);
+	jr = run_triage(NULL, jargs);
+	j = json_of(&jr);
+	ck_assert_int_eq(json_integer_value(json_object_get(j, "injections")), 1);
+	json_decref(j);
+	ran_free(&jr);
+}
+END_TEST
+
 START_TEST(triage_without_hangs_exits_0)
 {
 	_cleanup_free_ char *log = data("klog", "crashes.log");
@@ -698,6 +719,7 @@ Suite *test_suite(void)
 	tcase_add_test(cmd, triage_prints_one_line_per_hang_then_root_and_command);
 	tcase_add_test(cmd, triage_without_hangs_exits_0);
 	tcase_add_test(cmd, triage_calls_a_bounded_unmount_wait_no_hang_and_names_the_timeout);
+	tcase_add_test(cmd, triage_says_when_the_log_shows_injections);
 	tcase_add_test(cmd, triage_of_unreadable_input_exits_2);
 	tcase_add_test(cmd, triage_with_a_bad_signature_file_exits_2_with_file_and_line);
 	tcase_set_timeout(cmd, 90);

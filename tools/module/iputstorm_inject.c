@@ -303,6 +303,8 @@ static void queue_release(struct held_io *h, work_func_t fn)
 	INIT_DELAYED_WORK(&h->dw, fn);
 	queue_delayed_work(release_wq, &h->dw, msecs_to_jiffies(READ_ONCE(delay_ms)));
 	count(ST_DELAYS);
+	/* Every log says when a hang in it was provoked (triage reads this line). */
+	pr_info_ratelimited("injected: read delay %u ms\n", READ_ONCE(delay_ms));
 }
 
 static bool delay_applies(void)
@@ -442,6 +444,8 @@ static int lost_truncate(int fd)
 	i_size_write(inode, 0);
 	inode_unlock(inode);
 	count(ST_LOST_TRUNCATE);
+	/* Every log says when a hang in it was provoked (triage reads this line). */
+	pr_info("injected: lost truncate of inode %lu\n", inode->i_ino);
 	/* Clean already: the flusher has no folio beyond EOF, and no pin to drop. */
 	if (!mapping_tagged(inode->i_mapping, PAGECACHE_TAG_DIRTY))
 		count(ST_LOST_CLEAN);

@@ -45,6 +45,13 @@ void verdict_decide(const struct trial_facts *f, struct verdict_result *out)
 		    f->crash_title ? f->crash_title : "Oops: int3");
 		return;
 	}
+	if (f->injections && !f->injection_asked) {
+		set(out, V_ERROR,
+		    "the inject module injected %d time(s) in a trial that asked for none: not a "
+		    "natural result",
+		    f->injections);
+		return;
+	}
 	if (f->panic || f->crash) {
 		set(out, V_FAIL, "%s", f->crash_title ? f->crash_title : "kernel panic");
 		return;

@@ -32,7 +32,9 @@ struct trial_facts {
 	bool emulated;	   /* ... on a TCG guest: a stale code-patching breakpoint */
 	bool init_killed;  /* "Attempted to kill init": our /init died */
 	int warnings;
-	int notices; /* "ceph: umount timed out": a bounded wait ran out */
+	int notices;	      /* "ceph: umount timed out": a bounded wait ran out */
+	int injections;	      /* "iputstorm_inject: injected" lines in the kernel log */
+	bool injection_asked; /* the scenario injects */
 	const char *crash_title, *hang_title, *warning_title, *notice_title;
 	bool heartbeat_lost, end_timeout, guest_silent;
 	bool fail_on_warning;

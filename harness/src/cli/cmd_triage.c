@@ -153,6 +153,18 @@ static void print_notices(json_t *reports)
 			       (long long)json_integer_value(json_object_get(r, "line")));
 }
 
+/* Lines our inject module printed: a hang in this log was provoked. */
+static int injections_in(json_t *reports)
+{
+	json_t *r;
+	size_t i;
+	int n = 0;
+
+	json_array_foreach (reports, i, r)
+		n += jstr(r, "kind") && !strcmp(jstr(r, "kind"), "injected");
+	return n;
+}
+
 static json_t *notices_json(json_t *reports)
 {
 	json_t *out = json_array(), *r;
@@ -215,11 +227,18 @@ static int triage(const char *path, const struct triage_args *a)
 	analysis = sig_analyse(&set, tasks);
 	if (json_output) {
 		json_object_set_new(analysis, "notices", notices_json(reports));
+		json_object_set_new(analysis, "injections", json_integer(injections_in(reports)));
 		json_print(analysis);
 	} else
 		print_human(analysis, &set);
-	if (!json_output)
+	if (!json_output) {
 		print_notices(reports);
+		if (injections_in(reports))
+			printf("fault injection was on: iputstorm_inject injected %d time(s) in "
+			       "this "
+			       "log, so its hangs were provoked, not natural\n",
+			       injections_in(reports));
+	}
 	ret = json_array_size(json_object_get(analysis, "hangs")) && !only_bounded(analysis)
 		      ? EXIT_FAILED
 		      : EXIT_PASS;

@@ -262,6 +262,14 @@ static void note_report(struct trial *t, const struct kreport *r, json_t *rep, c
 	if (seen_report(t, r))
 		return;
 	switch (r->kind) {
+	case KR_INJECTED:
+		/*
+		 * Counted, not kept (a read-delay scenario logs many), and from
+		 * the console only: /dev/kmsg carries the same lines.
+		 */
+		if (!strcmp(source, "console"))
+			t->f.injections++;
+		return;
 	case KR_TASK_DUMP:
 		if (r->state != 'D')
 			return;
@@ -924,6 +932,7 @@ int trial_run(const struct trial_spec *ts, struct trial_result *res)
 		t.ceph_next[i] = ts->scn->groups[i].type == SEC_CEPH ? ts->scn->groups[i].at : -1;
 	klog_init(&t.kp, on_console_report, &t);
 	t.f.fail_on_warning = t.g->fail_on_warning;
+	t.f.injection_asked = scenario_has_injection(ts->scn);
 	t.f.boot_timeout_secs = t.g->boot_timeout;
 
 	if (trial_start(&t) < 0) {

@@ -14,6 +14,7 @@ static const char *const kind_names[KR_NKINDS] = {
 	[KR_HUNG_TASK] = "hung_task", [KR_TASK_DUMP] = "task_dump", [KR_BUG] = "bug",
 	[KR_OOPS] = "oops",	      [KR_WARNING] = "warning",	    [KR_PANIC] = "panic",
 	[KR_OOM_KILL] = "oom_kill",   [KR_RCU_STALL] = "rcu_stall", [KR_NOTICE] = "notice",
+	[KR_INJECTED] = "injected",
 };
 
 /*
@@ -425,6 +426,11 @@ static bool starts_report(struct klog_parser *p, const char *t, double ts)
 		p->cur = r;
 		finish(p); /* one line, complete */
 		return true;
+	} else if (str_startswith(t, "iputstorm_inject: injected: ")) {
+		finish(p);
+		p->cur = new_report(p, KR_INJECTED, t, ts);
+		finish(p); /* one line, complete */
+		return true;
 	} else if (notice_title(t)) {
 		finish(p);
 		p->cur = new_report(p, KR_NOTICE, t, ts);
@@ -719,6 +725,9 @@ char *kreport_title(const struct kreport *r)
 		return xasprintf("OOM kill of %s", r->task ? r->task : "?");
 	case KR_NOTICE:
 		return xstrdup(notice_title(r->headline) ?: r->headline);
+	case KR_INJECTED:
+		return xasprintf("fault injection: %s",
+				 r->headline + strlen("iputstorm_inject: injected: "));
 	case KR_NKINDS:
 		break;
 	}

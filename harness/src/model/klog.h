@@ -24,6 +24,7 @@ enum kr_kind {
 	KR_OOM_KILL,  /* Out of memory / Memory cgroup out of memory: Killed process */
 	KR_RCU_STALL, /* rcu: INFO: rcu_* detected stalls */
 	KR_NOTICE,    /* one line a subsystem prints about itself: "ceph: ...: umount timed out" */
+	KR_INJECTED,  /* "iputstorm_inject: injected: ...": our module provoked what follows */
 	KR_NKINDS,
 };
 
