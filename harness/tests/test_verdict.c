@@ -174,6 +174,19 @@ START_TEST(verdict_rules)
 }
 END_TEST
 
+START_TEST(only_the_tcg_breakpoint_asks_for_a_rerun)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		struct verdict_result r;
+		bool want = strstr(cases[i].name, "under TCG is a code-patching artifact");
+
+		verdict_decide(&cases[i].f, &r);
+		ck_assert_msg(r.emulator_artifact == want, "%s: emulator_artifact %d",
+			      cases[i].name, r.emulator_artifact);
+	}
+}
+END_TEST
+
 START_TEST(run_verdict_combines_trials)
 {
 	struct tally fail = {{[V_PASS] = 9, [V_FAIL] = 1}};
@@ -212,6 +225,8 @@ Suite *test_suite(void)
 	TCase *tc = tcase_create("rules");
 
 	tcase_add_loop_test(tc, verdict_rules, 0, ARRAY_SIZE(cases));
+	tcase_add_test(tc, only_the_tcg_breakpoint_asks_for_a_rerun);
+	tcase_add_test(tc, only_the_tcg_breakpoint_asks_for_a_rerun);
 	tcase_add_test(tc, run_verdict_combines_trials);
 	tcase_add_test(tc, bisect_follows_the_flaky_reproducer_rule);
 	suite_add_tcase(su, tc);

@@ -13,6 +13,7 @@ static void set(struct verdict_result *out, enum verdict v, const char *fmt, ...
 	va_list ap;
 
 	out->v = v;
+	out->emulator_artifact = false;
 	va_start(ap, fmt);
 	vsnprintf(out->reason, sizeof(out->reason), fmt, ap);
 	va_end(ap);
@@ -43,6 +44,7 @@ void verdict_decide(const struct trial_facts *f, struct verdict_result *out)
 		    "%s: a breakpoint left by kernel code patching, which QEMU TCG can "
 		    "execute stale; not counted as a kernel failure (rerun, or use KVM)",
 		    f->crash_title ? f->crash_title : "Oops: int3");
+		out->emulator_artifact = true;
 		return;
 	}
 	if (f->injections && !f->injection_asked) {

@@ -47,6 +47,8 @@ struct trial_facts {
 struct verdict_result {
 	enum verdict v;
 	char reason[640];
+	/* The emulator, not the kernel or the cluster, ended the trial: worth a rerun. */
+	bool emulator_artifact;
 };
 
 void verdict_decide(const struct trial_facts *f, struct verdict_result *out);

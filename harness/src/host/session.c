@@ -7,6 +7,7 @@
 #include "host/trial.h"
 #include "lib/base.h"
 #include "lib/clock.h"
+#include "lib/json.h"
 #include "lib/output.h"
 #include "lib/parse.h"
 #include "lib/path.h"
@@ -23,7 +24,9 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stdio.h>
 #include <sys/random.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 static volatile sig_atomic_t interrupted;
@@ -186,6 +189,55 @@ static int prepare_kernel(const struct scenario *s, struct kernel *k)
 	return 0;
 }
 
+/*
+ * QEMU TCG now and then runs a stale translation of code the kernel has just
+ * patched (about once in a hundred boots here): that trial says nothing of
+ * the kernel, so it is run again, up to twice, and the discarded attempt is
+ * kept beside the trial (trials/N.rerun-1) and named in its verdict.
+ */
+#define MAX_RERUNS 2
+
+static int keep_discarded_attempt(const char *dir, int attempt, json_t *reruns,
+				  const json_t *verdict)
+{
+	_cleanup_free_ char *kept = xasprintf("%s.rerun-%d", dir, attempt);
+	json_t *r = json_object();
+
+	json_object_set_new(r, "dir", json_string(kept));
+	json_object_set(r, "reason", json_object_get(verdict, "reason"));
+	json_array_append_new(reruns, r);
+	if (rename(dir, kept) < 0 || mkdir(dir, 0755) < 0)
+		return err_set("cannot move %s aside for a rerun: %s", dir, strerror(errno));
+	return 0;
+}
+
+static void run_with_reruns(struct trial_spec *ts, struct trial_result *tr)
+{
+	json_t *reruns = json_array();
+
+	for (int attempt = 1;; attempt++) {
+		trial_run(ts, tr);
+		if (!tr->emulator_artifact || attempt > MAX_RERUNS || *ts->interrupted)
+			break;
+		progress_done();
+		p_warn("trial %d: %s; running it again", ts->n,
+		       json_string_value(json_object_get(tr->verdict, "reason")));
+		if (keep_discarded_attempt(ts->dir, attempt, reruns, tr->verdict) < 0) {
+			p_warn("%s", err_msg());
+			break;
+		}
+		json_decref(tr->verdict);
+	}
+	if (json_array_size(reruns)) {
+		_cleanup_free_ char *p = path_join(ts->dir, "verdict.json");
+
+		json_object_set(tr->verdict, "reruns", reruns);
+		if (json_save(p, tr->verdict) < 0)
+			p_warn("%s", err_msg());
+	}
+	json_decref(reruns);
+}
+
 enum verdict session_trial(struct run_session *st, int i, int n)
 {
 	struct run_results *r = &st->r;
@@ -211,7 +263,7 @@ enum verdict session_trial(struct run_session *st, int i, int n)
 	}
 	st->trial = n;
 	st->kernel = k->name;
-	trial_run(&ts, &tr);
+	run_with_reruns(&ts, &tr);
 	progress_done();
 	if (tr.v == V_FAIL)
 		st->hangs++;

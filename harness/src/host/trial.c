@@ -996,6 +996,7 @@ int trial_run(const struct trial_spec *ts, struct trial_result *res)
 	verdict_decide(&t.f, &vr);
 	injection_note(ts->scn, vr.reason, sizeof(vr.reason));
 	res->v = vr.v;
+	res->emulator_artifact = vr.emulator_artifact;
 	res->verdict = build_verdict(&t, &vr);
 	{
 		_cleanup_free_ char *p = path_join(ts->dir, "verdict.json");

@@ -4,6 +4,7 @@
 
 #include <jansson.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "host/cluster.h"
@@ -41,6 +42,7 @@ struct trial_spec {
 struct trial_result {
 	enum verdict v;
 	json_t *verdict; /* verdict.json's content */
+	bool emulator_artifact;
 };
 
 int trial_run(const struct trial_spec *ts, struct trial_result *res);

@@ -115,16 +115,17 @@ void runfile_release(struct run_record *r)
 
 json_t *trial_brief(json_t *v)
 {
-	static const char *const keys[] = {"trial",	 "kernel",   "verdict",	 "reason",
-					   "title",	 "duration", "timing",	 "signatures",
-					   "injections", "injected", "telemetry"};
+	static const char *const keys[] = {"trial",	 "kernel",   "verdict",	  "reason",
+					   "title",	 "duration", "timing",	  "signatures",
+					   "injections", "injected", "telemetry", "reruns"};
 	json_t *brief = json_object();
 
 	for (size_t i = 0; i < ARRAY_SIZE(keys); i++) {
 		json_t *x = json_object_get(v, keys[i]);
 
-		/* An absent signature list or telemetry stays absent; the rest is always there. */
-		if (x || (strcmp(keys[i], "signatures") && strcmp(keys[i], "telemetry")))
+		/* Optional lists stay absent when absent; the rest is always there. */
+		if (x || (strcmp(keys[i], "signatures") && strcmp(keys[i], "telemetry") &&
+			  strcmp(keys[i], "reruns")))
 			json_object_set(brief, keys[i], x ? x : json_null());
 	}
 	return brief;
