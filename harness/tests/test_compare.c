@@ -337,6 +337,41 @@ START_TEST(a_hang_the_baseline_never_showed_is_news_whatever_the_rate)
 }
 END_TEST
 
+START_TEST(corrupt_data_the_baseline_never_had_is_worse_whatever_the_rate)
+{
+	_cleanup_free_ char *p = path_join(test_dir, "run.json");
+	_cleanup_free_ char *md = NULL;
+	json_t *trials = json_array(), *run;
+
+	for (int i = 0; i < 8; i++) {
+		bool cand = i % 2, bad = i == 7;
+		json_t *t = json_pack("{s:i, s:s, s:s, s:s, s:f, s:{s:f, s:f}, s:{s:I, s:I}}",
+				      "trial", i + 1, "kernel", cand ? "cand" : "base", "verdict",
+				      bad ? "FAIL" : "PASS", "reason",
+				      bad ? "data corruption in v-1-0-2 at offset 512" : "no hang",
+				      "duration", 40.0, "timing", "stress_start", 5.0, "total",
+				      40.0, "integrity", "verified_bytes", (json_int_t)1000000,
+				      "mismatches", (json_int_t)(bad ? 2 : 0));
+
+		if (bad)
+			json_object_set_new(
+				t, "title",
+				json_string("data corruption in v-1-0-2 at offset 512"));
+		json_array_append_new(trials, t);
+	}
+	run = json_pack("{s:s, s:s, s:s, s:b, s:o}", "id", "r1", "scenario", "default", "baseline",
+			"base", "injected", 0, "trials", trials);
+	ck_assert_int_eq(json_dump_file(run, p, 0), 0);
+	json_decref(run);
+	ck_assert_int_eq(compare(""), 1);
+	md = report("report.md");
+	ck_assert_msg(strstr(md, "data corruption on cand in 1 trial(s) (2 blocks), none on base"),
+		      "%s", md);
+	ck_assert_msg(strstr(md, "| base | 4000000 | 0 | 0 |"), "%s", md);
+	ck_assert_msg(strstr(md, "| cand | 4000000 | 2 | 1 |"), "%s", md);
+}
+END_TEST
+
 Suite *test_suite(void)
 {
 	Suite *su = suite_create("compare");
@@ -353,6 +388,7 @@ Suite *test_suite(void)
 	tcase_add_test(tc, runs_of_different_scenarios_or_injection_need_mixed);
 	tcase_add_test(tc, too_few_trials_is_undecided_and_a_missing_fix_fails);
 	tcase_add_test(tc, a_hang_the_baseline_never_showed_is_news_whatever_the_rate);
+	tcase_add_test(tc, corrupt_data_the_baseline_never_had_is_worse_whatever_the_rate);
 	suite_add_tcase(su, tc);
 	return su;
 }

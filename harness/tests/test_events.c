@@ -106,6 +106,14 @@ static struct event sample(enum ev_type t)
 		e.error.fatal = true;
 		e.error.blame = "infra";
 		break;
+	case EV_INTEGRITY:
+		e.integrity.group = "verify";
+		e.integrity.instance = 2;
+		e.integrity.report = json_pack(
+			"{s:I, s:i, s:{s:s, s:I, s:s, s:s}}", "verified_bytes", (json_int_t)1 << 33,
+			"mismatches", 1, "first", "file", "v-1-2-3", "offset", (json_int_t)4096,
+			"expected", "49535076", "found", "13092c2c");
+		break;
 	case EV_DONE:
 		e.done.workload_errors = 1;
 		e.done.oom_kills = 2;
@@ -179,6 +187,7 @@ START_TEST(unknown_or_malformed_lines_are_refused)
 		"{\"type\": \"stuck\", \"t\": 1, \"comm\": \"x\"}",
 		"{\"type\": \"report\", \"t\": 1, \"kind\": \"rumour\"}",
 		"{\"type\": \"telemetry\", \"t\": 1, \"stress_secs\": 3}",
+		"{\"type\": \"integrity\", \"t\": 1, \"group\": \"v\", \"report\": {}}",
 	};
 
 	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {

@@ -168,7 +168,7 @@ static const struct {
 	 "task hung in truncate_inode_pages_range", "msgr-iput-fi.ini"},
 	/* Natural stress on 6.1: readahead truncating the folios it holds; the inode work waits. */
 	{"console-6.1-readahead-self-vmtruncate.log", 8, "iputstorm", 134,
-	 "ceph-readahead-self-vmtruncate", "task hung in __filemap_get_folio", "natural-caps.ini"},
+	 "ceph-readahead-self-vmtruncate", "task hung in __filemap_get_folio", "readahead-vmtruncate.ini"},
 	{"journal-jbd2-khugepaged.log", 2, "jbd2/sda1-8", 412, NULL,
 	 "task hung in jbd2_journal_commit_transaction", NULL},
 };

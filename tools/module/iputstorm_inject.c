@@ -15,6 +15,10 @@
  *                         messenger delivers, for MS ms: on 6.12 the read
  *                         stays counted as outstanding netfs I/O, on 6.1 its
  *                         folios stay locked (what ceph_evict_inode waits for).
+ *   corrupt_page FD OFF   flip 16 bytes at offset OFF of the CephFS file open
+ *                         as FD in its page cache folio (it must be cached,
+ *                         else -ENOENT): a data corruption the verify
+ *                         churner must catch (its self-test).
  *   telemetry 0|1         count the dangerous paths (on by default).
  * /proc/iputstorm/stats reads "name value" lines; see stat_names[].
  */
@@ -74,6 +78,7 @@ enum stat_id {
 	ST_WORK_EVICT,	    /* evict() of a ceph inode by ceph_inode_work: where a fix defers to */
 	ST_LOST_CLEAN,	    /* lost-truncate on a file already written back: nothing to bite */
 	ST_MSGR_FINAL_DIR,  /* ... of those final iputs on ceph-msgr, of a directory */
+	ST_CORRUPT,	    /* corrupt-page injections applied */
 	NR_STATS,
 };
 
@@ -83,6 +88,7 @@ static const char *const stat_names[NR_STATS] = {
 	"msgr_evict_busy",  "lost_truncate",	      "delays_injected",
 	"msgr_delay_waits", "msgr_evict_wait_max_ms", "msgr_evict_wait_total_ms",
 	"inode_work_evict", "lost_truncate_clean",    "msgr_final_iput_dir",
+	"pages_corrupted",
 };
 
 static atomic_long_t stats[NR_STATS];
@@ -454,6 +460,48 @@ out:
 	return ret;
 }
 
+/* ---- corrupt page ---- */
+
+static int corrupt_page(int fd, long long off)
+{
+	struct file *f = fget(fd);
+	struct folio *folio;
+	size_t in;
+	u8 *p;
+	int ret = 0;
+
+	if (!f)
+		return -EBADF;
+	if (!is_ceph(file_inode(f)) || !S_ISREG(file_inode(f)->i_mode) || off < 0) {
+		ret = -EINVAL;
+		goto out;
+	}
+	folio = filemap_lock_folio(f->f_mapping, off >> PAGE_SHIFT);
+	if (IS_ERR_OR_NULL(folio)) {
+		ret = -ENOENT;
+		goto out;
+	}
+	in = offset_in_folio(folio, off);
+	if (in + 16 > folio_size(folio)) {
+		ret = -ERANGE;
+		goto unlock;
+	}
+	p = kmap_local_folio(folio, in);
+	for (int i = 0; i < 16; i++)
+		p[i] ^= 0x5a;
+	kunmap_local(p);
+	flush_dcache_folio(folio);
+	count(ST_CORRUPT);
+	pr_info("injected: corrupted 16 bytes at offset %lld of inode %lu\n", off,
+		file_inode(f)->i_ino);
+unlock:
+	folio_unlock(folio);
+	folio_put(folio);
+out:
+	fput(f);
+	return ret;
+}
+
 /* ---- /proc/iputstorm ---- */
 
 static struct kprobe tele_kps[] = {
@@ -488,10 +536,13 @@ static int arm_delay(unsigned int ms, unsigned int pct)
 static int run_command(char *cmd)
 {
 	unsigned int a, b;
+	long long off;
 	int fd;
 
 	if (sscanf(cmd, "lost_truncate %d", &fd) == 1)
 		return lost_truncate(fd);
+	if (sscanf(cmd, "corrupt_page %d %lld", &fd, &off) == 2)
+		return corrupt_page(fd, off);
 	if (sscanf(cmd, "read_delay %u %u", &a, &b) == 2)
 		return arm_delay(a, b);
 	if (sscanf(cmd, "telemetry %u", &a) == 1) {

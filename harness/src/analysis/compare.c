@@ -57,6 +57,15 @@ static void add_counters(json_t *sum, json_t *counters)
 		add_to(sum, key, json_integer_value(v));
 }
 
+static void add_integrity(struct kstat *k, json_t *integrity)
+{
+	json_int_t bad = json_integer_value(json_object_get(integrity, "mismatches"));
+
+	k->verified_bytes += json_integer_value(json_object_get(integrity, "verified_bytes"));
+	k->mismatches += bad;
+	k->corrupt_trials += bad > 0;
+}
+
 static void add_trial(struct kstat *k, const struct trial_record *t)
 {
 	json_t *s;
@@ -66,6 +75,7 @@ static void add_trial(struct kstat *k, const struct trial_record *t)
 	k->trials[k->ntrials++] = t;
 	k->tally.n[t->verdict]++;
 	add_counters(k->counters, t->counters);
+	add_integrity(k, json_object_get(t->json, "integrity"));
 	if (t->verdict == V_FAIL || t->verdict == V_PASS) {
 		k->km = xrealloc(k->km, (k->nkm + 1) * sizeof(*k->km));
 		k->km[k->nkm++] =
@@ -111,11 +121,12 @@ static void new_failures(struct kstat *k, const struct kstat *b)
 		if (!json_object_get(b->titles, title))
 			json_object_set(k->new_titles, title, v);
 	k->new_errors = k->tally.n[V_ERROR] && !b->tally.n[V_ERROR];
+	k->new_corruption = k->corrupt_trials && !b->corrupt_trials;
 }
 
 bool kstat_has_news(const struct kstat *k)
 {
-	return json_object_size(k->new_titles) || k->new_errors;
+	return json_object_size(k->new_titles) || k->new_errors || k->new_corruption;
 }
 
 void comparison_analyse(struct comparison *c, int base)
@@ -161,6 +172,9 @@ char *comparison_words(const struct comparison *c, int i)
 	if (k->new_errors)
 		sb_printf(&w, "; %d ERROR trial(s) on %s, none on %s", k->tally.n[V_ERROR], k->name,
 			  b->name);
+	if (k->new_corruption)
+		sb_printf(&w, "; data corruption on %s in %d trial(s) (%lld blocks), none on %s",
+			  k->name, k->corrupt_trials, k->mismatches, b->name);
 	return sb_detach(&w);
 }
 
@@ -190,6 +204,13 @@ json_t *kstat_json(const struct comparison *c, int i)
 		json_object_set_new(o, "new_errors", json_boolean(k->new_errors));
 	}
 	json_object_set(o, "counters", k->counters);
+	json_object_set_new(o, "integrity",
+			    json_pack("{s:I, s:I, s:i}", "verified_bytes",
+				      (json_int_t)k->verified_bytes, "mismatches",
+				      (json_int_t)k->mismatches, "corrupt_trials",
+				      k->corrupt_trials));
+	if (i != c->base)
+		json_object_set_new(o, "new_corruption", json_boolean(k->new_corruption));
 	return o;
 }
 

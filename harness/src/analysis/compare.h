@@ -15,7 +15,7 @@
  * verdict counts, hang rate with a 95 % Wilson interval, signatures and
  * titles, Kaplan-Meier time to hang, the inject module's counters; against
  * the baseline Fisher's exact test, and the news that needs no statistics
- * (a hang title or ERRORs the baseline never had).
+ * (a hang title, ERRORs or data corruption the baseline never had).
  */
 
 #define COMPARE_MAX_KERNELS 16
@@ -36,6 +36,10 @@ struct kstat {
 	json_t *new_titles; /* hang titles the baseline never showed: title -> count */
 	bool new_errors;    /* ERROR trials where the baseline had none */
 	json_t *counters;   /* the inject module's counters, summed */
+	/* Data verification (verify churners): bytes read back right, blocks read back wrong. */
+	long long verified_bytes, mismatches;
+	int corrupt_trials; /* trials with at least one mismatch */
+	bool new_corruption; /* corrupt trials where the baseline had none: worse, whatever the rate */
 };
 
 struct comparison {

@@ -58,6 +58,11 @@ void verdict_decide(const struct trial_facts *f, struct verdict_result *out)
 		set(out, V_FAIL, "%s", f->crash_title ? f->crash_title : "kernel panic");
 		return;
 	}
+	/* Wrong data is the worst a kernel can do: it outranks a hang. */
+	if (f->mismatches) {
+		set(out, V_FAIL, "%s", f->corrupt_title ? f->corrupt_title : "data corruption");
+		return;
+	}
 	if (hang_evidence(f)) {
 		if (f->cluster_checked && !f->cluster_ok) {
 			set(out, V_MISS,

@@ -36,6 +36,8 @@ struct trial_facts {
 	int injections;	      /* "iputstorm_inject: injected" lines in the kernel log */
 	bool injection_asked; /* the scenario injects */
 	const char *crash_title, *hang_title, *warning_title, *notice_title;
+	int mismatches;		   /* blocks the verify churners found wrong */
+	const char *corrupt_title; /* "data corruption in FILE at OFFSET" */
 	bool heartbeat_lost, end_timeout, guest_silent;
 	bool fail_on_warning;
 	/* The cluster, checked when the kernel looked stuck. */

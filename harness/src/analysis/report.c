@@ -46,6 +46,22 @@ static void md_counters(const struct comparison *c, FILE *f)
 	}
 }
 
+static void md_integrity(const struct comparison *c, FILE *f)
+{
+	bool any = false;
+
+	for (int i = 0; i < c->nk; i++)
+		any |= c->k[i].verified_bytes > 0 || c->k[i].mismatches > 0;
+	if (!any)
+		return;
+	fprintf(f, "\n## Data verification (verify churners; docs/verification.md)\n\n"
+		   "| kernel | bytes read back right | blocks read back wrong | trials with "
+		   "corruption |\n|---|---|---|---|\n");
+	for (int i = 0; i < c->nk; i++)
+		fprintf(f, "| %s | %lld | %lld | %d |\n", c->k[i].name, c->k[i].verified_bytes,
+			c->k[i].mismatches, c->k[i].corrupt_trials);
+}
+
 static void md_report(const struct comparison *c, FILE *f)
 {
 	fprintf(f, "# iputstorm compare: %s\n\n", c->scenario);
@@ -95,6 +111,7 @@ static void md_report(const struct comparison *c, FILE *f)
 		}
 		fprintf(f, "\n");
 	}
+	md_integrity(c, f);
 	md_counters(c, f);
 	fprintf(f, "\n## Time to hang (Kaplan–Meier; passing trials censored at their stress "
 		   "time)\n\n| kernel | t (s) | at risk | hangs | S(t) |\n|---|---|---|---|---|\n");

@@ -4,6 +4,7 @@
 #include "guest/cgroup.h"
 #include "guest/channel.h"
 #include "guest/modctl.h"
+#include "guest/verify.h"
 #include "guest/watchdog.h"
 #include "guest/workload.h"
 #include "lib/base.h"
@@ -444,11 +445,31 @@ static struct instance *find_instance(struct agent *a, pid_t pid)
 	return NULL;
 }
 
+/*
+ * A verify churner's report, sent home whenever it ends. Corrupt data is the
+ * kernel's failure, not the workload's: that exit is no workload error.
+ */
+static bool report_integrity(struct agent *a, struct instance *in, int st)
+{
+	json_t *r = in->report ? json_load_file(in->report, 0, NULL) : NULL;
+	bool corrupt;
+
+	if (!r)
+		return false;
+	corrupt = json_integer_value(json_object_get(r, "mismatches")) > 0;
+	emit(a,
+	     (struct event){.type = EV_INTEGRITY,
+			    .integrity = {.group = in->g->name, .instance = in->idx, .report = r}});
+	json_decref(r);
+	return corrupt && WIFEXITED(st) && WEXITSTATUS(st) == VERIFY_EXIT_CORRUPT;
+}
+
 /* Why an instance ended, and whether that is the trial's own failure. */
 static void instance_exited(struct agent *a, struct instance *in, int st)
 {
 	char why[96];
 	bool stopping = a->phase != PH_STRESS || in->finished;
+	bool corrupt = report_integrity(a, in, st);
 	bool oom = false;
 	const char *what = "exit";
 	bool failed = false;
@@ -471,6 +492,8 @@ static void instance_exited(struct agent *a, struct instance *in, int st)
 		}
 	} else if (WIFEXITED(st) && WEXITSTATUS(st) == 0) {
 		in->finished = true; /* ran its course (fio's runtime) */
+	} else if (corrupt) {
+		in->finished = true;
 	} else {
 		failed = true;
 		in->finished = true;
@@ -572,7 +595,7 @@ static void arm_injections(struct agent *a)
 	for (size_t i = 0; i < a->scn.ngroups; i++) {
 		const struct scn_group *g = &a->scn.groups[i];
 
-		if (!group_is_injection(g) || group_is_lost_truncate(g))
+		if (!group_is_injection(g) || group_injects_by_churner(g))
 			continue;
 		if (inject_arm(g) < 0) {
 			emit_error(a, g->name, err_msg(), true, "scenario");

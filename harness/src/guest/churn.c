@@ -2,6 +2,7 @@
 #define _GNU_SOURCE
 #include "guest/churn.h"
 #include "guest/modctl.h"
+#include "guest/verify.h"
 #include "lib/base.h"
 #include "lib/clock.h"
 #include "lib/fileio.h"
@@ -314,6 +315,22 @@ static const struct {
 	{"prefetch", op_prefetch, 0}, {"lost-truncate", op_lost_truncate, 2},
 };
 
+static int run_verify(const struct churn_opts *o)
+{
+	struct verify_opts v = {.files = o->files,
+				.pages = o->pages,
+				.instance = o->instance,
+				.client = o->client,
+				.interval = o->interval > 0 ? o->interval : 0,
+				.seed = o->seed,
+				.corrupt = o->corrupt,
+				.corrupt_every = o->settle > 0 ? o->settle : 2,
+				.report_path = o->report_path,
+				.stopping = &stopping};
+
+	return strcmp(o->kind, "verify-read") ? verify_writer_run(&v) : verify_reader_run(&v);
+}
+
 int churn_run(const struct churn_opts *o)
 {
 	struct churn c = {.o = o, .rng = o->seed * 2654435761ULL + o->instance + 1};
@@ -321,6 +338,11 @@ int churn_run(const struct churn_opts *o)
 	double interval = o->interval;
 	struct sigaction sa = {.sa_handler = on_term};
 
+	if (!strcmp(o->kind, "verify") || !strcmp(o->kind, "verify-read")) {
+		sigaction(SIGTERM, &sa, NULL);
+		sigaction(SIGINT, &sa, NULL);
+		return run_verify(o);
+	}
 	for (size_t i = 0; i < ARRAY_SIZE(kinds); i++)
 		if (!strcmp(kinds[i].kind, o->kind)) {
 			op = kinds[i].op;

@@ -2,6 +2,7 @@
 #ifndef IPUTSTORM_CHURN_H
 #define IPUTSTORM_CHURN_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 /*
@@ -21,6 +22,10 @@ struct churn_opts {
 	double settle; /* lost-truncate: seconds between unlink and the lost size */
 	uint64_t seed;
 	int instance;
+	int client;
+	/* verify, verify-read: where the integrity report goes; the corrupt-page injection */
+	const char *report_path;
+	bool corrupt;
 };
 
 /* Returns the process exit status. */

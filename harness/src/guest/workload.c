@@ -171,10 +171,11 @@ static void instance_child(const struct instance *inst, const struct workload_en
 			child_fail("mkdir", dir);
 		if (chdir(dir) < 0)
 			child_fail("chdir", dir);
-		if (g->type == SEC_CHURN || group_is_lost_truncate(g)) {
+		if (g->type == SEC_CHURN || group_injects_by_churner(g)) {
 			struct churn_opts o = {
 				.kind = g->type == SEC_CHURN ? churn_kind_name(g->kind)
-							     : "lost-truncate",
+					: g->injection == INJ_CORRUPT_PAGE ? "verify"
+									   : "lost-truncate",
 				.files = (int)g->files,
 				.pages = (int)g->pages,
 				.interval = g->interval,
@@ -182,6 +183,10 @@ static void instance_child(const struct instance *inst, const struct workload_en
 				.settle = g->type == SEC_INJECT ? g->settle : 0,
 				.seed = env->seed,
 				.instance = inst->idx,
+				.client = (int)g->client,
+				.report_path = inst->report,
+				.corrupt =
+					g->type == SEC_INJECT && g->injection == INJ_CORRUPT_PAGE,
 			};
 			_exit(churn_run(&o));
 		}
@@ -196,6 +201,9 @@ int instance_start(struct instance *inst, const struct workload_env *env)
 
 	free(inst->log);
 	inst->log = xasprintf("%s/%s.%d.log", env->log_dir, inst->g->name, inst->idx);
+	free(inst->report);
+	inst->report = xasprintf("%s.integrity.json", inst->log);
+	unlink(inst->report); /* a restarted instance reports afresh */
 	if (group_is_workload(inst->g))
 		inst->oom_kills = cgroup_oom_kills(inst->g->cgroup);
 	fflush(NULL);

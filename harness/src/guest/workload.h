@@ -21,6 +21,7 @@ struct instance {
 	int restarts;
 	bool finished;		      /* ended and not to be started again */
 	char *log;		      /* stdout+stderr */
+	char *report;		      /* verify churners: their integrity report (JSON) */
 	unsigned long long oom_kills; /* memory.events oom_kill at start */
 };
 

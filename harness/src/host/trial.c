@@ -65,6 +65,8 @@ struct trial {
 	json_t *counters;     /* the agent's latest telemetry counters */
 	double counted_secs;  /* the stress time they cover */
 	json_t *analysis;     /* sig_analyse() of the blocked tasks */
+	json_t *integrity;    /* what the verify churners checked, summed (or NULL) */
+	char *corrupt_title;  /* "data corruption in FILE at OFFSET" */
 	char *hang_title, *crash_title, *warning_title, *notice_title, *fatal_msg, *init_msg,
 		*workload_error;
 	char *fatal_blame, *cluster_reason, *qemu_status;
@@ -351,6 +353,41 @@ static void on_workload(struct trial *t, const struct event *e)
 	replace(&t->workload_error, w);
 }
 
+static void add_count(json_t *sum, json_t *report, const char *key)
+{
+	json_int_t n = json_integer_value(json_object_get(sum, key)) +
+		       json_integer_value(json_object_get(report, key));
+
+	json_object_set_new(sum, key, json_integer(n));
+}
+
+/* A verify churner ended: add up what it checked; its first mismatch names the FAIL. */
+static void on_integrity(struct trial *t, const struct event *e)
+{
+	json_t *r = e->integrity.report, *first = json_object_get(r, "first");
+
+	if (!t->integrity)
+		t->integrity = json_pack("{s:I, s:I, s:I, s:[]}", "verified_bytes", (json_int_t)0,
+					 "mismatches", (json_int_t)0, "corruptions_injected",
+					 (json_int_t)0, "reports");
+	add_count(t->integrity, r, "verified_bytes");
+	add_count(t->integrity, r, "mismatches");
+	add_count(t->integrity, r, "corruptions_injected");
+	json_array_append_new(json_object_get(t->integrity, "reports"),
+			      json_pack("{s:s, s:i, s:O}", "group", e->integrity.group, "instance",
+					e->integrity.instance, "report", r));
+	if (json_is_object(first) && !t->corrupt_title) {
+		_cleanup_free_ char *title =
+			xasprintf("data corruption in %s at offset %" JSON_INTEGER_FORMAT,
+				  json_string_value(json_object_get(first, "file")) ?: "?",
+				  json_integer_value(json_object_get(first, "offset")));
+
+		json_object_set(t->integrity, "first", first);
+		replace(&t->corrupt_title, title);
+	}
+	t->f.mismatches = (int)json_integer_value(json_object_get(t->integrity, "mismatches"));
+}
+
 static void on_agent_error(struct trial *t, const struct event *e)
 {
 	_cleanup_free_ char *m = NULL;
@@ -397,6 +434,9 @@ static void handle_event(struct trial *t, struct event *e)
 		break;
 	case EV_WORKLOAD:
 		on_workload(t, e);
+		break;
+	case EV_INTEGRITY:
+		on_integrity(t, e);
 		break;
 	case EV_ERROR:
 		on_agent_error(t, e);
@@ -756,6 +796,7 @@ static json_t *telemetry_summary(json_t *counters, double secs)
 static const char *fail_title(const struct trial *t)
 {
 	return t->crash_title	  ? t->crash_title
+	       : t->corrupt_title ? t->corrupt_title
 	       : t->hang_title	  ? t->hang_title
 	       : t->warning_title ? t->warning_title
 				  : t->notice_title;
@@ -789,6 +830,8 @@ static json_t *build_verdict(struct trial *t, struct verdict_result *vr)
 	json_object_set(v, "ceph_actions", t->actions);
 	json_object_set_new(v, "injections", scenario_injections(ts->scn));
 	json_object_set_new(v, "injected", json_boolean(scenario_has_injection(ts->scn)));
+	if (t->integrity)
+		json_object_set(v, "integrity", t->integrity);
 	if (t->counters)
 		json_object_set_new(v, "telemetry",
 				    telemetry_summary(t->counters, t->counted_secs));
@@ -822,6 +865,8 @@ static void trial_cleanup(struct trial *t)
 	json_decref(t->bounded);
 	json_decref(t->reports);
 	json_decref(t->counters);
+	json_decref(t->integrity);
+	free(t->corrupt_title);
 	json_decref(t->analysis);
 	json_decref(t->failures);
 	json_decref(t->errors);
@@ -981,6 +1026,7 @@ int trial_run(const struct trial_spec *ts, struct trial_result *res)
 	klog_finish(&t.kp);
 	t.f.hang_title = t.hang_title;
 	t.f.crash_title = t.crash_title;
+	t.f.corrupt_title = t.corrupt_title;
 	t.f.warning_title = t.warning_title;
 	t.f.notice_title = t.notice_title;
 	t.f.fatal_msg = t.fatal_msg;

@@ -12,6 +12,7 @@ static const char *const type_names[EV_NTYPES] = {
 	[EV_MOUNT] = "mount",	      [EV_WORKLOAD] = "workload",   [EV_ACTION] = "action",
 	[EV_INJECT] = "inject",	      [EV_STUCK] = "stuck",	    [EV_REPORT] = "report",
 	[EV_TELEMETRY] = "telemetry", [EV_ERROR] = "error",	    [EV_DONE] = "done",
+	[EV_INTEGRITY] = "integrity",
 };
 
 const char *ev_type_name(enum ev_type t)
@@ -98,6 +99,10 @@ static json_t *body_json(const struct event *e)
 		return json_pack("{s:s, s:s, s:b, s:s}", "what", e->error.what ?: "", "error",
 				 e->error.error ?: "", "fatal", e->error.fatal, "blame",
 				 e->error.blame ?: "");
+	case EV_INTEGRITY:
+		return json_pack("{s:s, s:i, s:O}", "group", e->integrity.group ?: "", "instance",
+				 e->integrity.instance, "report",
+				 e->integrity.report ?: json_object());
 	case EV_DONE:
 		return json_pack("{s:I, s:I, s:I, s:i, s:i}", "workload_errors",
 				 (json_int_t)e->done.workload_errors, "oom_kills",
@@ -227,6 +232,15 @@ static int body_from_json(json_t *j, struct event *e)
 		e->error.fatal = get_bool(j, "fatal");
 		e->error.blame = get_str(j, "blame");
 		return 0;
+	case EV_INTEGRITY:
+		e->integrity.group = get_str(j, "group");
+		e->integrity.instance = get_int(j, "instance");
+		e->integrity.report = json_incref(json_object_get(j, "report"));
+		if (!e->integrity.group || !json_is_object(e->integrity.report))
+			return err_set("an integrity event without a group or a report");
+		return json_is_integer(json_object_get(e->integrity.report, "mismatches"))
+			       ? 0
+			       : err_set("an integrity report without mismatches");
 	case EV_DONE:
 		e->done.workload_errors = json_integer_value(json_object_get(j, "workload_errors"));
 		e->done.oom_kills = json_integer_value(json_object_get(j, "oom_kills"));
@@ -270,6 +284,8 @@ void event_release(struct event *e)
 		kreport_free(e->report);
 	else if (e->type == EV_TELEMETRY)
 		json_decref(e->telemetry.counters);
+	else if (e->type == EV_INTEGRITY)
+		json_decref(e->integrity.report);
 	json_decref(e->json);
 	memset(e, 0, sizeof(*e));
 	e->type = EV_NTYPES;

@@ -29,6 +29,9 @@
  *              workqueue, wchan, cgroup, stack[], stuck_for, title
  *   report     a kernel report from /dev/kmsg (model/klog.h's kreport_json())
  *   telemetry  stress_secs, counters {name: n} of iputstorm_inject.ko
+ *   integrity  group, instance, report: a verify churner's report when it
+ *              ended (verified_bytes, mismatches, first {file, offset,
+ *              expected, found, how}, ...; guest/verify.h)
  *   error      what, error, fatal, blame (scenario, infra, agent, kernel)
  *   done       the trial's end: workload_errors, oom_kills, restarts,
  *              stuck, mounted
@@ -48,6 +51,7 @@ enum ev_type {
 	EV_TELEMETRY,
 	EV_ERROR,
 	EV_DONE,
+	EV_INTEGRITY,
 	EV_NTYPES,
 };
 
@@ -117,6 +121,11 @@ struct event {
 			const char *what, *error, *blame;
 			bool fatal;
 		} error;
+		struct {
+			const char *group;
+			int instance;
+			json_t *report; /* owned */
+		} integrity;
 		struct {
 			long long workload_errors, oom_kills, restarts;
 			int stuck, mounted;

@@ -16,6 +16,12 @@ bool group_is_lost_truncate(const struct scn_group *g)
 	return g->type == SEC_INJECT && g->injection == INJ_LOST_TRUNCATE;
 }
 
+bool group_injects_by_churner(const struct scn_group *g)
+{
+	return g->type == SEC_INJECT &&
+	       (g->injection == INJ_LOST_TRUNCATE || g->injection == INJ_CORRUPT_PAGE);
+}
+
 json_t *scenario_injections(const struct scenario *scn)
 {
 	json_t *a = json_array();
@@ -28,7 +34,7 @@ json_t *scenario_injections(const struct scenario *scn)
 			continue;
 		o = json_pack("{s:s, s:s}", "group", g->name, "injection",
 			      injection_name(g->injection));
-		if (group_is_lost_truncate(g)) {
+		if (group_injects_by_churner(g)) {
 			json_object_set_new(o, "files", json_integer(g->files));
 			json_object_set_new(o, "pages", json_integer(g->pages));
 		} else {

@@ -15,6 +15,8 @@
 
 bool group_is_injection(const struct scn_group *g);
 bool group_is_lost_truncate(const struct scn_group *g);
+/* An injection applied by a churner of its own (lost-truncate, corrupt-page), not armed. */
+bool group_injects_by_churner(const struct scn_group *g);
 bool scenario_has_injection(const struct scenario *scn);
 /* Appends " [fault injection: NAME, ...]" to a verdict reason when the scenario injects. */
 void injection_note(const struct scenario *scn, char *reason, size_t size);

@@ -100,9 +100,11 @@ static const char *const sec_type_names[SEC_NTYPES + 1] = {
 };
 
 static const char *const churn_kinds[CHURN_NKINDS + 1] = {
-	[CHURN_WRITER] = "writer",     [CHURN_TRUNCATE] = "truncate", [CHURN_METADATA] = "metadata",
-	[CHURN_SNAPSHOT] = "snapshot", [CHURN_READER] = "reader",     [CHURN_PREFETCH] = "prefetch",
-	[CHURN_APPEND] = "append",
+	[CHURN_WRITER] = "writer",	     [CHURN_TRUNCATE] = "truncate",
+	[CHURN_METADATA] = "metadata",	     [CHURN_SNAPSHOT] = "snapshot",
+	[CHURN_READER] = "reader",	     [CHURN_PREFETCH] = "prefetch",
+	[CHURN_APPEND] = "append",	     [CHURN_VERIFY] = "verify",
+	[CHURN_VERIFY_READ] = "verify-read",
 };
 
 static const char *const oom_policies[] = {
@@ -114,6 +116,7 @@ static const char *const guest_roots[] = {
 static const char *const injection_names[INJ_NKINDS + 1] = {
 	[INJ_LOST_TRUNCATE] = "lost-truncate",
 	[INJ_READ_DELAY] = "read-delay",
+	[INJ_CORRUPT_PAGE] = "corrupt-page",
 };
 
 /* The one place every scenario key is declared, documented and given its field. */
@@ -395,7 +398,11 @@ static const struct key_def keys[] = {
 		"(fadvise WILLNEED + read), `prefetch` (fadvise WILLNEED of `pages` pages, then "
 		"close "
 		"at once: readahead completes after the last file reference is gone), `append` "
-		"(append and read back)."},
+		"(append and read back), `verify` (self-checking data on files of its own: "
+		"buffered, O_DIRECT, mmap and appended writes, truncation, punched holes, rename "
+		"and unlink while open, each read back and checked; docs/verification.md), "
+		"`verify-read` (reads the `verify` files of `dir` from another client and checks "
+		"every block)."},
 	{.name = "files",
 	 .types = T(SEC_CHURN) | T(SEC_INJECT),
 	 AT(scn_group, files, K_INT),
@@ -482,7 +489,9 @@ static const struct key_def keys[] = {
 		"(path #1); `read-delay` holds back `probability` % of the read completions the "
 		"messenger delivers for `delay` (6.12: the read stays outstanding netfs I/O; 6.1: "
 		"its "
-		"folios stay locked), widening path #2."},
+		"folios stay locked), widening path #2; `corrupt-page` runs a `verify` churner "
+		"that has the module spoil 16 bytes of a page it just dirtied every `settle` "
+		"seconds (the self-test of data verification)."},
 	{.name = "settle",
 	 .types = T(SEC_INJECT),
 	 AT(scn_group, settle, K_SECS),
@@ -491,7 +500,8 @@ static const struct key_def keys[] = {
 	 .max = 600,
 	 .doc = "lost-truncate: how long the unlinked dirty files stay open before their size is "
 		"lost "
-		"(lets the cap flush reach the MDS, so no truncate work holds a reference)."},
+		"(lets the cap flush reach the MDS, so no truncate work holds a reference); "
+		"corrupt-page: seconds between two spoiled pages."},
 	{.name = "delay",
 	 .types = T(SEC_INJECT),
 	 AT(scn_group, delay, K_SECS),
@@ -1288,7 +1298,8 @@ const struct scn_group *scenario_group(const struct scenario *s, const char *nam
 bool group_is_workload(const struct scn_group *g)
 {
 	return (T(g->type) & T_WORK) ||
-	       (g->type == SEC_INJECT && g->injection == INJ_LOST_TRUNCATE);
+	       (g->type == SEC_INJECT &&
+		(g->injection == INJ_LOST_TRUNCATE || g->injection == INJ_CORRUPT_PAGE));
 }
 
 bool group_is_pressure(const struct scn_group *g)

@@ -44,6 +44,8 @@ enum churn_kind {
 	CHURN_READER,
 	CHURN_PREFETCH,
 	CHURN_APPEND,
+	CHURN_VERIFY,
+	CHURN_VERIFY_READ,
 	CHURN_NKINDS,
 };
 
@@ -52,7 +54,7 @@ enum oom_policy { OOM_RESTART, OOM_IGNORE, OOM_ERROR };
 /* Where the guest's programs come from: the host root over 9p, or a cached disk image. */
 enum guest_root { ROOT_AUTO, ROOT_9P, ROOT_BLK };
 
-enum injection_kind { INJ_LOST_TRUNCATE, INJ_READ_DELAY, INJ_NKINDS };
+enum injection_kind { INJ_LOST_TRUNCATE, INJ_READ_DELAY, INJ_CORRUPT_PAGE, INJ_NKINDS };
 
 /* [global]: the trial's settings. */
 struct scn_global {
