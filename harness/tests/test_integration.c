@@ -371,6 +371,31 @@ START_TEST(cloud_kernel_without_9p_runs_from_the_root_image)
 }
 END_TEST
 
+START_TEST(a_spoiled_page_is_caught_as_data_corruption_with_its_place)
+{
+	char *args[] = {"-s", "verify-corrupt-fi", "-o", "duration=15", NULL};
+	pid_t pid = start(args);
+	int code = finish(pid, 600);
+	_cleanup_free_ char *vp = trial_file("verdict.json");
+	json_t *v = load(vp), *integ = json_object_get(v, "integrity"), *first;
+	const char *title = json_string_value(json_object_get(v, "title"));
+
+	ck_assert_msg(code == 1, "exit %d: %s", code,
+		      json_string_value(json_object_get(v, "reason")));
+	ck_assert_msg(title && !strncmp(title, "data corruption in v-1-0-", 25) &&
+			      str_endswith(title, " [fault injection]"),
+		      "title %s", title);
+	ck_assert_int_ge(json_integer_value(json_object_get(integ, "corruptions_injected")), 1);
+	ck_assert_int_ge(json_integer_value(json_object_get(integ, "mismatches")), 1);
+	/* The groups the module left alone read back right, on both clients. */
+	ck_assert_int_gt(json_integer_value(json_object_get(integ, "verified_bytes")), 0);
+	first = json_object_get(integ, "first");
+	ck_assert_str_ne(json_string_value(json_object_get(first, "expected")),
+			 json_string_value(json_object_get(first, "found")));
+	json_decref(v);
+}
+END_TEST
+
 START_TEST(lost_truncate_injection_deadlocks_the_flusher_with_its_signature)
 {
 	char *args[] = {"-s", "writeback-iput-fi", NULL};
@@ -514,6 +539,89 @@ START_TEST(stopped_osd_gives_stuck_stacks_and_miss_not_fail)
 }
 END_TEST
 
+static pid_t recorded_pid(json_t *pids, const char *what)
+{
+	size_t i;
+	json_t *e;
+
+	json_array_foreach (pids, i, e)
+		if (!strcmp(json_string_value(json_object_get(e, "what")), what))
+			return json_integer_value(json_object_get(e, "pid"));
+	ck_abort_msg("no %s among the recorded processes", what);
+	return -1;
+}
+
+/* run.json parses, is finished and holds every trial that ran. */
+static void assert_run_complete(int trials)
+{
+	_cleanup_free_ char *runp = xasprintf("%s/latest/run.json", results);
+	json_t *run = load(runp);
+
+	ck_assert_str_ne(json_string_value(json_object_get(run, "verdict")), "RUNNING");
+	ck_assert(json_is_string(json_object_get(run, "finished")));
+	ck_assert_int_eq(json_array_size(json_object_get(run, "trials")), trials);
+	json_decref(run);
+}
+
+START_TEST(qemu_killed_mid_trial_is_miss_and_nothing_is_left)
+{
+	_cleanup_free_ char *scn = data("long.ini");
+	char *args[] = {"-s", scn, NULL};
+	pid_t pid = start(args);
+	_cleanup_free_ char *vp = NULL;
+	json_t *pids, *v;
+	int code;
+
+	ck_assert_msg(wait_event("phase", "stress", 180), "stress never started");
+	pids = recorded_pids();
+	ck_assert_int_eq(kill(recorded_pid(pids, "qemu"), SIGKILL), 0);
+	code = finish(pid, 120);
+	vp = trial_file("verdict.json");
+	v = load(vp);
+	ck_assert_str_eq(json_string_value(json_object_get(v, "verdict")), "MISS");
+	ck_assert_msg(strstr(json_string_value(json_object_get(v, "reason")), "QEMU"),
+		      "reason: %s", json_string_value(json_object_get(v, "reason")));
+	ck_assert_int_eq(code, 3);
+	assert_run_complete(1);
+	assert_nothing_left(pid, pids);
+	json_decref(v);
+	json_decref(pids);
+}
+END_TEST
+
+START_TEST(osd_and_mds_killed_mid_trial_give_miss_naming_the_cluster)
+{
+	_cleanup_free_ char *scn = data("osd-stop.ini");
+	char *args[] = {"-s", scn, NULL};
+	pid_t pid = start(args);
+	_cleanup_free_ char *vp = NULL;
+	json_t *cl, *v, *pids;
+	const char *reason;
+	int code;
+
+	ck_assert_msg(wait_event("phase", "stress", 180), "stress never started");
+	sleep_s(5);
+	pids = recorded_pids();
+	cl = cluster_state(pid);
+	ck_assert_int_eq(kill(daemon_pid(cl, "osd.0"), SIGKILL), 0);
+	ck_assert_int_eq(kill(daemon_pid(cl, "mds.a"), SIGKILL), 0);
+	json_decref(cl);
+	code = finish(pid, 300);
+	vp = trial_file("verdict.json");
+	v = load(vp);
+	reason = json_string_value(json_object_get(v, "reason"));
+	ck_assert_str_eq(json_string_value(json_object_get(v, "verdict")), "MISS");
+	ck_assert_msg(strstr(reason, "cluster not serving I/O") &&
+			      (strstr(reason, "osd.0") || strstr(reason, "mds.a")),
+		      "reason: %s", reason);
+	ck_assert_int_eq(code, 3);
+	assert_run_complete(1);
+	assert_nothing_left(pid, pids);
+	json_decref(v);
+	json_decref(pids);
+}
+END_TEST
+
 START_TEST(guest_panic_gives_fail_with_the_panic_in_console_log)
 {
 	_cleanup_free_ char *scn = data("panic.ini");
@@ -588,6 +696,19 @@ START_TEST(sigkill_mid_trial_is_cleaned_up_by_the_next_start)
 	ck_assert_int_eq(code, 3);
 	assert_nothing_left(pid, pids);
 	json_decref(pids);
+	/* ... and closes the killed run's run.json as interrupted, valid and complete. */
+	{
+		_cleanup_free_ char *pat = xasprintf("%s/*-long/run.json", results);
+		glob_t g;
+		json_t *run;
+
+		ck_assert_int_eq(glob(pat, 0, NULL, &g), 0);
+		run = load(g.gl_pathv[0]);
+		ck_assert(json_is_true(json_object_get(run, "interrupted")));
+		ck_assert_str_ne(json_string_value(json_object_get(run, "verdict")), "RUNNING");
+		json_decref(run);
+		globfree(&g);
+	}
 }
 END_TEST
 
@@ -603,12 +724,15 @@ Suite *test_suite(void)
 	tcase_add_test(tc, newest_7_3_kernel_is_fetched_from_its_suite_and_passes_smoke);
 	tcase_add_test(tc, cloud_kernel_without_9p_runs_from_the_root_image);
 	tcase_add_test(tc, lost_truncate_injection_deadlocks_the_flusher_with_its_signature);
+	tcase_add_test(tc, a_spoiled_page_is_caught_as_data_corruption_with_its_place);
 	tcase_add_test(tc, patched_kernel_survives_the_injection_that_hangs_the_stock_one);
 	tcase_add_test(tc, bisect_step_calls_the_stock_kernel_bad_and_stops_on_a_bad_scenario);
 	tcase_add_test(tc, stopped_osd_gives_stuck_stacks_and_miss_not_fail);
 	tcase_add_test(tc, guest_panic_gives_fail_with_the_panic_in_console_log);
 	tcase_add_test(tc, sigterm_mid_trial_leaves_nothing_behind);
 	tcase_add_test(tc, sigkill_mid_trial_is_cleaned_up_by_the_next_start);
+	tcase_add_test(tc, qemu_killed_mid_trial_is_miss_and_nothing_is_left);
+	tcase_add_test(tc, osd_and_mds_killed_mid_trial_give_miss_naming_the_cluster);
 	suite_add_tcase(su, tc);
 	return su;
 }

@@ -2,6 +2,7 @@
 /* Records: what a harness owns, written before it exists, released by PID and name. */
 #define _GNU_SOURCE
 #include <check.h>
+#include <jansson.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -106,6 +107,46 @@ START_TEST(orphaned_records_are_reaped_and_persistent_ones_kept)
 }
 END_TEST
 
+START_TEST(a_run_its_dead_owner_left_running_is_closed_not_removed)
+{
+	_cleanup_free_ char *run = path_join(test_dir, "results/r1");
+	_cleanup_free_ char *trial = path_join(run, "trials/1");
+	_cleanup_free_ char *runp = path_join(run, "run.json");
+	_cleanup_free_ char *half = path_join(run, "run.json.tmp.4242");
+	_cleanup_free_ char *vhalf = path_join(trial, "verdict.json.tmp.4242");
+	const char body[] = "{\"id\": \"r1\", \"verdict\": \"RUNNING\", \"trials\": "
+			    "[{\"trial\": 1, \"verdict\": \"PASS\"}, "
+			    "{\"trial\": 2, \"verdict\": \"FAIL\"}]}";
+	pid_t owner;
+	int status;
+	json_t *j;
+
+	ck_assert_int_eq(mkdir_p(trial, 0755), 0);
+	ck_assert_int_eq(write_file(runp, body, strlen(body)), 0);
+	/* A SIGKILL in the middle of a rewrite leaves a half-written copy beside it. */
+	ck_assert_int_eq(write_file(half, "{\"id\": \"r1\", \"ver", 17), 0);
+	ck_assert_int_eq(write_file(vhalf, "{", 1), 0);
+	owner = fork();
+	if (owner == 0) {
+		struct record r;
+
+		record_create(&r, "run", "r1", false);
+		record_add(&r, "runs", run);
+		_exit(0); /* dies without releasing */
+	}
+	waitpid(owner, &status, 0);
+	ck_assert_int_eq(reap_orphans(true), 1);
+	ck_assert(!path_exists(half) && !path_exists(vhalf));
+	j = json_load_file(runp, 0, NULL);
+	ck_assert_ptr_nonnull(j);
+	ck_assert_str_eq(json_string_value(json_object_get(j, "verdict")), "FAIL");
+	ck_assert(json_is_true(json_object_get(j, "interrupted")));
+	ck_assert(json_is_string(json_object_get(j, "finished")));
+	ck_assert_int_eq(json_array_size(json_object_get(j, "trials")), 2);
+	json_decref(j);
+}
+END_TEST
+
 Suite *test_suite(void)
 {
 	Suite *su = suite_create("records");
@@ -115,6 +156,7 @@ Suite *test_suite(void)
 	tcase_add_test(tc, release_kills_recorded_processes_and_removes_recorded_dirs);
 	tcase_add_test(tc, a_forgotten_pid_is_not_killed);
 	tcase_add_test(tc, orphaned_records_are_reaped_and_persistent_ones_kept);
+	tcase_add_test(tc, a_run_its_dead_owner_left_running_is_closed_not_removed);
 	suite_add_tcase(su, tc);
 	return su;
 }

@@ -2,6 +2,7 @@
 #define _GNU_SOURCE
 #include "host/records.h"
 #include "host/netns.h"
+#include "host/results.h"
 #include "lib/base.h"
 #include "lib/clock.h"
 #include "lib/fileio.h"
@@ -37,10 +38,10 @@ int record_create(struct record *r, const char *kind, const char *id, bool persi
 	if (mkdir_p(dir, 0755) < 0)
 		return err_set("cannot create %s: %s (are you root?)", dir, strerror(errno));
 	r->path = xasprintf("%s/%s-%s.json", dir, kind, id);
-	r->j = json_pack("{s:s, s:s, s:{s:i, s:I}, s:b, s:[], s:[], s:[], s:[]}", "kind", kind,
-			 "id", id, "owner", "pid", (int)getpid(), "start",
+	r->j = json_pack("{s:s, s:s, s:{s:i, s:I}, s:b, s:[], s:[], s:[], s:[], s:[]}", "kind",
+			 kind, "id", id, "owner", "pid", (int)getpid(), "start",
 			 (json_int_t)proc_starttime(getpid()), "persistent", persistent, "pids",
-			 "taps", "netns", "dirs");
+			 "taps", "netns", "dirs", "runs");
 	return record_save(r);
 }
 
@@ -132,6 +133,10 @@ int record_release(struct record *r)
 	json_array_foreach (json_object_get(r->j, "netns"), i, e)
 		if (netns_delete(json_string_value(e)) < 0)
 			ret = -1;
+	/* Results are kept: a run its owner never finished is closed, not removed. */
+	json_array_foreach (json_object_get(r->j, "runs"), i, e)
+		if (results_recover(json_string_value(e)) < 0)
+			ret = -1;
 	json_array_foreach (json_object_get(r->j, "dirs"), i, e)
 		if (rm_rf(json_string_value(e)) < 0)
 			ret = err_set("cannot remove %s: %s", json_string_value(e),
@@ -200,5 +205,7 @@ int reap_orphans(bool quiet)
 		flock(fd, LOCK_EX);
 	n = reap_kind("vm-", quiet);
 	n += reap_kind("cluster-", quiet);
+	/* Last: a run is closed once nothing of it runs any more. */
+	n += reap_kind("run-", quiet);
 	return n;
 }

@@ -23,7 +23,8 @@ int record_create(struct record *r, const char *kind, const char *id, bool persi
 int record_open(struct record *r, const char *path);
 int record_add_pid(struct record *r, const char *what, pid_t pid);
 void record_forget_pid(struct record *r, pid_t pid);
-int record_add(struct record *r, const char *list, const char *value); /* "netns", "dirs", "taps" */
+/* "netns", "dirs", "taps"; "runs": results directories, closed (never removed) on release */
+int record_add(struct record *r, const char *list, const char *value);
 int record_set_persistent(struct record *r, bool persistent);
 int record_save(const struct record *r);
 /* Kills recorded PIDs (SIGKILL), deletes netns and dirs, removes the record. */

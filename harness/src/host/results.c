@@ -10,6 +10,7 @@
 #include "model/verdict.h"
 
 #include <errno.h>
+#include <glob.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -135,6 +136,52 @@ int results_finish(struct run_results *r, enum verdict v)
 	json_object_set_new(r->run, "finished", json_string(now));
 	store_counts(r);
 	return results_save(r);
+}
+
+static void remove_partial_copies(const char *pattern)
+{
+	glob_t g;
+
+	if (glob(pattern, 0, NULL, &g) != 0)
+		return;
+	for (size_t i = 0; i < g.gl_pathc; i++)
+		unlink(g.gl_pathv[i]);
+	globfree(&g);
+}
+
+int results_recover(const char *dir)
+{
+	_cleanup_free_ char *runp = path_join(dir, "run.json");
+	_cleanup_free_ char *tmps = xasprintf("%s/run.json.tmp.*", dir);
+	_cleanup_free_ char *vtmps = xasprintf("%s/trials/*/verdict.json.tmp.*", dir);
+	_cleanup_free_ char *now = iso8601_utc(now_wall());
+	json_t *run, *t;
+	struct tally tally = {0};
+	size_t i;
+	int ret = 0;
+
+	remove_partial_copies(tmps);
+	remove_partial_copies(vtmps);
+	run = json_load_file(runp, 0, NULL);
+	if (!run)
+		return 0; /* never written: nothing to close */
+	if (!strcmp(json_string_value(json_object_get(run, "verdict")) ?: "", "RUNNING")) {
+		json_array_foreach (json_object_get(run, "trials"), i, t) {
+			int v = verdict_parse(json_string_value(json_object_get(t, "verdict")));
+
+			if (v >= 0)
+				tally.n[v]++;
+		}
+		json_object_set_new(run, "verdict", json_string(verdict_name(tally_verdict(&tally))));
+		json_object_set_new(run, "finished", json_string(now));
+		json_object_set_new(run, "interrupted", json_true());
+		json_object_set_new(run, "error",
+				    json_string("the harness ended without finishing this run (killed?); "
+						"closed by the next start"));
+		ret = json_save(runp, run);
+	}
+	json_decref(run);
+	return ret;
 }
 
 void results_free(struct run_results *r)

@@ -29,6 +29,13 @@ char *results_trial_dir(struct run_results *r, int n);
 int results_add_trial(struct run_results *r, json_t *summary, enum verdict v);
 int results_finish(struct run_results *r, enum verdict v);
 void results_free(struct run_results *r);
+/*
+ * After a harness died without finishing DIR (SIGKILL, even in the middle of
+ * rewriting run.json): removes the half-written copies (*.tmp.PID) and, when
+ * run.json is still RUNNING, closes it as interrupted with the verdict its
+ * trials give. run.json itself is only ever replaced by rename, so it is valid.
+ */
+int results_recover(const char *dir);
 /* The run id BASE/latest points to, or NULL when there is none yet. */
 char *results_latest(const char *base);
 

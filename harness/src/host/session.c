@@ -327,6 +327,18 @@ static int open_kernels(struct run_session *s, const struct run_args *a)
 	return 0;
 }
 
+/* By absolute path: the next start, from anywhere, closes it if we are killed. */
+static int record_run_dir(struct run_session *s)
+{
+	_cleanup_free_ char *abs = realpath(s->r.dir, NULL);
+
+	if (!abs)
+		return err_set("%s: %s", s->r.dir, strerror(errno));
+	if (record_create(&s->rec, "run", s->r.id, false) < 0)
+		return -1;
+	return record_add(&s->rec, "runs", abs);
+}
+
 /* The run directory, its kernels and its cluster; -1 with err_msg(). */
 static int open_run(struct run_session *s, const struct run_args *a)
 {
@@ -335,7 +347,7 @@ static int open_run(struct run_session *s, const struct run_args *a)
 
 	s->text = scenario_dump(&s->scn);
 	if (results_create(&s->r, a->results ? a->results : "results", s->scn.name) < 0 ||
-	    results_write(&s->r, "scenario.ini", s->text) < 0)
+	    record_run_dir(s) < 0 || results_write(&s->r, "scenario.ini", s->text) < 0)
 		return -1;
 	run = s->r.run;
 	json_object_set_new(run, "scenario", json_string(s->scn.name));
@@ -409,6 +421,11 @@ int session_close(struct run_session *s, int ret)
 	}
 	if (s->own_cluster && cluster_down(&s->c) < 0)
 		p_warn("cluster teardown: %s", err_msg());
+	if (s->rec.j) {
+		if (record_release(&s->rec) < 0)
+			p_warn("run record: %s", err_msg());
+		record_free(&s->rec);
+	}
 	cluster_free(&s->c);
 	for (int i = 0; i < SESSION_MAX_KERNELS; i++)
 		kernel_close(&s->k[i]);

@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "host/cluster.h"
+#include "host/records.h"
 #include "host/results.h"
 #include "lib/strv.h"
 #include "model/scenario.h"
@@ -50,6 +51,7 @@ struct run_session {
 	struct cluster c;
 	bool own_cluster;
 	struct run_results r;
+	struct record rec; /* the run directory, closed by the next start if we are killed */
 	/* progress */
 	double t0;
 	int trial, total, hangs;
