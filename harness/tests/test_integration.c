@@ -579,8 +579,8 @@ START_TEST(qemu_killed_mid_trial_is_miss_and_nothing_is_left)
 	vp = trial_file("verdict.json");
 	v = load(vp);
 	ck_assert_str_eq(json_string_value(json_object_get(v, "verdict")), "MISS");
-	ck_assert_msg(strstr(json_string_value(json_object_get(v, "reason")), "QEMU"),
-		      "reason: %s", json_string_value(json_object_get(v, "reason")));
+	ck_assert_msg(strstr(json_string_value(json_object_get(v, "reason")), "QEMU"), "reason: %s",
+		      json_string_value(json_object_get(v, "reason")));
 	ck_assert_int_eq(code, 3);
 	assert_run_complete(1);
 	assert_nothing_left(pid, pids);

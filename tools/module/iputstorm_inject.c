@@ -79,16 +79,36 @@ enum stat_id {
 	ST_LOST_CLEAN,	    /* lost-truncate on a file already written back: nothing to bite */
 	ST_MSGR_FINAL_DIR,  /* ... of those final iputs on ceph-msgr, of a directory */
 	ST_CORRUPT,	    /* corrupt-page injections applied */
+	ST_VMT_WINDOWS,	    /* vmtruncate windows closed: size shrunk, page cache not yet cut */
+	ST_VMT_MAX_US,	    /* the widest, in microseconds */
+	ST_VMT_TOTAL_US,    /* all of them, in microseconds */
+	ST_RA_IN_VMT,	    /* a readahead asked for caps while its inode's window was open */
+	ST_VMT_UNTRACKED,   /* windows not timed: the table was full */
 	NR_STATS,
 };
 
 static const char *const stat_names[NR_STATS] = {
-	"wb_final_iput",    "wb_near_iput",	      "msgr_final_iput",
-	"msgr_near_iput",   "evict_with_i_sync",      "msgr_evict",
-	"msgr_evict_busy",  "lost_truncate",	      "delays_injected",
-	"msgr_delay_waits", "msgr_evict_wait_max_ms", "msgr_evict_wait_total_ms",
-	"inode_work_evict", "lost_truncate_clean",    "msgr_final_iput_dir",
+	"wb_final_iput",
+	"wb_near_iput",
+	"msgr_final_iput",
+	"msgr_near_iput",
+	"evict_with_i_sync",
+	"msgr_evict",
+	"msgr_evict_busy",
+	"lost_truncate",
+	"delays_injected",
+	"msgr_delay_waits",
+	"msgr_evict_wait_max_ms",
+	"msgr_evict_wait_total_ms",
+	"inode_work_evict",
+	"lost_truncate_clean",
+	"msgr_final_iput_dir",
 	"pages_corrupted",
+	"vmtruncate_windows",
+	"vmtruncate_window_max_us",
+	"vmtruncate_window_total_us",
+	"readahead_in_vmtruncate_window",
+	"vmtruncate_untracked",
 };
 
 static atomic_long_t stats[NR_STATS];
@@ -108,6 +128,13 @@ static void *ctx_workfn_addr[NR_CTX];
 static void count(enum stat_id id)
 {
 	atomic_long_inc(&stats[id]);
+}
+
+static void stat_max(enum stat_id id, long v)
+{
+	for (long old = atomic_long_read(&stats[id]); v > old; old = atomic_long_read(&stats[id]))
+		if (atomic_long_cmpxchg(&stats[id], old, v) == old)
+			break;
 }
 
 static enum ctx current_ctx(void)
@@ -276,10 +303,7 @@ static int ceph_evict_ret(struct kretprobe_instance *ri, struct pt_regs *regs)
 		return 0;
 	ms = ktime_ms_delta(ktime_get(), d->start);
 	atomic_long_add(ms, &stats[ST_MSGR_WAIT_TOTAL]);
-	for (long old = atomic_long_read(&stats[ST_MSGR_WAIT_MAX]); ms > old;
-	     old = atomic_long_read(&stats[ST_MSGR_WAIT_MAX]))
-		if (atomic_long_cmpxchg(&stats[ST_MSGR_WAIT_MAX], old, ms) == old)
-			break;
+	stat_max(ST_MSGR_WAIT_MAX, ms);
 	return 0;
 }
 
@@ -289,6 +313,139 @@ static struct kretprobe evict_krp = {.kp.symbol_name = "ceph_evict_inode",
 				     .data_size = sizeof(struct evict_data),
 				     .maxactive = 64};
 static bool evict_krp_registered;
+
+/* ---- observe-only: the vmtruncate window ---- */
+
+/*
+ * From ceph_queue_vmtruncate() (the MDS shrank the file: i_truncate_pending
+ * is set, the inode work is queued with its own reference) to the end of
+ * __ceph_do_pending_vmtruncate(): folios past the new size are still cached.
+ * A flusher meeting them then drops wrbuffer references (route 1 of the iput
+ * study), and a readahead asking for caps in it runs the truncate itself
+ * (docs/readahead-vmtruncate.md). Timed per inode; nothing is changed.
+ */
+#define VMT_SLOTS 128
+static struct {
+	struct inode *inode;
+	ktime_t opened;
+} vmt[VMT_SLOTS];
+static DEFINE_SPINLOCK(vmt_lock);
+
+static int vmt_find(struct inode *inode)
+{
+	for (int i = 0; i < VMT_SLOTS; i++)
+		if (vmt[i].inode == inode)
+			return i;
+	return -1;
+}
+
+static int vmt_open_pre(struct kprobe *p, struct pt_regs *regs)
+{
+	struct inode *inode = (struct inode *)regs->di;
+	unsigned long flags;
+	int i;
+
+	if (!telemetry || !is_ceph(inode))
+		return 0;
+	spin_lock_irqsave(&vmt_lock, flags);
+	if (vmt_find(inode) < 0) {
+		i = vmt_find(NULL);
+		if (i < 0) {
+			count(ST_VMT_UNTRACKED);
+		} else {
+			vmt[i].inode = inode;
+			vmt[i].opened = ktime_get();
+		}
+	}
+	spin_unlock_irqrestore(&vmt_lock, flags);
+	return 0;
+}
+
+static int vmt_close_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
+{
+	*(struct inode **)ri->data = (struct inode *)regs->di;
+	return 0;
+}
+
+static int vmt_close_ret(struct kretprobe_instance *ri, struct pt_regs *regs)
+{
+	struct inode *inode = *(struct inode **)ri->data;
+	unsigned long flags;
+	ktime_t opened = 0;
+	long us;
+	int i;
+
+	spin_lock_irqsave(&vmt_lock, flags);
+	i = vmt_find(inode);
+	if (i >= 0) {
+		opened = vmt[i].opened;
+		vmt[i].inode = NULL;
+	}
+	spin_unlock_irqrestore(&vmt_lock, flags);
+	if (i < 0)
+		return 0;
+	us = (long)ktime_us_delta(ktime_get(), opened);
+	count(ST_VMT_WINDOWS);
+	atomic_long_add(us, &stats[ST_VMT_TOTAL_US]);
+	stat_max(ST_VMT_MAX_US, us);
+	return 0;
+}
+
+static int ra_caps_pre(struct kprobe *p, struct pt_regs *regs)
+{
+	struct netfs_io_request *rreq = (struct netfs_io_request *)regs->di;
+	unsigned long flags;
+	bool open;
+
+	if (!telemetry || !rreq || !is_ceph(rreq->inode))
+		return 0;
+	spin_lock_irqsave(&vmt_lock, flags);
+	open = vmt_find(rreq->inode) >= 0;
+	spin_unlock_irqrestore(&vmt_lock, flags);
+	if (open)
+		count(ST_RA_IN_VMT);
+	return 0;
+}
+
+/* Optional: a kernel that inlined one of them simply has no window figures. */
+static struct kprobe vmt_kps[] = {
+	{.symbol_name = "ceph_queue_vmtruncate", .pre_handler = vmt_open_pre},
+	{.symbol_name = "ceph_init_request", .pre_handler = ra_caps_pre},
+};
+static bool vmt_kp_registered[ARRAY_SIZE(vmt_kps)];
+static struct kretprobe vmt_krp = {.kp.symbol_name = "__ceph_do_pending_vmtruncate",
+				   .entry_handler = vmt_close_entry,
+				   .handler = vmt_close_ret,
+				   .data_size = sizeof(struct inode *),
+				   .maxactive = 32};
+static bool vmt_krp_registered;
+
+static void register_window_probes(void)
+{
+	int ret;
+
+	for (size_t i = 0; i < ARRAY_SIZE(vmt_kps); i++) {
+		ret = register_kprobe(&vmt_kps[i]);
+		if (ret)
+			pr_info("no window probe on %s (%d)\n", vmt_kps[i].symbol_name, ret);
+		else
+			vmt_kp_registered[i] = true;
+	}
+	ret = register_kretprobe(&vmt_krp);
+	if (ret)
+		pr_info("no window probe on %s (%d)\n", vmt_krp.kp.symbol_name, ret);
+	else
+		vmt_krp_registered = true;
+}
+
+static void unregister_window_probes(void)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(vmt_kps); i++)
+		if (vmt_kp_registered[i])
+			unregister_kprobe(&vmt_kps[i]);
+	if (vmt_krp_registered)
+		unregister_kretprobe(&vmt_krp);
+}
 
 /* ---- delay injections ---- */
 
@@ -589,6 +746,7 @@ static void unregister_all(void)
 			unregister_kprobe(&tele_kps[i]);
 	if (evict_krp_registered)
 		unregister_kretprobe(&evict_krp);
+	unregister_window_probes();
 	if (delay_registered) {
 		if (delay_kp.symbol_name)
 			unregister_kprobe(&delay_kp);
@@ -618,6 +776,7 @@ static int __init inject_init(void)
 		goto fail;
 	}
 	evict_krp_registered = true;
+	register_window_probes();
 	proc_dir = proc_mkdir("iputstorm", NULL);
 	if (!proc_dir || !proc_create("ctl", 0200, proc_dir, &ctl_ops) ||
 	    !proc_create_single("stats", 0444, proc_dir, stats_show)) {

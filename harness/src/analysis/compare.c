@@ -13,9 +13,17 @@
 
 /* What tells a fix from a lucky run: where final iputs ran, and what was injected. */
 const char *const compare_counter_keys[] = {
-	"wb_final_iput",       "evict_with_i_sync",   "msgr_final_iput",
-	"msgr_final_iput_dir", "msgr_evict_busy",     "inode_work_evict",
-	"lost_truncate",       "lost_truncate_clean", "delays_injected",
+	"wb_final_iput",
+	"evict_with_i_sync",
+	"msgr_final_iput",
+	"msgr_final_iput_dir",
+	"msgr_evict_busy",
+	"inode_work_evict",
+	"lost_truncate",
+	"lost_truncate_clean",
+	"delays_injected",
+	"vmtruncate_windows",
+	"readahead_in_vmtruncate_window",
 };
 const size_t compare_ncounter_keys = ARRAY_SIZE(compare_counter_keys);
 

@@ -19,7 +19,13 @@
 
 /* Counters the table shows, per minute of stress. */
 static const char *const near_miss_keys[] = {
-	"wb_final_iput", "wb_near_iput", "msgr_final_iput", "msgr_evict_busy", "evict_with_i_sync",
+	"wb_final_iput",
+	"wb_near_iput",
+	"msgr_final_iput",
+	"msgr_evict_busy",
+	"evict_with_i_sync",
+	"vmtruncate_windows",
+	"readahead_in_vmtruncate_window",
 };
 
 struct group {
@@ -32,6 +38,8 @@ struct group {
 	size_t nhang;
 	json_t *sigs;  /* name → count */
 	json_t *rates; /* counter → [per-minute values] */
+	/* The vmtruncate window (observe-only probes): how many, how long in all, the widest. */
+	long long windows, window_us, window_max_us;
 };
 
 struct summary {
@@ -68,6 +76,18 @@ static void add_rates(struct group *g, json_t *per_minute)
 	}
 }
 
+static long long counter(json_t *counters, const char *key)
+{
+	return json_integer_value(json_object_get(counters, key));
+}
+
+static void add_windows(struct group *g, json_t *counters)
+{
+	g->windows += counter(counters, "vmtruncate_windows");
+	g->window_us += counter(counters, "vmtruncate_window_total_us");
+	g->window_max_us = MAX(g->window_max_us, counter(counters, "vmtruncate_window_max_us"));
+}
+
 static void add_trial(struct group *g, const struct trial_record *t)
 {
 	json_t *sig;
@@ -93,6 +113,7 @@ static void add_trial(struct group *g, const struct trial_record *t)
 					     1));
 	}
 	add_rates(g, t->per_minute);
+	add_windows(g, t->counters);
 }
 
 static int load_run(struct summary *s, const char *dir)
@@ -154,6 +175,11 @@ static json_t *group_json(struct group *g)
 				    json_real(max_of(g->verdict, g->nfail)));
 	}
 	json_object_set(o, "signatures", g->sigs);
+	if (g->windows)
+		json_object_set_new(o, "vmtruncate_window",
+				    json_pack("{s:I, s:f, s:f}", "count", (json_int_t)g->windows,
+					      "mean_ms", g->window_us / 1000.0 / g->windows,
+					      "max_ms", g->window_max_us / 1000.0));
 	return o;
 }
 
@@ -193,6 +219,11 @@ static void print_group(json_t *o)
 			printf(" %s %.1f", key, json_number_value(val));
 		printf("\n");
 	}
+	if ((val = json_object_get(o, "vmtruncate_window")))
+		printf("    vmtruncate window: %lld opened, mean %.1f ms, widest %.1f ms\n",
+		       json_integer_value(json_object_get(val, "count")),
+		       json_number_value(json_object_get(val, "mean_ms")),
+		       json_number_value(json_object_get(val, "max_ms")));
 }
 
 static const struct opt summary_opts[] = {{0}};

@@ -172,12 +172,14 @@ int results_recover(const char *dir)
 			if (v >= 0)
 				tally.n[v]++;
 		}
-		json_object_set_new(run, "verdict", json_string(verdict_name(tally_verdict(&tally))));
+		json_object_set_new(run, "verdict",
+				    json_string(verdict_name(tally_verdict(&tally))));
 		json_object_set_new(run, "finished", json_string(now));
 		json_object_set_new(run, "interrupted", json_true());
-		json_object_set_new(run, "error",
-				    json_string("the harness ended without finishing this run (killed?); "
-						"closed by the next start"));
+		json_object_set_new(
+			run, "error",
+			json_string("the harness ended without finishing this run (killed?); "
+				    "closed by the next start"));
 		ret = json_save(runp, run);
 	}
 	json_decref(run);

@@ -64,9 +64,10 @@ int run_opt(int id, const char *arg, void *ctx)
 	case 'k':
 		/* Refused before a results directory is made for a run that cannot start. */
 		if (!*arg || strpbrk(arg, " \t\n"))
-			return err_set("-k takes a kernel name or spec (`iputstorm kernel list`), not "
-				       "'%s'",
-				       arg);
+			return err_set(
+				"-k takes a kernel name or spec (`iputstorm kernel list`), not "
+				"'%s'",
+				arg);
 		strv_push(&a->kernels, arg);
 		break;
 	case 'n':
