@@ -68,8 +68,10 @@ START_TEST(hex_shows_the_bytes_in_order)
 }
 END_TEST
 
+enum which { WRITER, READER, APPENDER };
+
 /* Runs a churner in a child for secs seconds; returns its exit status. */
-static int run_churner(bool reader, double secs, const char *report)
+static int run_churner(enum which which, double secs, const char *report)
 {
 	pid_t pid = fork();
 	int st;
@@ -82,6 +84,7 @@ static int run_churner(bool reader, double secs, const char *report)
 					.client = 1,
 					.seed = 12345,
 					.report_path = report,
+					.peer_dir = dir, /* one filesystem seen twice */
 					.stopping = &stop};
 		struct itimerval it = {.it_value = {.tv_sec = (long)secs,
 						    .tv_usec = (long)((secs - (long)secs) * 1e6)}};
@@ -90,7 +93,9 @@ static int run_churner(bool reader, double secs, const char *report)
 		if (chdir(dir) < 0)
 			_exit(99);
 		setitimer(ITIMER_REAL, &it, NULL);
-		_exit(reader ? verify_reader_run(&o) : verify_writer_run(&o));
+		_exit(which == READER	  ? verify_reader_run(&o)
+		      : which == APPENDER ? verify_append_run(&o)
+					  : verify_writer_run(&o));
 	}
 	ck_assert_int_eq(waitpid(pid, &st, 0), pid);
 	ck_assert(WIFEXITED(st));
@@ -110,14 +115,14 @@ START_TEST(the_writer_reads_back_every_operation_it_made)
 	_cleanup_free_ char *rep = xasprintf("%s/w.json", dir);
 	json_t *r;
 
-	ck_assert_int_eq(run_churner(false, 1.5, rep), 0);
+	ck_assert_int_eq(run_churner(WRITER, 1.5, rep), 0);
 	r = load_report(rep);
 	ck_assert_int_eq(json_integer_value(json_object_get(r, "mismatches")), 0);
 	ck_assert_int_gt(json_integer_value(json_object_get(r, "operations")), 50);
 	ck_assert_int_gt(json_integer_value(json_object_get(r, "verified_bytes")), 4096);
 	json_decref(r);
 	/* What it left is well-formed for a reader on another client. */
-	ck_assert_int_eq(run_churner(true, 0.5, rep), 0);
+	ck_assert_int_eq(run_churner(READER, 0.5, rep), 0);
 	r = load_report(rep);
 	ck_assert_int_gt(json_integer_value(json_object_get(r, "verified_bytes")), 0);
 	json_decref(r);
@@ -138,7 +143,7 @@ START_TEST(the_reader_names_a_flipped_byte_with_its_offset_and_bytes)
 	fd = open(file, O_WRONLY | O_CREAT, 0644);
 	ck_assert_int_eq(write(fd, blocks, sizeof(blocks)), sizeof(blocks));
 	close(fd);
-	ck_assert_int_eq(run_churner(true, 10, rep), VERIFY_EXIT_CORRUPT);
+	ck_assert_int_eq(run_churner(READER, 10, rep), VERIFY_EXIT_CORRUPT);
 	r = load_report(rep);
 	first = json_object_get(r, "first");
 	ck_assert_int_eq(json_integer_value(json_object_get(r, "mismatches")), 1);
@@ -158,6 +163,20 @@ START_TEST(the_reader_names_a_flipped_byte_with_its_offset_and_bytes)
 }
 END_TEST
 
+START_TEST(an_append_through_the_other_path_reads_back_exactly)
+{
+	_cleanup_free_ char *rep = xasprintf("%s/a.json", dir);
+	json_t *r;
+
+	ck_assert_int_eq(run_churner(APPENDER, 1, rep), 0);
+	r = load_report(rep);
+	ck_assert_int_eq(json_integer_value(json_object_get(r, "mismatches")), 0);
+	ck_assert_int_gt(json_integer_value(json_object_get(r, "operations")), 10);
+	ck_assert_int_gt(json_integer_value(json_object_get(r, "verified_bytes")), 0);
+	json_decref(r);
+}
+END_TEST
+
 Suite *test_suite(void)
 {
 	Suite *su = suite_create("verify");
@@ -169,6 +188,7 @@ Suite *test_suite(void)
 	tcase_add_test(tc, hex_shows_the_bytes_in_order);
 	tcase_add_test(tc, the_writer_reads_back_every_operation_it_made);
 	tcase_add_test(tc, the_reader_names_a_flipped_byte_with_its_offset_and_bytes);
+	tcase_add_test(tc, an_append_through_the_other_path_reads_back_exactly);
 	suite_add_tcase(su, tc);
 	return su;
 }

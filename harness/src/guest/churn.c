@@ -326,9 +326,14 @@ static int run_verify(const struct churn_opts *o)
 				.corrupt = o->corrupt,
 				.corrupt_every = o->settle > 0 ? o->settle : 2,
 				.report_path = o->report_path,
+				.peer_dir = o->peer_dir,
 				.stopping = &stopping};
 
-	return strcmp(o->kind, "verify-read") ? verify_writer_run(&v) : verify_reader_run(&v);
+	if (!strcmp(o->kind, "verify-read"))
+		return verify_reader_run(&v);
+	if (!strcmp(o->kind, "verify-append"))
+		return verify_append_run(&v);
+	return verify_writer_run(&v);
 }
 
 int churn_run(const struct churn_opts *o)
@@ -338,7 +343,7 @@ int churn_run(const struct churn_opts *o)
 	double interval = o->interval;
 	struct sigaction sa = {.sa_handler = on_term};
 
-	if (!strcmp(o->kind, "verify") || !strcmp(o->kind, "verify-read")) {
+	if (!strncmp(o->kind, "verify", 6)) {
 		sigaction(SIGTERM, &sa, NULL);
 		sigaction(SIGINT, &sa, NULL);
 		return run_verify(o);

@@ -25,6 +25,7 @@ struct churn_opts {
 	int client;
 	/* verify, verify-read: where the integrity report goes; the corrupt-page injection */
 	const char *report_path;
+	const char *peer_dir; /* the same directory on the other client's mount, or NULL */
 	bool corrupt;
 };
 

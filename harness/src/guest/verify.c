@@ -305,12 +305,13 @@ static void check_against_model(struct vwriter *w, struct vfile *f, size_t got, 
 	s->verified += got;
 }
 
-enum vread { VR_CACHE, VR_OSD, VR_DIRECT };
+enum vread { VR_CACHE, VR_OSD, VR_DIRECT, VR_AFTER_PEER_APPEND };
 
 static const char *const vread_how[] = {
 	[VR_CACHE] = "buffered read",
 	[VR_OSD] = "read after fsync and dropping the page cache",
 	[VR_DIRECT] = "O_DIRECT read",
+	[VR_AFTER_PEER_APPEND] = "buffered read after the other client appended",
 };
 
 static int verify_file(struct vwriter *w, struct vfile *f, enum vread how)
@@ -608,6 +609,68 @@ int verify_writer_run(const struct verify_opts *o)
 		err = verify_file(&w, &w.f[k], VR_OSD);
 	writer_free(&w);
 	return finish(&w.s, "verify", err);
+}
+
+/* ---- cross-client append: write here, append there, read here ---- */
+
+static int write_blocks(struct vwriter *w, struct vfile *f, const char *path, int flags,
+			uint32_t b0, uint32_t n, uint32_t gen)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC | flags, 0644);
+
+	if (fd < 0)
+		return vfail(&w->s, "open", path);
+	fill_range(w, f, b0, n, gen);
+	if (write(fd, w->s.buf, (size_t)n * VBLOCK) != (ssize_t)n * VBLOCK) {
+		close(fd);
+		return vfail(&w->s, "write", path);
+	}
+	close(fd);
+	model_write(f, b0, n, gen);
+	return 0;
+}
+
+static int append_round(struct vwriter *w, struct vfile *f)
+{
+	_cleanup_free_ char *there = xasprintf("%s/%s", w->s.o->peer_dir, f->name);
+	uint32_t n1 = 1 + vpick(&w->s, w->s.max_blocks / 2);
+	uint32_t n2 = 1 + vpick(&w->s, w->s.max_blocks / 2);
+
+	model_truncate(f, 0);
+	if (write_blocks(w, f, f->name, O_CREAT | O_TRUNC, 0, n1, ++w->next_gen) < 0 ||
+	    write_blocks(w, f, there, O_APPEND, n1, n2, ++w->next_gen) < 0)
+		return -1;
+	return verify_file(w, f, VR_AFTER_PEER_APPEND);
+}
+
+int verify_append_run(const struct verify_opts *o)
+{
+	struct vwriter w = {0};
+	int err = 0;
+
+	if (!o->peer_dir) {
+		fprintf(stderr, "verify-append: needs clients = 2 (it appends through the other "
+				"client's mount)\n");
+		return 1;
+	}
+	if (vstate_init(&w.s, o) < 0)
+		return 1;
+	w.nfiles = MAX(1, MIN(o->files, 4095));
+	w.f = xcalloc((size_t)w.nfiles, sizeof(*w.f));
+	for (int k = 0; k < w.nfiles; k++) {
+		snprintf(w.f[k].name, sizeof(w.f[k].name), "va-%d-%d-%d", o->client, o->instance,
+			 k);
+		w.f[k].fid = file_id(o->client | 0x80, o->instance, k);
+		w.f[k].gen = xcalloc(w.s.max_blocks, sizeof(uint32_t));
+	}
+	while (!err && !*o->stopping && !w.s.mismatches) {
+		err = append_round(&w, &w.f[w.s.ops % (unsigned)w.nfiles]);
+		w.s.ops++;
+		if (o->interval > 0)
+			vnap(&w.s, o->interval);
+	}
+	writer_free(&w);
+	return finish(&w.s, "verify-append", err);
 }
 
 /* ---- the reader: another client's files, each block must be well-formed ---- */

@@ -47,11 +47,14 @@ struct verify_opts {
 	bool corrupt; /* the corrupt-page injection: ask the module to spoil a written page */
 	double corrupt_every;
 	const char *report_path;
+	const char *peer_dir; /* verify-append: this directory on the other client's mount */
 	volatile sig_atomic_t *stopping;
 };
 
 int verify_writer_run(const struct verify_opts *o);
 int verify_reader_run(const struct verify_opts *o);
+/* Writes a file here, appends to it through peer_dir, reads it back here: exact content. */
+int verify_append_run(const struct verify_opts *o);
 
 /* A churner's exit status when it found corrupt data (not a workload failure). */
 #define VERIFY_EXIT_CORRUPT 3

@@ -56,6 +56,16 @@ char *instance_dir(const struct instance *inst, const struct workload_env *env)
 	return xasprintf("%s/%s/%s", env->mounts[inst->g->client], env->workdir, inst->g->dir);
 }
 
+/* The group's directory on the other client's mount (two clients), else NULL. */
+static char *peer_dir(const struct instance *inst, const struct workload_env *env)
+{
+	int other = inst->g->client == 1 ? 2 : 1;
+
+	if (other >= (int)ARRAY_SIZE(env->mounts) || !env->mounts[other])
+		return NULL;
+	return xasprintf("%s/%s/%s", env->mounts[other], env->workdir, inst->g->dir);
+}
+
 unsigned long long cgroup_oom_kills(const char *cgroup)
 {
 	_cleanup_free_ char *p = xasprintf(CGROUP_BASE "/%s/memory.events", cgroup);
@@ -165,6 +175,7 @@ static void instance_child(const struct instance *inst, const struct workload_en
 	}
 	{
 		_cleanup_free_ char *dir = instance_dir(inst, env);
+		_cleanup_free_ char *peer = peer_dir(inst, env);
 
 		/* On CephFS: this may block, which is why it happens in the child. */
 		if (mkdir_all(dir) < 0)
@@ -185,6 +196,7 @@ static void instance_child(const struct instance *inst, const struct workload_en
 				.instance = inst->idx,
 				.client = (int)g->client,
 				.report_path = inst->report,
+				.peer_dir = peer,
 				.corrupt =
 					g->type == SEC_INJECT && g->injection == INJ_CORRUPT_PAGE,
 			};

@@ -104,7 +104,7 @@ static const char *const churn_kinds[CHURN_NKINDS + 1] = {
 	[CHURN_METADATA] = "metadata",	     [CHURN_SNAPSHOT] = "snapshot",
 	[CHURN_READER] = "reader",	     [CHURN_PREFETCH] = "prefetch",
 	[CHURN_APPEND] = "append",	     [CHURN_VERIFY] = "verify",
-	[CHURN_VERIFY_READ] = "verify-read",
+	[CHURN_VERIFY_READ] = "verify-read", [CHURN_VERIFY_APPEND] = "verify-append",
 };
 
 static const char *const oom_policies[] = {
@@ -402,7 +402,8 @@ static const struct key_def keys[] = {
 		"buffered, O_DIRECT, mmap and appended writes, truncation, punched holes, rename "
 		"and unlink while open, each read back and checked; docs/verification.md), "
 		"`verify-read` (reads the `verify` files of `dir` from another client and checks "
-		"every block)."},
+		"every block), `verify-append` (writes a file, appends to it through the other "
+		"client's mount, reads it back: exact size and content; needs `clients = 2`)."},
 	{.name = "files",
 	 .types = T(SEC_CHURN) | T(SEC_INJECT),
 	 AT(scn_group, files, K_INT),
@@ -1163,6 +1164,10 @@ static int check_group(const struct scenario *s, const struct scn_group *g)
 	if (g->type == SEC_STRESS_NG && !*g->args)
 		return err_set("%s:%d: [%s] (type stress-ng) needs 'args'", s->path, g->line,
 			       g->name);
+	if (g->type == SEC_CHURN && g->kind == CHURN_VERIFY_APPEND && s->global.clients < 2)
+		return err_set("%s:%d: [%s] (kind verify-append) appends through a second client: "
+			       "set [global] clients = 2",
+			       s->path, g->line, g->name);
 	if (g->type == SEC_SYSRQ && strlen(g->key) != 1)
 		return value_error(s, kv_find(sec, "key"), "key must be one character");
 	if (g->stop > 0 && g->stop <= g->start)
