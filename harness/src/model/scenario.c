@@ -1148,6 +1148,30 @@ static int check_dir(const struct scenario *s, const struct scn_group *g)
 	return 0;
 }
 
+/* Groups that write verify files (v-CLIENT-INSTANCE-K), each with a model of its own. */
+static bool writes_verify_files(const struct scn_group *g)
+{
+	return (g->type == SEC_CHURN && g->kind == CHURN_VERIFY) ||
+	       (g->type == SEC_INJECT && g->injection == INJ_CORRUPT_PAGE);
+}
+
+/* Two of them in one directory of one client would write each other's files. */
+static int check_verify_files(const struct scenario *s)
+{
+	for (size_t i = 0; i < s->ngroups; i++)
+		for (size_t j = i + 1; j < s->ngroups; j++) {
+			const struct scn_group *a = &s->groups[i], *b = &s->groups[j];
+
+			if (writes_verify_files(a) && writes_verify_files(b) &&
+			    a->client == b->client && !strcmp(a->dir, b->dir))
+				return err_set("%s:%d: [%s] and [%s] both write verify files in dir "
+					       "'%s' on client %lld: give one a dir of its own",
+					       s->path, b->line, a->name, b->name, a->dir,
+					       a->client);
+		}
+	return 0;
+}
+
 static int check_group(const struct scenario *s, const struct scn_group *g)
 {
 	const struct scn_section *sec = section_of(s, g);
@@ -1241,6 +1265,8 @@ static int scenario_validate(struct scenario *s)
 	for (size_t i = 0; i < s->ngroups; i++)
 		if (check_group(s, &s->groups[i]) < 0)
 			return -1;
+	if (check_verify_files(s) < 0)
+		return -1;
 	return check_cgroups(s);
 }
 
