@@ -317,8 +317,10 @@ static bool evict_krp_registered;
 /* ---- observe-only: the vmtruncate window ---- */
 
 /*
- * From ceph_queue_vmtruncate() (the MDS shrank the file: i_truncate_pending
- * is set, the inode work is queued with its own reference) to the end of
+ * From ceph_queue_vmtruncate(), an inline wrapper of
+ * ceph_queue_inode_work(inode, CEPH_I_WORK_VMTRUNCATE) (the MDS shrank the
+ * file: i_truncate_pending is set, the inode work is queued with its own
+ * reference) to the end of
  * __ceph_do_pending_vmtruncate(): folios past the new size are still cached.
  * A flusher meeting them then drops wrbuffer references (route 1 of the iput
  * study), and a readahead asking for caps in it runs the truncate itself
@@ -339,13 +341,16 @@ static int vmt_find(struct inode *inode)
 	return -1;
 }
 
+/* CEPH_I_WORK_VMTRUNCATE in fs/ceph/super.h: 2 on 6.1, 6.12 and 7.3 alike. */
+#define WORK_VMTRUNCATE 2
+
 static int vmt_open_pre(struct kprobe *p, struct pt_regs *regs)
 {
 	struct inode *inode = (struct inode *)regs->di;
 	unsigned long flags;
 	int i;
 
-	if (!telemetry || !is_ceph(inode))
+	if (!telemetry || !is_ceph(inode) || (int)regs->si != WORK_VMTRUNCATE)
 		return 0;
 	spin_lock_irqsave(&vmt_lock, flags);
 	if (vmt_find(inode) < 0) {
@@ -409,7 +414,7 @@ static int ra_caps_pre(struct kprobe *p, struct pt_regs *regs)
 
 /* Optional: a kernel that inlined one of them simply has no window figures. */
 static struct kprobe vmt_kps[] = {
-	{.symbol_name = "ceph_queue_vmtruncate", .pre_handler = vmt_open_pre},
+	{.symbol_name = "ceph_queue_inode_work", .pre_handler = vmt_open_pre},
 	{.symbol_name = "ceph_init_request", .pre_handler = ra_caps_pre},
 };
 static bool vmt_kp_registered[ARRAY_SIZE(vmt_kps)];

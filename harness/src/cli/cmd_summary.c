@@ -40,6 +40,8 @@ struct group {
 	json_t *rates; /* counter → [per-minute values] */
 	/* The vmtruncate window (observe-only probes): how many, how long in all, the widest. */
 	long long windows, window_us, window_max_us;
+	/* Data verification: bytes read back right, blocks read back wrong, trials that had any. */
+	long long verified, mismatches, checked_trials;
 };
 
 struct summary {
@@ -88,6 +90,15 @@ static void add_windows(struct group *g, json_t *counters)
 	g->window_max_us = MAX(g->window_max_us, counter(counters, "vmtruncate_window_max_us"));
 }
 
+static void add_integrity(struct group *g, json_t *integrity)
+{
+	if (!integrity)
+		return;
+	g->verified += counter(integrity, "verified_bytes");
+	g->mismatches += counter(integrity, "mismatches");
+	g->checked_trials++;
+}
+
 static void add_trial(struct group *g, const struct trial_record *t)
 {
 	json_t *sig;
@@ -114,6 +125,7 @@ static void add_trial(struct group *g, const struct trial_record *t)
 	}
 	add_rates(g, t->per_minute);
 	add_windows(g, t->counters);
+	add_integrity(g, json_object_get(t->json, "integrity"));
 }
 
 static int load_run(struct summary *s, const char *dir)
@@ -175,6 +187,11 @@ static json_t *group_json(struct group *g)
 				    json_real(max_of(g->verdict, g->nfail)));
 	}
 	json_object_set(o, "signatures", g->sigs);
+	if (g->checked_trials)
+		json_object_set_new(o, "integrity",
+				    json_pack("{s:I, s:I, s:I}", "trials", (json_int_t)g->checked_trials,
+					      "verified_bytes", (json_int_t)g->verified, "mismatches",
+					      (json_int_t)g->mismatches));
 	if (g->windows)
 		json_object_set_new(o, "vmtruncate_window",
 				    json_pack("{s:I, s:f, s:f}", "count", (json_int_t)g->windows,
@@ -219,6 +236,11 @@ static void print_group(json_t *o)
 			printf(" %s %.1f", key, json_number_value(val));
 		printf("\n");
 	}
+	if ((val = json_object_get(o, "integrity")))
+		printf("    data verified: %lld bytes in %lld trial(s), %lld block(s) read back wrong\n",
+		       json_integer_value(json_object_get(val, "verified_bytes")),
+		       json_integer_value(json_object_get(val, "trials")),
+		       json_integer_value(json_object_get(val, "mismatches")));
 	if ((val = json_object_get(o, "vmtruncate_window")))
 		printf("    vmtruncate window: %lld opened, mean %.1f ms, widest %.1f ms\n",
 		       json_integer_value(json_object_get(val, "count")),
