@@ -22,6 +22,7 @@
 #include "lib/proc.h"
 #include "lib/spawn.h"
 #include "lib/strbuf.h"
+#include "lib/rng.h"
 #include "lib/strv.h"
 #include "lib/text.h"
 
@@ -389,6 +390,22 @@ START_TEST(an_empty_file_reads_as_an_empty_string)
 }
 END_TEST
 
+START_TEST(the_random_stream_replays_from_its_seed_and_stays_in_range)
+{
+	uint64_t a = 12345, b = 12345;
+	unsigned seen[7] = {0};
+
+	for (int i = 0; i < 1000; i++)
+		ck_assert_uint_eq(rng_next(&a), rng_next(&b));
+	for (int i = 0; i < 7000; i++)
+		seen[rng_pick(&a, 7)]++;
+	for (int i = 0; i < 7; i++)
+		ck_assert_msg(seen[i] > 800 && seen[i] < 1200, "value %d drawn %u times", i,
+			      seen[i]);
+	ck_assert_uint_eq(rng_pick(&a, 0), 0);
+}
+END_TEST
+
 Suite *test_suite(void)
 {
 	Suite *su = suite_create("lib");
@@ -413,6 +430,7 @@ Suite *test_suite(void)
 	tcase_add_test(tc, files_and_paths_behave_as_named);
 	tcase_add_test(tc, proc_alive_tells_a_process_by_its_start_time);
 	tcase_add_test(tc, an_empty_file_reads_as_an_empty_string);
+	tcase_add_test(tc, the_random_stream_replays_from_its_seed_and_stays_in_range);
 	suite_add_tcase(su, tc);
 	return su;
 }

@@ -7,6 +7,7 @@
 #include "lib/clock.h"
 #include "lib/fileio.h"
 #include "lib/output.h"
+#include "lib/rng.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -33,18 +34,9 @@ struct churn {
 	char *buf;
 };
 
-static uint64_t rnd(struct churn *c)
-{
-	/* xorshift64*: reproducible from the trial's seed. */
-	c->rng ^= c->rng >> 12;
-	c->rng ^= c->rng << 25;
-	c->rng ^= c->rng >> 27;
-	return c->rng * 0x2545F4914F6CDD1DULL;
-}
-
 static unsigned pick(struct churn *c, unsigned n)
 {
-	return n ? (unsigned)(rnd(c) % n) : 0;
+	return rng_pick(&c->rng, n);
 }
 
 /* Another client removed or truncated it under us: expected in this game. */

@@ -5,6 +5,7 @@
 #include "lib/base.h"
 #include "lib/clock.h"
 #include "lib/output.h"
+#include "lib/rng.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -108,17 +109,9 @@ struct vstate {
 	uint32_t max_blocks;
 };
 
-static uint64_t vrnd(struct vstate *s)
-{
-	s->rng ^= s->rng >> 12;
-	s->rng ^= s->rng << 25;
-	s->rng ^= s->rng >> 27;
-	return s->rng * 0x2545F4914F6CDD1DULL;
-}
-
 static uint32_t vpick(struct vstate *s, uint32_t n)
 {
-	return n ? (uint32_t)(vrnd(s) % n) : 0;
+	return rng_pick(&s->rng, n);
 }
 
 static uint32_t file_id(int client, int instance, int k)

@@ -26,6 +26,7 @@
 #include <string.h>
 #include <stdio.h>
 #include <sys/random.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -413,6 +414,12 @@ int session_close(struct run_session *s, int ret)
 {
 	if (ret == 0 && s->r.run) {
 		enum verdict v = tally_verdict(&s->r.tally);
+		struct rusage ru;
+
+		/* The harness's own peak memory, not its children's: what a soak watches. */
+		if (getrusage(RUSAGE_SELF, &ru) == 0)
+			json_object_set_new(s->r.run, "harness_max_rss_kb",
+					    json_integer(ru.ru_maxrss));
 
 		if (interrupted)
 			json_object_set_new(s->r.run, "interrupted", json_true());
