@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 #define _GNU_SOURCE
 #include "host/session.h"
+#include "analysis/history.h"
 #include "host/cluster.h"
 #include "host/records.h"
 #include "host/results.h"
@@ -410,6 +411,17 @@ int session_open(struct run_session *s, const struct run_args *a, const char *cm
 	return 0;
 }
 
+/* Every finished run goes into its results directory's history; a failure there only warns. */
+static void record_history(struct run_session *s)
+{
+	_cleanup_free_ char *path = history_default_path(s->r.base);
+	struct history *h = history_open(path);
+
+	if (!h || history_import_run(h, s->r.dir) < 0)
+		p_warn("history: %s (the run itself is complete)", err_msg());
+	history_close(h);
+}
+
 int session_close(struct run_session *s, int ret)
 {
 	if (ret == 0 && s->r.run) {
@@ -424,6 +436,7 @@ int session_close(struct run_session *s, int ret)
 		if (interrupted)
 			json_object_set_new(s->r.run, "interrupted", json_true());
 		results_finish(&s->r, v);
+		record_history(s);
 		ret = interrupted ? EXIT_UNDECIDED : verdict_exit_code(v);
 		summary(&s->r, s->cmd);
 	}

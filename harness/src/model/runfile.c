@@ -117,7 +117,8 @@ json_t *trial_brief(json_t *v)
 {
 	static const char *const keys[] = {"trial",	 "kernel",   "verdict",	  "reason",
 					   "title",	 "duration", "timing",	  "signatures",
-					   "injections", "injected", "telemetry", "reruns", "integrity"};
+					   "injections", "injected", "telemetry", "reruns",
+					   "integrity",	 "root"};
 	json_t *brief = json_object();
 
 	for (size_t i = 0; i < ARRAY_SIZE(keys); i++) {
@@ -125,7 +126,8 @@ json_t *trial_brief(json_t *v)
 
 		/* Optional lists stay absent when absent; the rest is always there. */
 		if (x || (strcmp(keys[i], "signatures") && strcmp(keys[i], "telemetry") &&
-			  strcmp(keys[i], "reruns") && strcmp(keys[i], "integrity")))
+			  strcmp(keys[i], "reruns") && strcmp(keys[i], "integrity") &&
+			  strcmp(keys[i], "root")))
 			json_object_set(brief, keys[i], x ? x : json_null());
 	}
 	return brief;

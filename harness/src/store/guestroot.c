@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 #define _GNU_SOURCE
+#include "lib/hash.h"
 #include "lib/strv.h"
 #include "store/guestroot.h"
 #include "lib/base.h"
@@ -98,7 +99,6 @@ int guestroot_files(const char *const *programs, const char *const *libs_of, str
 /* FNV-1a over what makes an image stale: each file's path, size and mtime. */
 static int image_key(const struct strv *files, uint64_t *key, uint64_t *bytes)
 {
-	uint64_t h = 1469598103934665603ULL;
 	struct strbuf sb;
 
 	sb_init(&sb);
@@ -115,12 +115,8 @@ static int image_key(const struct strv *files, uint64_t *key, uint64_t *bytes)
 		sb_printf(&sb, "%s %lld %lld.%09ld\n", files->v[i], (long long)st.st_size,
 			  (long long)st.st_mtim.tv_sec, st.st_mtim.tv_nsec);
 	}
-	for (size_t i = 0; i < sb.len; i++) {
-		h ^= (unsigned char)sb.buf[i];
-		h *= 1099511628211ULL;
-	}
+	*key = fnv1a(FNV1A_INIT, sb.buf, sb.len);
 	sb_release(&sb);
-	*key = h;
 	return 0;
 }
 

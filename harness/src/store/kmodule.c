@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 #define _GNU_SOURCE
 #include "store/kmodule.h"
+#include "lib/hash.h"
 #include "lib/base.h"
 #include "lib/fileio.h"
 #include "lib/output.h"
@@ -29,7 +30,7 @@ char *inject_module_source(void)
 /* FNV-1a over the module's files: a rebuild whenever the source changes. */
 static char *source_hash(const char *src)
 {
-	uint64_t h = 14695981039346656037ULL;
+	uint64_t h = FNV1A_INIT;
 
 	for (size_t i = 0; i < ARRAY_SIZE(module_files); i++) {
 		_cleanup_free_ char *p = path_join(src, module_files[i]);
@@ -41,8 +42,7 @@ static char *source_hash(const char *src)
 				strerror(errno));
 			return NULL;
 		}
-		for (size_t j = 0; j < len; j++)
-			h = (h ^ (unsigned char)s[j]) * 1099511628211ULL;
+		h = fnv1a(h, s, len);
 	}
 	return xasprintf("%016llx", (unsigned long long)h);
 }
