@@ -36,6 +36,7 @@ static const struct verb commands[] = {
 	{"triage", cmd_triage, "name the hangs in a console log, dmesg or journalctl -k output"},
 	{"summary", cmd_summary, "reproduction statistics over finished runs (bench/repro)"},
 	{"history", cmd_history, "how each scenario has done on each kernel over all recorded runs"},
+	{"dashboard", cmd_dashboard, "a static HTML dashboard of the history"},
 	{"matrix", cmd_matrix, "one scenario on several kernels, trials interleaved"},
 	{"compare", cmd_compare, "statistics and reports (md, html, junit, ktap, kcidb) for runs"},
 	{"bisect-step", cmd_bisect_step,

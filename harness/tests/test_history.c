@@ -6,7 +6,9 @@
 #include <string.h>
 
 #include "check_main.h"
+#include "analysis/dashboard.h"
 #include "analysis/history.h"
+#include "lib/fileio.h"
 #include "lib/base.h"
 #include "lib/output.h"
 #include "lib/path.h"
@@ -94,6 +96,46 @@ START_TEST(a_directory_that_is_no_run_is_refused_by_name)
 }
 END_TEST
 
+static int count(const char *s, const char *what)
+{
+	int n = 0;
+
+	for (const char *p = s; (p = strstr(p, what)); p += strlen(what))
+		n++;
+	return n;
+}
+
+START_TEST(the_dashboard_shows_each_kernel_its_interval_and_its_failures)
+{
+	_cleanup_free_ char *db = path_join(test_dir, "h.sqlite");
+	_cleanup_free_ char *out = path_join(test_dir, "site");
+	_cleanup_free_ char *index = path_join(out, "index.html");
+	_cleanup_free_ char *html = NULL;
+	struct history *h = history_open(db);
+	struct history_query q = {0};
+	json_t *groups, *trials;
+
+	ck_assert_int_eq(history_import_run(h, AB), 10);
+	groups = history_query(h, &q);
+	trials = history_trials(h, &q);
+	ck_assert_uint_eq(json_array_size(trials), 10);
+	ck_assert_int_eq(dashboard_write(out, groups, trials, db), 0);
+	html = read_file(index, NULL);
+	ck_assert_ptr_nonnull(html);
+	ck_assert_msg(strstr(html, "<h2>umount-timeout</h2>"), "no scenario section");
+	ck_assert_msg(strstr(html, "series 7.3"), "no series row");
+	ck_assert_msg(strstr(html, "7.3.4+dirtyfix"), "no fixed kernel");
+	ck_assert_msg(strstr(html, "5/5<br><small>[0.57, 1.00]</small>"), "no stock interval");
+	/* Five FAILs, each with its console. */
+	ck_assert_int_eq(count(html, "/console.log\">console.log</a>"), 5);
+	ck_assert_int_eq(count(html, "<table>"), count(html, "</table>"));
+	ck_assert_int_eq(count(html, "<svg"), count(html, "</svg>"));
+	json_decref(groups);
+	json_decref(trials);
+	history_close(h);
+}
+END_TEST
+
 Suite *test_suite(void)
 {
 	Suite *su = suite_create("history");
@@ -103,6 +145,7 @@ Suite *test_suite(void)
 	tcase_add_test(tc, a_matrix_imported_twice_counts_once_per_kernel);
 	tcase_add_test(tc, queries_filter_by_kernel_scenario_and_date);
 	tcase_add_test(tc, a_directory_that_is_no_run_is_refused_by_name);
+	tcase_add_test(tc, the_dashboard_shows_each_kernel_its_interval_and_its_failures);
 	suite_add_tcase(su, tc);
 	return su;
 }

@@ -237,6 +237,69 @@ int history_import_run(struct history *h, const char *dir)
 
 /* ---- queries ---- */
 
+static const char where[] = " WHERE (?1 IS NULL OR kernel = ?1 OR abi = ?1)"
+			    " AND (?2 IS NULL OR scenario = ?2) AND (?3 IS NULL OR started >= ?3)"
+			    " ORDER BY started, run, trial";
+
+static sqlite3_stmt *select_trials(struct history *h, const char *columns,
+				   const struct history_query *q)
+{
+	_cleanup_free_ char *sql = xasprintf("SELECT %s FROM trials%s", columns, where);
+	sqlite3_stmt *st;
+
+	if (sqlite3_prepare_v2(h->db, sql, -1, &st, NULL) != SQLITE_OK) {
+		db_error(h, "cannot query");
+		return NULL;
+	}
+	bind_text(st, 1, q->kernel);
+	bind_text(st, 2, q->scenario);
+	bind_text(st, 3, q->since);
+	return st;
+}
+
+static json_t *column_json(sqlite3_stmt *st, int i)
+{
+	switch (sqlite3_column_type(st, i)) {
+	case SQLITE_INTEGER:
+		return json_integer(sqlite3_column_int64(st, i));
+	case SQLITE_FLOAT:
+		return json_real(sqlite3_column_double(st, i));
+	case SQLITE_TEXT:
+		return json_string((const char *)sqlite3_column_text(st, i));
+	default:
+		return json_null();
+	}
+}
+
+json_t *history_trials(struct history *h, const struct history_query *q)
+{
+	sqlite3_stmt *st = select_trials(h,
+					 "run, trial, started, kernel, abi, scenario, injected, "
+					 "verdict, title, root_signature, time_to_hang, "
+					 "verified_bytes, mismatches, result_path",
+					 q);
+	json_t *out;
+	int rc;
+
+	if (!st)
+		return NULL;
+	out = json_array();
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		json_t *row = json_object();
+
+		for (int i = 0; i < sqlite3_column_count(st); i++)
+			json_object_set_new(row, sqlite3_column_name(st, i), column_json(st, i));
+		json_array_append_new(out, row);
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE) {
+		json_decref(out);
+		db_error(h, "cannot query");
+		return NULL;
+	}
+	return out;
+}
+
 struct hgroup {
 	char *kernel, *scenario;
 	struct tally tally;
@@ -310,25 +373,17 @@ static json_t *hgroup_json(struct hgroup *g)
 
 json_t *history_query(struct history *h, const struct history_query *q)
 {
-	static const char sql[] =
-		"SELECT kernel, scenario, verdict, run, started, root_signature, verified_bytes,"
-		" mismatches FROM trials"
-		" WHERE (?1 IS NULL OR kernel = ?1 OR abi = ?1)"
-		" AND (?2 IS NULL OR scenario = ?2) AND (?3 IS NULL OR started >= ?3)"
-		" ORDER BY started, run, trial";
+	sqlite3_stmt *st = select_trials(h,
+					 "kernel, scenario, verdict, run, started, root_signature, "
+					 "verified_bytes, mismatches",
+					 q);
 	struct hgroup *g = NULL;
 	size_t n = 0;
-	sqlite3_stmt *st;
 	json_t *out;
 	int rc;
 
-	if (sqlite3_prepare_v2(h->db, sql, -1, &st, NULL) != SQLITE_OK) {
-		db_error(h, "cannot query");
+	if (!st)
 		return NULL;
-	}
-	bind_text(st, 1, q->kernel);
-	bind_text(st, 2, q->scenario);
-	bind_text(st, 3, q->since);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
 		add_row(hgroup_of(&g, &n, col(st, 0) ?: "?", col(st, 1) ?: "?"), st);
 	sqlite3_finalize(st);

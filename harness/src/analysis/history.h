@@ -36,6 +36,13 @@ struct history_query {
  */
 json_t *history_query(struct history *h, const struct history_query *q);
 
+/*
+ * The matching trials themselves, oldest first: run, trial, started, kernel,
+ * abi, scenario, injected, verdict, title, root_signature, time_to_hang,
+ * verified_bytes, mismatches, result_path.
+ */
+json_t *history_trials(struct history *h, const struct history_query *q);
+
 /* The default database for a results directory. */
 char *history_default_path(const char *results_base);
 

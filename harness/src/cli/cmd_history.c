@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * iputstorm history [import RUN_DIR...]: how a scenario has done on a kernel
- * over time, from the trials every run records (analysis/history.c).
+ * over time, from the trials every run records (analysis/history.c); and
+ * iputstorm dashboard DIR: the same as a static site (analysis/dashboard.c).
  */
 #define _GNU_SOURCE
+#include "analysis/dashboard.h"
 #include "analysis/history.h"
 #include "cli/cmd.h"
 #include "lib/base.h"
@@ -167,6 +169,54 @@ int cmd_history(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	ret = first < argc ? import_runs(h, argc - first - 1, argv + first + 1) : show(h, &a.q);
+	history_close(h);
+	return ret;
+}
+
+static const struct cmd_spec dashboard_spec = {
+	.name = "dashboard",
+	.usage = "[--kernel K] [--scenario S] [--since DATE] [--db FILE] DIR",
+	.summary = "Writes DIR/index.html from the history: per scenario and kernel series, "
+		   "each kernel's hang rate with its 95 % Wilson interval, the latest verdict, "
+		   "the rate of every run over time, the root signatures and where each first "
+		   "appeared, data corruption, and the failed trials with links to their "
+		   "console.log. One self-contained file: nothing is fetched.",
+	.opts = history_opts,
+	.more = "Exit status: 0, 2 usage error or a database that cannot be read or a DIR that "
+		"cannot be written.",
+};
+
+int cmd_dashboard(int argc, char **argv)
+{
+	struct hargs a = {0};
+	int first = opt_parse(&dashboard_spec, argc, argv, history_opt, &a), ret = 0;
+	_cleanup_free_ char *path = NULL;
+	struct history *h;
+	json_t *groups, *trials;
+
+	if (first < 0)
+		return OPT_EXIT(first);
+	if (first != argc - 1) {
+		opt_usage(&dashboard_spec, stderr);
+		return EXIT_USAGE;
+	}
+	path = a.db ? xstrdup(a.db) : history_default_path(a.results ? a.results : "results");
+	h = history_open(path);
+	if (!h) {
+		p_err("dashboard: %s", err_msg());
+		return EXIT_USAGE;
+	}
+	groups = history_query(h, &a.q);
+	trials = history_trials(h, &a.q);
+	if (!groups || !trials || dashboard_write(argv[first], groups, trials, path) < 0) {
+		p_err("dashboard: %s", err_msg());
+		ret = EXIT_USAGE;
+	} else if (!json_output) {
+		printf("%s/index.html: %zu kernel x scenario group(s), %zu trial(s)\n", argv[first],
+		       json_array_size(groups), json_array_size(trials));
+	}
+	json_decref(groups);
+	json_decref(trials);
 	history_close(h);
 	return ret;
 }

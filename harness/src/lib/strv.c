@@ -71,3 +71,11 @@ char *argv_join(char *const argv[])
 		sb_printf(&sb, "%s%s", i ? " " : "", argv[i]);
 	return sb_detach(&sb);
 }
+
+bool strv_contains(const struct strv *sv, const char *s)
+{
+	for (size_t i = 0; i < sv->n; i++)
+		if (!strcmp(sv->v[i], s))
+			return true;
+	return false;
+}

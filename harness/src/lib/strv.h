@@ -2,6 +2,7 @@
 #ifndef IPUTSTORM_LIB_STRV_H
 #define IPUTSTORM_LIB_STRV_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "lib/base.h"
@@ -15,6 +16,7 @@ struct strv {
 void strv_push(struct strv *sv, const char *s);
 void strv_pushf(struct strv *sv, const char *fmt, ...) __printf(2, 3);
 void strv_release(struct strv *sv);
+bool strv_contains(const struct strv *sv, const char *s);
 #define _cleanup_strv_ _cleanup_(strv_release)
 /* Appends the blank-separated words of s (no quoting: nothing here reaches a shell). */
 int strv_split_ws(struct strv *sv, const char *s);
