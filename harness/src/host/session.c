@@ -276,8 +276,17 @@ enum verdict session_trial(struct run_session *st, int i, int n)
 	if (tr.v == V_FAIL)
 		st->hangs++;
 	brief = trial_brief(tr.verdict);
-	if (results_add_trial(r, brief, tr.v) < 0)
-		p_warn("%s", err_msg());
+	if (results_add_trial(r, brief, tr.v) < 0) {
+		/*
+		 * A results directory that cannot take run.json (full, gone, read-only)
+		 * would make every further trial unrecorded: stop here. The run.json
+		 * already there is the last complete one, since it is only ever renamed into place.
+		 */
+		p_err("%s: %s; stopping the run after trial %d (its run.json keeps the trials "
+		      "before it): free space there or give --results another directory",
+		      st->cmd, err_msg(), n);
+		interrupted = 1;
+	}
 	if (!json_output)
 		printf("trial %d/%d %-22s %-5s %6.1f s  %s\n", n, st->total, k->name,
 		       verdict_name(tr.v), json_real_value(json_object_get(tr.verdict, "duration")),
