@@ -14,6 +14,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -63,6 +64,7 @@ static void teardown(void)
 	/* Whatever a failed test left behind is in the records. */
 	reap_orphans(true);
 	rm_rf(state);
+	umount2(results, MNT_DETACH);
 	rm_rf(results);
 	{
 		_cleanup_free_ char *log = xasprintf("%s.log", results);
@@ -104,8 +106,10 @@ static void sweep(void)
 		globfree(&g);
 	}
 	if (glob(rpat, 0, NULL, &g) == 0) {
-		for (size_t i = 0; i < g.gl_pathc; i++)
+		for (size_t i = 0; i < g.gl_pathc; i++) {
+			umount2(g.gl_pathv[i], MNT_DETACH); /* the full-filesystem test's tmpfs */
 			rm_rf(g.gl_pathv[i]);
+		}
 		globfree(&g);
 	}
 }
