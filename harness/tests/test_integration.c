@@ -8,6 +8,7 @@
  */
 #define _GNU_SOURCE
 #include <check.h>
+#include <errno.h>
 #include <dirent.h>
 #include <glob.h>
 #include <jansson.h>
@@ -626,6 +627,43 @@ START_TEST(osd_and_mds_killed_mid_trial_give_miss_naming_the_cluster)
 }
 END_TEST
 
+START_TEST(a_full_results_filesystem_stops_the_run_and_keeps_run_json_valid)
+{
+	char *args[] = {"-s", "smoke", "-n", "6", "-o", "duration=5", NULL};
+	_cleanup_free_ char *logp = xasprintf("%s.log", results);
+	_cleanup_free_ char *pat = xasprintf("%s/*/run.json", results);
+	_cleanup_free_ char *log = NULL;
+	pid_t pid;
+	glob_t g;
+	int code;
+
+	/* Room for the run directory and a trial or two, not for six. */
+	ck_assert_int_eq(mkdir_p(results, 0755), 0);
+	ck_assert_msg(mount("tmpfs", results, "tmpfs", 0, "size=256k") == 0, "mount: %s",
+		      strerror(errno));
+	pid = start(args);
+	code = finish(pid, 600);
+	log = read_file(logp, NULL);
+	ck_assert_msg(code == 3, "exit %d:\n%s", code, log);
+	ck_assert_msg(log && strstr(log, "No space left on device"), "no clear error:\n%s", log);
+	ck_assert_int_eq(glob(pat, 0, NULL, &g), 0);
+	for (size_t i = 0; i < g.gl_pathc; i++) {
+		json_t *run = load(g.gl_pathv[i]);
+
+		ck_assert_uint_lt(json_array_size(json_object_get(run, "trials")), 6);
+		json_decref(run);
+	}
+	globfree(&g);
+	/* QEMU and the daemons are gone, whatever could not be written. */
+	{
+		_cleanup_free_ char *ns = xasprintf("/run/netns/ipst-r%d", (int)pid);
+
+		ck_assert_msg(!path_exists(ns), "%s left", ns);
+	}
+	umount2(results, MNT_DETACH);
+}
+END_TEST
+
 START_TEST(guest_panic_gives_fail_with_the_panic_in_console_log)
 {
 	_cleanup_free_ char *scn = data("panic.ini");
@@ -737,6 +775,7 @@ Suite *test_suite(void)
 	tcase_add_test(tc, sigkill_mid_trial_is_cleaned_up_by_the_next_start);
 	tcase_add_test(tc, qemu_killed_mid_trial_is_miss_and_nothing_is_left);
 	tcase_add_test(tc, osd_and_mds_killed_mid_trial_give_miss_naming_the_cluster);
+	tcase_add_test(tc, a_full_results_filesystem_stops_the_run_and_keeps_run_json_valid);
 	suite_add_tcase(su, tc);
 	return su;
 }
