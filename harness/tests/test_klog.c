@@ -260,6 +260,23 @@ START_TEST(warning_bug_and_panic_are_titled)
 }
 END_TEST
 
+/* A soak run on 6.12 under TCG: a "double fault" whose EFLAGS has reserved bits set. */
+START_TEST(an_oops_with_eflags_no_cpu_can_hold_is_marked)
+{
+	struct collected bad = parse("console-6.12-tcg-double-fault.log");
+	struct collected good = parse("console-6.12-double-fault-real-flags.log");
+
+	ck_assert_int_ge(bad.n, 1);
+	ck_assert(kreport_is_crash(bad.r[0]));
+	ck_assert_msg(strstr(bad.r[0]->headline, "double fault"), "%s", bad.r[0]->headline);
+	ck_assert(bad.r[0]->impossible_flags);
+	ck_assert_int_ge(good.n, 1);
+	ck_assert(!good.r[0]->impossible_flags);
+	release(&bad);
+	release(&good);
+}
+END_TEST
+
 /*
  * 7.3's unmount (the path of ceph_kill_sb() in Debian's 7.3.4 source): the
  * hung-task detector fires at 30 s inside a wait the kernel bounds to
@@ -368,6 +385,7 @@ Suite *test_suite(void)
 	tcase_add_test(tc, journalctl_prefix_is_stripped);
 	tcase_add_test(tc, kmsg_records_give_hang_and_oom_kill);
 	tcase_add_test(tc, printk_caller_ids_are_stripped);
+	tcase_add_test(tc, an_oops_with_eflags_no_cpu_can_hold_is_marked);
 	tcase_add_test(tc, warning_bug_and_panic_are_titled);
 	tcase_add_test(tc, sysrq_dump_keeps_task_states);
 	tcase_add_test(tc, an_unmount_in_its_bounded_wait_and_its_timeout_notice);

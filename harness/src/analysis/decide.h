@@ -30,6 +30,7 @@ struct trial_facts {
 	bool panic, crash; /* panic; BUG/Oops */
 	bool crash_int3;   /* the first crash was "Oops: int3" ... */
 	bool emulated;	   /* ... on a TCG guest: a stale code-patching breakpoint */
+	bool crash_bad_flags; /* the first crash shows an EFLAGS no CPU can hold */
 	bool init_killed;  /* "Attempted to kill init": our /init died */
 	int warnings;
 	int notices;	      /* "ceph: umount timed out": a bounded wait ran out */

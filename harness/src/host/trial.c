@@ -236,8 +236,10 @@ static void note_crash(struct trial *t, const struct kreport *r, const char *tit
 		}
 		t->f.panic = true;
 	} else {
-		if (!t->f.crash && !t->f.panic)
+		if (!t->f.crash && !t->f.panic) {
 			t->f.crash_int3 = strstr(r->headline, "Oops: int3") != NULL;
+			t->f.crash_bad_flags = r->impossible_flags;
+		}
 		t->f.crash = true;
 	}
 	if (!t->crash_title)

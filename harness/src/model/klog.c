@@ -8,6 +8,7 @@
 #include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <errno.h>
 #include <string.h>
 
 static const char *const kind_names[KR_NKINDS] = {
@@ -368,6 +369,22 @@ static void parse_rip(struct kreport *r, const char *t)
 	free(f.module);
 }
 
+/* "RSP: 0018:ffffc9000041bad0 EFLAGS: 00010246" */
+static void parse_rsp_line(struct kreport *r, const char *t)
+{
+	const char *e = strstr(t, "EFLAGS: ");
+	unsigned long long flags;
+	char *end;
+
+	if (!e)
+		return;
+	errno = 0;
+	flags = strtoull(e + 8, &end, 16);
+	if (end == e + 8 || errno)
+		return;
+	r->impossible_flags = (flags & ~0x3f7fd7ULL) || !(flags & 0x2);
+}
+
 /* "WARNING: CPU: 0 PID: 1 at fs/ceph/caps.c:123 fn+0x1/0x2 [ceph]" */
 static void parse_warning_line(struct kreport *r, const char *t)
 {
@@ -578,6 +595,8 @@ void klog_feed(struct klog_parser *p, const char *line)
 		parse_cpu_line(r, t);
 	} else if (str_startswith(t, "RIP: ")) {
 		parse_rip(r, t);
+	} else if (str_startswith(t, "RSP: ")) {
+		parse_rsp_line(r, t);
 	} else if (str_startswith(t, "Call Trace:") || str_startswith(t, "<TASK>")) {
 		p->in_trace = true;
 		if (str_startswith(t, "<TASK>"))

@@ -45,6 +45,11 @@ struct kreport {
 	char *work_fn;	 /* "wb_workfn" */
 	char *work_desc; /* "flush-ceph-1" */
 	char *rip;	 /* BUG/Oops/WARNING: the faulting function */
+	/*
+	 * The report's EFLAGS has reserved bits set (3, 5, 15, 22-63) or bit 1
+	 * clear: no x86 CPU holds that, an emulator's broken state can.
+	 */
+	bool impossible_flags;
 	double ts;	 /* kernel timestamp (s) of the first line, or -1 */
 	int line;	 /* 1-based line in the input where it started */
 	struct kframe *frames;
