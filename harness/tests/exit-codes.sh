@@ -73,6 +73,14 @@ expect 2 "$exe" run -s "$w/bad.ini"
 expect 2 "$exe" run -n 0
 expect 2 "$exe" matrix -s smoke -k only-one
 expect 128 "$exe" bisect-step
+expect 0 "$exe" history --db "$w/h.sqlite" import "$w/fixed"
+expect 0 "$exe" history --db "$w/h.sqlite"
+expect 2 "$exe" history --db "$w/h.sqlite" --since x
+expect 2 "$exe" history --db "$w/h.sqlite" bogus
+expect 2 "$exe" history --db "$w/h.sqlite" import "$w/notarun"
+expect 2 "$exe" history --db "$w/no/such/dir/h.sqlite"
+expect 0 "$exe" dashboard --db "$w/h.sqlite" "$w/site"
+expect 2 "$exe" dashboard --db "$w/h.sqlite"
 expect 0 "$exe" kernel list
 expect 2 "$exe" kernel bogus
 
