@@ -168,7 +168,8 @@ static const struct {
 	 "task hung in truncate_inode_pages_range", "msgr-iput-fi.ini"},
 	/* Natural stress on 6.1: readahead truncating the folios it holds; the inode work waits. */
 	{"console-6.1-readahead-self-vmtruncate.log", 8, "iputstorm", 134,
-	 "ceph-readahead-self-vmtruncate", "task hung in __filemap_get_folio", "readahead-vmtruncate.ini"},
+	 "ceph-readahead-self-vmtruncate", "task hung in __filemap_get_folio",
+	 "readahead-vmtruncate.ini"},
 	/* 7.2: the unwinder loses ceph_inode_work and try_get_cap_refs; the Workqueue line stays. */
 	{"console-7.2-readahead-vmtruncate.log", 4, "kworker/u8:0", 12, "ceph-vmtruncate-readahead",
 	 "task hung in truncate_inode_pages_range", "readahead-vmtruncate.ini"},

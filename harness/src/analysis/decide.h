@@ -24,14 +24,14 @@ struct trial_facts {
 	int workload_errors;
 	const char *workload_error;
 	/* The kernel's side. */
-	int stuck;	   /* tasks the watchdog saw stuck */
-	int hung_reports;  /* hung-task / RCU-stall / soft-lockup reports */
-	int dump_blocked;  /* D tasks in sysrq dumps */
-	bool panic, crash; /* panic; BUG/Oops */
-	bool crash_int3;   /* the first crash was "Oops: int3" ... */
-	bool emulated;	   /* ... on a TCG guest: a stale code-patching breakpoint */
+	int stuck;	      /* tasks the watchdog saw stuck */
+	int hung_reports;     /* hung-task / RCU-stall / soft-lockup reports */
+	int dump_blocked;     /* D tasks in sysrq dumps */
+	bool panic, crash;    /* panic; BUG/Oops */
+	bool crash_int3;      /* the first crash was "Oops: int3" ... */
+	bool emulated;	      /* ... on a TCG guest: a stale code-patching breakpoint */
 	bool crash_bad_flags; /* the first crash shows an EFLAGS no CPU can hold */
-	bool init_killed;  /* "Attempted to kill init": our /init died */
+	bool init_killed;     /* "Attempted to kill init": our /init died */
 	int warnings;
 	int notices;	      /* "ceph: umount timed out": a bounded wait ran out */
 	int injections;	      /* "iputstorm_inject: injected" lines in the kernel log */

@@ -189,8 +189,9 @@ static json_t *group_json(struct group *g)
 	json_object_set(o, "signatures", g->sigs);
 	if (g->checked_trials)
 		json_object_set_new(o, "integrity",
-				    json_pack("{s:I, s:I, s:I}", "trials", (json_int_t)g->checked_trials,
-					      "verified_bytes", (json_int_t)g->verified, "mismatches",
+				    json_pack("{s:I, s:I, s:I}", "trials",
+					      (json_int_t)g->checked_trials, "verified_bytes",
+					      (json_int_t)g->verified, "mismatches",
 					      (json_int_t)g->mismatches));
 	if (g->windows)
 		json_object_set_new(o, "vmtruncate_window",
@@ -237,7 +238,8 @@ static void print_group(json_t *o)
 		printf("\n");
 	}
 	if ((val = json_object_get(o, "integrity")))
-		printf("    data verified: %lld bytes in %lld trial(s), %lld block(s) read back wrong\n",
+		printf("    data verified: %lld bytes in %lld trial(s), %lld block(s) read back "
+		       "wrong\n",
 		       json_integer_value(json_object_get(val, "verified_bytes")),
 		       json_integer_value(json_object_get(val, "trials")),
 		       json_integer_value(json_object_get(val, "mismatches")));

@@ -50,8 +50,8 @@ struct kreport {
 	 * clear: no x86 CPU holds that, an emulator's broken state can.
 	 */
 	bool impossible_flags;
-	double ts;	 /* kernel timestamp (s) of the first line, or -1 */
-	int line;	 /* 1-based line in the input where it started */
+	double ts; /* kernel timestamp (s) of the first line, or -1 */
+	int line;  /* 1-based line in the input where it started */
 	struct kframe *frames;
 	size_t nframes;
 };

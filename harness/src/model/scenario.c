@@ -1164,10 +1164,10 @@ static int check_verify_files(const struct scenario *s)
 
 			if (writes_verify_files(a) && writes_verify_files(b) &&
 			    a->client == b->client && !strcmp(a->dir, b->dir))
-				return err_set("%s:%d: [%s] and [%s] both write verify files in dir "
-					       "'%s' on client %lld: give one a dir of its own",
-					       s->path, b->line, a->name, b->name, a->dir,
-					       a->client);
+				return err_set(
+					"%s:%d: [%s] and [%s] both write verify files in dir "
+					"'%s' on client %lld: give one a dir of its own",
+					s->path, b->line, a->name, b->name, a->dir, a->client);
 		}
 	return 0;
 }
