@@ -584,28 +584,39 @@ static void assert_run_complete(int trials)
 	json_decref(run);
 }
 
+/*
+ * A trial the infrastructure ended: MISS, exit 3, a complete run.json, and
+ * nothing of the run left running. Returns the verdict's reason (to free).
+ */
+static char *assert_miss_and_clean(pid_t pid, int code, json_t *pids)
+{
+	_cleanup_free_ char *vp = trial_file("verdict.json");
+	json_t *v = load(vp);
+	char *reason = xstrdup(json_string_value(json_object_get(v, "reason")) ?: "");
+
+	ck_assert_str_eq(json_string_value(json_object_get(v, "verdict")), "MISS");
+	ck_assert_int_eq(code, 3);
+	assert_run_complete(1);
+	assert_nothing_left(pid, pids);
+	json_decref(v);
+	return reason;
+}
+
 START_TEST(qemu_killed_mid_trial_is_miss_and_nothing_is_left)
 {
 	_cleanup_free_ char *scn = data("long.ini");
 	char *args[] = {"-s", scn, NULL};
 	pid_t pid = start(args);
-	_cleanup_free_ char *vp = NULL;
-	json_t *pids, *v;
+	_cleanup_free_ char *reason = NULL;
+	json_t *pids;
 	int code;
 
 	ck_assert_msg(wait_event("phase", "stress", 180), "stress never started");
 	pids = recorded_pids();
 	ck_assert_int_eq(kill(recorded_pid(pids, "qemu"), SIGKILL), 0);
 	code = finish(pid, 120);
-	vp = trial_file("verdict.json");
-	v = load(vp);
-	ck_assert_str_eq(json_string_value(json_object_get(v, "verdict")), "MISS");
-	ck_assert_msg(strstr(json_string_value(json_object_get(v, "reason")), "QEMU"), "reason: %s",
-		      json_string_value(json_object_get(v, "reason")));
-	ck_assert_int_eq(code, 3);
-	assert_run_complete(1);
-	assert_nothing_left(pid, pids);
-	json_decref(v);
+	reason = assert_miss_and_clean(pid, code, pids);
+	ck_assert_msg(strstr(reason, "QEMU"), "reason: %s", reason);
 	json_decref(pids);
 }
 END_TEST
@@ -615,9 +626,8 @@ START_TEST(osd_and_mds_killed_mid_trial_give_miss_naming_the_cluster)
 	_cleanup_free_ char *scn = data("osd-stop.ini");
 	char *args[] = {"-s", scn, NULL};
 	pid_t pid = start(args);
-	_cleanup_free_ char *vp = NULL;
-	json_t *cl, *v, *pids;
-	const char *reason;
+	_cleanup_free_ char *reason = NULL;
+	json_t *cl, *pids;
 	int code;
 
 	ck_assert_msg(wait_event("phase", "stress", 180), "stress never started");
@@ -628,17 +638,10 @@ START_TEST(osd_and_mds_killed_mid_trial_give_miss_naming_the_cluster)
 	ck_assert_int_eq(kill(daemon_pid(cl, "mds.a"), SIGKILL), 0);
 	json_decref(cl);
 	code = finish(pid, 300);
-	vp = trial_file("verdict.json");
-	v = load(vp);
-	reason = json_string_value(json_object_get(v, "reason"));
-	ck_assert_str_eq(json_string_value(json_object_get(v, "verdict")), "MISS");
+	reason = assert_miss_and_clean(pid, code, pids);
 	ck_assert_msg(strstr(reason, "cluster not serving I/O") &&
 			      (strstr(reason, "osd.0") || strstr(reason, "mds.a")),
 		      "reason: %s", reason);
-	ck_assert_int_eq(code, 3);
-	assert_run_complete(1);
-	assert_nothing_left(pid, pids);
-	json_decref(v);
 	json_decref(pids);
 }
 END_TEST

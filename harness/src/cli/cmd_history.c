@@ -148,6 +148,18 @@ static int show(struct history *h, const struct history_query *q)
 	return 0;
 }
 
+/* The database --db names, or the results directory's; NULL after saying why. */
+static struct history *open_db(const struct hargs *a, const char *cmd, char **path)
+{
+	struct history *h;
+
+	*path = a->db ? xstrdup(a->db) : history_default_path(a->results ? a->results : "results");
+	h = history_open(*path);
+	if (!h)
+		p_err("%s: %s", cmd, err_msg());
+	return h;
+}
+
 int cmd_history(int argc, char **argv)
 {
 	struct hargs a = {0};
@@ -157,17 +169,14 @@ int cmd_history(int argc, char **argv)
 
 	if (first < 0)
 		return OPT_EXIT(first);
-	path = a.db ? xstrdup(a.db) : history_default_path(a.results ? a.results : "results");
 	if (first < argc && strcmp(argv[first], "import")) {
 		p_err("history: unknown verb '%s' (only import); see `iputstorm history --help`",
 		      argv[first]);
 		return EXIT_USAGE;
 	}
-	h = history_open(path);
-	if (!h) {
-		p_err("history: %s", err_msg());
+	h = open_db(&a, "history", &path);
+	if (!h)
 		return EXIT_USAGE;
-	}
 	ret = first < argc ? import_runs(h, argc - first - 1, argv + first + 1) : show(h, &a.q);
 	history_close(h);
 	return ret;
@@ -200,12 +209,9 @@ int cmd_dashboard(int argc, char **argv)
 		opt_usage(&dashboard_spec, stderr);
 		return EXIT_USAGE;
 	}
-	path = a.db ? xstrdup(a.db) : history_default_path(a.results ? a.results : "results");
-	h = history_open(path);
-	if (!h) {
-		p_err("dashboard: %s", err_msg());
+	h = open_db(&a, "dashboard", &path);
+	if (!h)
 		return EXIT_USAGE;
-	}
 	groups = history_query(h, &a.q);
 	trials = history_trials(h, &a.q);
 	if (!groups || !trials || dashboard_write(argv[first], groups, trials, path) < 0) {
