@@ -309,6 +309,11 @@ START_TEST(smoke_passes_with_a_complete_results_directory)
 	ck_assert_msg(console && strstr(console, "libceph: mon0"), "console.log lacks the mount");
 	ck_assert(wait_event("hello", NULL, 0.1));
 	ck_assert(wait_event("phase", "stress", 0.1));
+	/* The writer's files read back exactly on a fresh mount after the unmount. */
+	ck_assert(wait_event("phase", "remounting", 0.1));
+	t = json_object_get(json_object_get(v, "integrity"), "after_remount");
+	ck_assert_int_gt(json_integer_value(json_object_get(t, "verified_bytes")), 0);
+	ck_assert_int_eq(json_integer_value(json_object_get(t, "mismatches")), 0);
 	ck_assert(wait_event("done", NULL, 0.1));
 	json_decref(run);
 	json_decref(v);

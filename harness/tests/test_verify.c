@@ -177,6 +177,61 @@ START_TEST(an_append_through_the_other_path_reads_back_exactly)
 }
 END_TEST
 
+/* The first file of the model that holds data, and its first block's offset. */
+static const char *a_written_file(json_t *model)
+{
+	json_t *f;
+	size_t i;
+
+	json_array_foreach (json_object_get(model, "files"), i, f)
+		if (json_array_size(json_object_get(f, "gens")))
+			return json_string_value(json_object_get(f, "name"));
+	return NULL;
+}
+
+START_TEST(the_check_after_remount_finds_the_files_moved_and_a_flipped_byte)
+{
+	_cleanup_free_ char *rep = xasprintf("%s/w.json", dir);
+	_cleanup_free_ char *moved = xasprintf("%s.b", dir);
+	_cleanup_free_ char *model = xasprintf("%s/w.json.model", moved);
+	_cleanup_free_ char *out = xasprintf("%s/remount.json", moved);
+	_cleanup_free_ char *victim = NULL;
+	const char *name;
+	json_t *m, *r;
+	int fd;
+
+	ck_assert_int_eq(run_churner(WRITER, 1, rep), 0);
+	/* The same files under another mount point, as after the remount. */
+	ck_assert_int_eq(rename(dir, moved), 0);
+	ck_assert_int_eq(verify_recheck(model, dir, moved, out), 0);
+	r = load_report(out);
+	ck_assert_str_eq(json_string_value(json_object_get(r, "kind")), "remount");
+	ck_assert_int_eq(json_integer_value(json_object_get(r, "mismatches")), 0);
+	ck_assert_int_gt(json_integer_value(json_object_get(r, "verified_bytes")), 0);
+	json_decref(r);
+
+	m = load_report(model);
+	name = a_written_file(m);
+	ck_assert_ptr_nonnull(name);
+	victim = xasprintf("%s/%s", moved, name);
+	json_decref(m);
+	fd = open(victim, O_RDWR);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(pwrite(fd, "\xff\xff", 2, 20), 2);
+	close(fd);
+	ck_assert_int_eq(verify_recheck(model, dir, moved, out), VERIFY_EXIT_CORRUPT);
+	r = load_report(out);
+	ck_assert_int_eq(json_integer_value(json_object_get(r, "mismatches")), 1);
+	ck_assert_ptr_nonnull(
+		strstr(json_string_value(json_object_get(json_object_get(r, "first"), "how")),
+		       "mounting again"));
+	json_decref(r);
+	/* A model of another place is refused, not taken as a pass. */
+	ck_assert_int_eq(verify_recheck(model, "/elsewhere", moved, out), 1);
+	ck_assert_int_eq(rename(moved, dir), 0);
+}
+END_TEST
+
 Suite *test_suite(void)
 {
 	Suite *su = suite_create("verify");
@@ -189,6 +244,7 @@ Suite *test_suite(void)
 	tcase_add_test(tc, the_writer_reads_back_every_operation_it_made);
 	tcase_add_test(tc, the_reader_names_a_flipped_byte_with_its_offset_and_bytes);
 	tcase_add_test(tc, an_append_through_the_other_path_reads_back_exactly);
+	tcase_add_test(tc, the_check_after_remount_finds_the_files_moved_and_a_flipped_byte);
 	suite_add_tcase(su, tc);
 	return su;
 }

@@ -42,6 +42,7 @@ struct group {
 	long long windows, window_us, window_max_us;
 	/* Data verification: bytes read back right, blocks read back wrong, trials that had any. */
 	long long verified, mismatches, checked_trials;
+	long long after_remount; /* of the verified bytes, read on a fresh mount at the end */
 };
 
 struct summary {
@@ -96,6 +97,7 @@ static void add_integrity(struct group *g, json_t *integrity)
 		return;
 	g->verified += counter(integrity, "verified_bytes");
 	g->mismatches += counter(integrity, "mismatches");
+	g->after_remount += counter(json_object_get(integrity, "after_remount"), "verified_bytes");
 	g->checked_trials++;
 }
 
@@ -189,9 +191,10 @@ static json_t *group_json(struct group *g)
 	json_object_set(o, "signatures", g->sigs);
 	if (g->checked_trials)
 		json_object_set_new(o, "integrity",
-				    json_pack("{s:I, s:I, s:I}", "trials",
+				    json_pack("{s:I, s:I, s:I, s:I}", "trials",
 					      (json_int_t)g->checked_trials, "verified_bytes",
-					      (json_int_t)g->verified, "mismatches",
+					      (json_int_t)g->verified, "after_remount_bytes",
+					      (json_int_t)g->after_remount, "mismatches",
 					      (json_int_t)g->mismatches));
 	if (g->windows)
 		json_object_set_new(o, "vmtruncate_window",
@@ -238,10 +241,11 @@ static void print_group(json_t *o)
 		printf("\n");
 	}
 	if ((val = json_object_get(o, "integrity")))
-		printf("    data verified: %lld bytes in %lld trial(s), %lld block(s) read back "
-		       "wrong\n",
+		printf("    data verified: %lld bytes in %lld trial(s) (%lld after the remount), "
+		       "%lld block(s) read back wrong\n",
 		       json_integer_value(json_object_get(val, "verified_bytes")),
 		       json_integer_value(json_object_get(val, "trials")),
+		       json_integer_value(json_object_get(val, "after_remount_bytes")),
 		       json_integer_value(json_object_get(val, "mismatches")));
 	if ((val = json_object_get(o, "vmtruncate_window")))
 		printf("    vmtruncate window: %lld opened, mean %.1f ms, widest %.1f ms\n",

@@ -42,14 +42,16 @@ enum phase {
 	PH_STRESS,
 	PH_STOPPING,
 	PH_SYNCING,
+	PH_REMOUNTING,
 	PH_CLEANUP,
 	PH_UNMOUNTING,
 	PH_DONE,
 	PH_FAILED
 };
 
-static const char *const phase_names[] = {"init",    "mounting",   "stress", "stopping", "syncing",
-					  "cleanup", "unmounting", "done",   "failed"};
+static const char *const phase_names[] = {"init",    "mounting",   "stress",  "stopping",
+					  "syncing", "remounting", "cleanup", "unmounting",
+					  "done",    "failed"};
 
 struct helper {
 	pid_t pid;
@@ -230,6 +232,53 @@ static int do_umount(struct agent *a, int unused)
 			return 1;
 		}
 	return 0;
+}
+
+/* How the check after remount ended (the helper's exit status). */
+enum { REMOUNT_OK, REMOUNT_CORRUPT, REMOUNT_UMOUNT_FAILED, REMOUNT_MOUNT_FAILED };
+
+static bool has_model(const struct instance *in)
+{
+	_cleanup_free_ char *model = in->report ? xasprintf("%s.model", in->report) : NULL;
+
+	return model && access(model, F_OK) == 0;
+}
+
+/*
+ * The unmount writes every inode back and forgets it: what the writers
+ * left must read back exactly on a fresh mount (client 1's, which then
+ * serves the cleanup and the final unmount).
+ */
+static int do_remount_check(struct agent *a, int unused)
+{
+	int ret = REMOUNT_OK;
+
+	if (do_umount(a, 0))
+		return REMOUNT_UMOUNT_FAILED;
+	if (do_mount(a, 1))
+		return REMOUNT_MOUNT_FAILED;
+	for (size_t i = 0; i < a->ninst; i++) {
+		const struct instance *in = &a->inst[i];
+		_cleanup_free_ char *model = NULL, *out = NULL;
+
+		if (!has_model(in))
+			continue;
+		model = xasprintf("%s.model", in->report);
+		out = xasprintf("%s.remount", in->report);
+		if (verify_recheck(model, a->mounts[in->g->client], a->mounts[1], out))
+			ret = REMOUNT_CORRUPT;
+	}
+	return ret;
+}
+
+static bool wants_remount_check(struct agent *a)
+{
+	if (!a->g->final_umount)
+		return false;
+	for (size_t i = 0; i < a->ninst; i++)
+		if (has_model(&a->inst[i]))
+			return true;
+	return false;
 }
 
 /* ---- setup ---- */
@@ -725,7 +774,9 @@ static void phase_stopping(struct agent *a)
 		a->step = 1;
 	}
 	if (!any_running(a)) {
-		set_phase(a, a->g->final_sync ? PH_SYNCING : PH_CLEANUP);
+		set_phase(a, a->g->final_sync	      ? PH_SYNCING
+			     : wants_remount_check(a) ? PH_REMOUNTING
+						      : PH_CLEANUP);
 		return;
 	}
 	if (end_left(a) < 0 && a->step == 1) {
@@ -758,6 +809,60 @@ static void phase_helper_step(struct agent *a, int (*fn)(struct agent *, int), c
 	set_phase(a, next);
 }
 
+static void emit_done(struct agent *a);
+
+/* Sends home what each writer's files held on the fresh mount. */
+static void report_remount_checks(struct agent *a)
+{
+	for (size_t i = 0; i < a->ninst; i++) {
+		struct instance *in = &a->inst[i];
+		_cleanup_free_ char *out = in->report ? xasprintf("%s.remount", in->report) : NULL;
+		json_t *r = out ? json_load_file(out, 0, NULL) : NULL;
+
+		if (!r)
+			continue;
+		emit(a, (struct event){.type = EV_INTEGRITY,
+				       .integrity = {.group = in->g->name,
+						     .instance = in->idx,
+						     .report = r}});
+		json_decref(r);
+	}
+}
+
+static void phase_remounting(struct agent *a)
+{
+	int r, code;
+
+	if (a->step == 0) {
+		if (helper_start(a, "remount", MAX(end_left(a), 1), do_remount_check, 0) < 0) {
+			emit_error(a, "remount", err_msg(), false, "agent");
+			set_phase(a, PH_CLEANUP);
+			return;
+		}
+		a->step = 1;
+		return;
+	}
+	r = helper_poll(a);
+	if (r < 0)
+		end_timeout(a, "unmount and mount again");
+	if (r != 0)
+		return;
+	code = WIFEXITED(a->h.status) ? WEXITSTATUS(a->h.status) : -1;
+	if (code == REMOUNT_OK || code == REMOUNT_CORRUPT) {
+		a->mounted = 1;
+		report_remount_checks(a);
+	} else if (code == REMOUNT_MOUNT_FAILED) {
+		a->mounted = 0;
+		emit_error(a, "remount", "mounting again after the unmount failed", false, "infra");
+		set_phase(a, PH_DONE);
+		emit_done(a);
+		return;
+	} else {
+		emit_error(a, "unmount", "failed (see console.log)", false, "kernel");
+	}
+	set_phase(a, PH_CLEANUP);
+}
+
 static void emit_done(struct agent *a)
 {
 	/* Cleanup and unmount drop references too: the last counters cover them. */
@@ -783,7 +888,11 @@ static void step_phase(struct agent *a)
 		phase_stopping(a);
 		break;
 	case PH_SYNCING:
-		phase_helper_step(a, do_syncfs, "syncfs", PH_CLEANUP);
+		phase_helper_step(a, do_syncfs, "syncfs",
+				  wants_remount_check(a) ? PH_REMOUNTING : PH_CLEANUP);
+		break;
+	case PH_REMOUNTING:
+		phase_remounting(a);
 		break;
 	case PH_CLEANUP:
 		phase_helper_step(a, do_cleanup, "removing the trial's files",

@@ -4,6 +4,7 @@
 #include "guest/modctl.h"
 #include "lib/base.h"
 #include "lib/clock.h"
+#include "lib/json.h"
 #include "lib/output.h"
 #include "lib/rng.h"
 
@@ -298,13 +299,14 @@ static void check_against_model(struct vwriter *w, struct vfile *f, size_t got, 
 	s->verified += got;
 }
 
-enum vread { VR_CACHE, VR_OSD, VR_DIRECT, VR_AFTER_PEER_APPEND };
+enum vread { VR_CACHE, VR_OSD, VR_DIRECT, VR_AFTER_PEER_APPEND, VR_REMOUNT };
 
 static const char *const vread_how[] = {
 	[VR_CACHE] = "buffered read",
 	[VR_OSD] = "read after fsync and dropping the page cache",
 	[VR_DIRECT] = "O_DIRECT read",
 	[VR_AFTER_PEER_APPEND] = "buffered read after the other client appended",
+	[VR_REMOUNT] = "read after unmounting and mounting again",
 };
 
 static int verify_file(struct vwriter *w, struct vfile *f, enum vread how)
@@ -574,6 +576,36 @@ static void writer_free(struct vwriter *w)
 	free(w->f);
 }
 
+/*
+ * What a writer leaves for the check after remount: its directory, its
+ * files and each block's generation. Written only when every operation
+ * finished, so the model is exactly what the files must hold.
+ */
+static void save_model(const struct vwriter *w, const char *kind)
+{
+	_cleanup_free_ char *path = NULL, *cwd = NULL;
+	json_t *files = json_array(), *m;
+
+	if (!w->s.o->report_path)
+		return;
+	cwd = getcwd(NULL, 0);
+	for (int k = 0; k < w->nfiles; k++) {
+		const struct vfile *f = &w->f[k];
+		json_t *gens = json_array();
+
+		for (uint32_t b = 0; b < f->nblk; b++)
+			json_array_append_new(gens, json_integer(f->gen[b]));
+		json_array_append_new(files, json_pack("{s:s, s:I, s:o}", "name", f->name, "fid",
+						       (json_int_t)f->fid, "gens", gens));
+	}
+	m = json_pack("{s:s, s:s, s:i, s:o}", "kind", kind, "dir", cwd ? cwd : ".", "pages",
+		      w->s.o->pages, "files", files);
+	path = xasprintf("%s.model", w->s.o->report_path);
+	if (json_dump_file(m, path, JSON_COMPACT) < 0)
+		fprintf(stderr, "verify: cannot write %s: %s\n", path, strerror(errno));
+	json_decref(m);
+}
+
 int verify_writer_run(const struct verify_opts *o)
 {
 	struct vwriter w = {0};
@@ -600,6 +632,8 @@ int verify_writer_run(const struct verify_opts *o)
 
 	for (int k = 0; !err && k < w.nfiles && !w.s.mismatches && now_mono() - start < 3; k++)
 		err = verify_file(&w, &w.f[k], VR_OSD);
+	if (!err && !w.s.mismatches)
+		save_model(&w, "verify");
 	writer_free(&w);
 	return finish(&w.s, "verify", err);
 }
@@ -693,8 +727,70 @@ int verify_append_run(const struct verify_opts *o)
 		if (o->interval > 0)
 			vnap(&w.s, o->interval);
 	}
+	if (!err && !w.s.mismatches)
+		save_model(&w, "verify-append");
 	writer_free(&w);
 	return finish(&w.s, "verify-append", err);
+}
+
+/* ---- after the remount: the writers' last model, checked on a fresh mount ---- */
+
+static int model_load(struct vwriter *w, json_t *m)
+{
+	json_t *files = json_object_get(m, "files"), *jf;
+	size_t k;
+
+	w->nfiles = (int)json_array_size(files);
+	w->f = xcalloc((size_t)MAX(w->nfiles, 1), sizeof(*w->f));
+	json_array_foreach (files, k, jf) {
+		struct vfile *f = &w->f[k];
+		json_t *gens = json_object_get(jf, "gens"), *g;
+		const char *name = json_string_value(json_object_get(jf, "name"));
+		size_t b;
+
+		f->gen = xcalloc(w->s.max_blocks, sizeof(uint32_t));
+		if (!name || json_array_size(gens) > w->s.max_blocks)
+			return -1;
+		snprintf(f->name, sizeof(f->name), "%s", name);
+		f->fid = (uint32_t)json_integer_value(json_object_get(jf, "fid"));
+		json_array_foreach (gens, b, g)
+			f->gen[b] = (uint32_t)json_integer_value(g);
+		f->nblk = (uint32_t)json_array_size(gens);
+	}
+	return 0;
+}
+
+int verify_recheck(const char *model_path, const char *from, const char *to,
+		   const char *report_path)
+{
+	_cleanup_json_ json_t *m = json_load_file(model_path, 0, NULL);
+	const char *dir = json_string_value(json_object_get(m, "dir"));
+	volatile sig_atomic_t never = 0;
+	struct verify_opts o = {.report_path = report_path, .stopping = &never};
+	_cleanup_free_ char *there = NULL;
+	struct vwriter w = {0};
+	size_t n = strlen(from);
+	int err = 0;
+
+	if (!dir || strncmp(dir, from, n) || (dir[n] && dir[n] != '/')) {
+		fprintf(stderr, "verify: %s: no model of a directory under %s\n", model_path, from);
+		return 1;
+	}
+	o.pages = (int)json_integer_value(json_object_get(m, "pages"));
+	if (vstate_init(&w.s, &o) < 0)
+		return 1;
+	there = xasprintf("%s%s", to, dir + n);
+	if (model_load(&w, m) < 0 || chdir(there) < 0) {
+		fprintf(stderr, "verify: %s: cannot check %s after the remount\n", model_path,
+			there);
+		err = -1;
+	}
+	for (int k = 0; !err && k < w.nfiles && !w.s.mismatches; k++) {
+		err = verify_file(&w, &w.f[k], VR_REMOUNT);
+		w.s.ops++;
+	}
+	writer_free(&w);
+	return finish(&w.s, "remount", err);
 }
 
 /* ---- the reader: another client's files, each block must be well-formed ---- */

@@ -56,6 +56,15 @@ int verify_reader_run(const struct verify_opts *o);
 /* Writes a file here, appends to it through peer_dir, reads it back here: exact content. */
 int verify_append_run(const struct verify_opts *o);
 
+/*
+ * After the trial's unmount: a writer's last model (REPORT.model, left by
+ * verify and verify-append when all their operations finished) checked on
+ * a fresh mount, its directory moved from mount point `from` to `to`. The
+ * report (kind "remount") goes to report_path; returns like a churner.
+ */
+int verify_recheck(const char *model_path, const char *from, const char *to,
+		   const char *report_path);
+
 /* A churner's exit status when it found corrupt data (not a workload failure). */
 #define VERIFY_EXIT_CORRUPT 3
 

@@ -207,6 +207,20 @@ static void instance_child(const struct instance *inst, const struct workload_en
 	_exit(126);
 }
 
+/*
+ * A restarted instance reports afresh, and a verify writer's files start
+ * empty: an earlier model would not match them after the remount.
+ */
+static void forget_reports(const struct instance *inst)
+{
+	_cleanup_free_ char *model = xasprintf("%s.model", inst->report);
+	_cleanup_free_ char *recheck = xasprintf("%s.remount", inst->report);
+
+	unlink(inst->report);
+	unlink(model);
+	unlink(recheck);
+}
+
 int instance_start(struct instance *inst, const struct workload_env *env)
 {
 	pid_t pid;
@@ -215,7 +229,7 @@ int instance_start(struct instance *inst, const struct workload_env *env)
 	inst->log = xasprintf("%s/%s.%d.log", env->log_dir, inst->g->name, inst->idx);
 	free(inst->report);
 	inst->report = xasprintf("%s.integrity.json", inst->log);
-	unlink(inst->report); /* a restarted instance reports afresh */
+	forget_reports(inst);
 	if (group_is_workload(inst->g))
 		inst->oom_kills = cgroup_oom_kills(inst->g->cgroup);
 	fflush(NULL);

@@ -367,6 +367,7 @@ static void add_count(json_t *sum, json_t *report, const char *key)
 static void on_integrity(struct trial *t, const struct event *e)
 {
 	json_t *r = e->integrity.report, *first = json_object_get(r, "first");
+	const char *kind = json_string_value(json_object_get(r, "kind"));
 
 	if (!t->integrity)
 		t->integrity = json_pack("{s:I, s:I, s:I, s:[]}", "verified_bytes", (json_int_t)0,
@@ -375,6 +376,18 @@ static void on_integrity(struct trial *t, const struct event *e)
 	add_count(t->integrity, r, "verified_bytes");
 	add_count(t->integrity, r, "mismatches");
 	add_count(t->integrity, r, "corruptions_injected");
+	/* The check on a fresh mount after the unmount, counted apart too. */
+	if (kind && !strcmp(kind, "remount")) {
+		json_t *sum = json_object_get(t->integrity, "after_remount");
+
+		if (!sum) {
+			sum = json_pack("{s:I, s:I}", "verified_bytes", (json_int_t)0, "mismatches",
+					(json_int_t)0);
+			json_object_set_new(t->integrity, "after_remount", sum);
+		}
+		add_count(sum, r, "verified_bytes");
+		add_count(sum, r, "mismatches");
+	}
 	json_array_append_new(json_object_get(t->integrity, "reports"),
 			      json_pack("{s:s, s:i, s:O}", "group", e->integrity.group, "instance",
 					e->integrity.instance, "report", r));
