@@ -172,6 +172,33 @@ START_TEST(an_injection_line_is_a_report_of_its_own)
 }
 END_TEST
 
+START_TEST(the_modules_cycle_line_names_the_task_to_confirm)
+{
+	struct collected c = {.n = 0};
+	struct klog_parser kp;
+
+	klog_init(&kp, collect, &c);
+	klog_feed(&kp, "[   12.345678] iputstorm_inject: cycle closed: evict() of ceph inode "
+		       "1099511627776 in writeback while I_SYNC is set (kworker/u8:2/123): the "
+		       "writeback deadlock");
+	klog_feed(&kp, "[   12.4] iputstorm_inject: cycle closed: no task named here");
+	klog_finish(&kp);
+	ck_assert_int_eq(c.n, 2);
+	ck_assert_int_eq(c.r[0]->kind, KR_CYCLE);
+	ck_assert_str_eq(kr_kind_name(c.r[0]->kind), "cycle");
+	ck_assert_str_eq(c.r[0]->task, "kworker/u8:2");
+	ck_assert_int_eq(c.r[0]->pid, 123);
+	assert_title(c.r[0],
+		     "deadlock cycle closed in kworker/u8:2: evict() waits for its own I_SYNC");
+	/* Not a hang by itself: the watchdog must confirm the task. */
+	ck_assert(!kreport_is_hang(c.r[0]) && !kreport_is_crash(c.r[0]));
+	ck_assert_int_eq(c.r[1]->kind, KR_CYCLE);
+	ck_assert_ptr_null(c.r[1]->task);
+	ck_assert_int_le(c.r[1]->pid, 0);
+	release(&c);
+}
+END_TEST
+
 START_TEST(second_report_in_a_row_is_separate)
 {
 	struct collected c = parse("console-6.12-writeback-hang.log");
@@ -391,6 +418,7 @@ Suite *test_suite(void)
 	tcase_add_test(tc, an_unmount_in_its_bounded_wait_and_its_timeout_notice);
 	tcase_add_test(tc, lines_of_other_subsystems_inside_a_trace_are_skipped);
 	tcase_add_test(tc, an_injection_line_is_a_report_of_its_own);
+	tcase_add_test(tc, the_modules_cycle_line_names_the_task_to_confirm);
 	tcase_add_test(tc, interleaved_traces_are_kept_apart_by_their_caller_ids);
 	tcase_add_test(tc, a_task_name_cut_inside_a_utf8_character_is_escaped_not_lost);
 	tcase_add_loop_test(tc, stack_frame_forms, 0, ARRAY_SIZE(frames));

@@ -84,6 +84,8 @@ enum stat_id {
 	ST_VMT_TOTAL_US,    /* all of them, in microseconds */
 	ST_RA_IN_VMT,	    /* a readahead asked for caps while its inode's window was open */
 	ST_VMT_UNTRACKED,   /* windows not timed: the table was full */
+	ST_INJ_SAFE,   /* a dirty lost-truncate inode evicted outside writeback and ceph-msgr */
+	ST_INJ_UNSAFE, /* ... evicted in writeback or on ceph-msgr: the deadlock's place */
 	NR_STATS,
 };
 
@@ -109,6 +111,8 @@ static const char *const stat_names[NR_STATS] = {
 	"vmtruncate_window_total_us",
 	"readahead_in_vmtruncate_window",
 	"vmtruncate_untracked",
+	"injected_evicted_safe",
+	"injected_evicted_unsafe",
 };
 
 static atomic_long_t stats[NR_STATS];
@@ -224,14 +228,56 @@ static int iput_pre(struct kprobe *p, struct pt_regs *regs)
 	return 0;
 }
 
+/*
+ * The inodes whose truncate we lost, until their eviction: where each one is
+ * evicted says whether the kernel took the deadlock's path with it (in
+ * writeback or on ceph-msgr) or a safe one (a fix's worker, a closing task).
+ * Removed at eviction, so a freed inode's address is never matched.
+ */
+#define INJ_SLOTS 64
+static struct inode *injected[INJ_SLOTS];
+static DEFINE_SPINLOCK(inj_lock);
+
+static void track_injected(struct inode *inode)
+{
+	unsigned long flags;
+
+	spin_lock_irqsave(&inj_lock, flags);
+	for (int i = 0; i < INJ_SLOTS; i++)
+		if (!injected[i]) {
+			injected[i] = inode;
+			break;
+		}
+	spin_unlock_irqrestore(&inj_lock, flags);
+}
+
+static bool forget_injected(struct inode *inode)
+{
+	unsigned long flags;
+	bool found = false;
+
+	spin_lock_irqsave(&inj_lock, flags);
+	for (int i = 0; i < INJ_SLOTS && !found; i++)
+		if (injected[i] == inode) {
+			injected[i] = NULL;
+			found = true;
+		}
+	spin_unlock_irqrestore(&inj_lock, flags);
+	return found;
+}
+
 static int evict_pre(struct kprobe *p, struct pt_regs *regs)
 {
 	struct inode *inode = (struct inode *)regs->di;
 	enum ctx c;
 
-	if (!telemetry || !is_ceph(inode))
+	if (!is_ceph(inode))
 		return 0;
 	c = current_ctx();
+	if (forget_injected(inode))
+		count(c == CTX_WRITEBACK || c == CTX_MSGR ? ST_INJ_UNSAFE : ST_INJ_SAFE);
+	if (!telemetry)
+		return 0;
 	/* A deferred final iput ends here: proof the inode was evicted, not leaked. */
 	if (c == CTX_INODE_WORK)
 		count(ST_WORK_EVICT);
@@ -239,8 +285,9 @@ static int evict_pre(struct kprobe *p, struct pt_regs *regs)
 	if ((inode_state_now(inode) & I_SYNC) && c == CTX_WRITEBACK) {
 		count(ST_EVICT_ISYNC);
 		/* i_ino is u64 on 7.x, unsigned long before */
-		pr_warn("evict() of ceph inode %llu in writeback while I_SYNC is set (%s/%d): "
-			"the writeback deadlock\n",
+		/* "cycle closed:" tells the agent to confirm this task at once. */
+		pr_warn("cycle closed: evict() of ceph inode %llu in writeback while I_SYNC is "
+			"set (%s/%d): the writeback deadlock\n",
 			(unsigned long long)inode->i_ino, current->comm, task_pid_nr(current));
 	}
 	return 0;
@@ -617,6 +664,8 @@ static int lost_truncate(int fd)
 	/* Clean already: the flusher has no folio beyond EOF, and no pin to drop. */
 	if (!mapping_tagged(inode->i_mapping, PAGECACHE_TAG_DIRTY))
 		count(ST_LOST_CLEAN);
+	else
+		track_injected(inode); /* only these can take the deadlock's path */
 out:
 	fput(f);
 	return ret;

@@ -21,6 +21,8 @@ const char *const compare_counter_keys[] = {
 	"inode_work_evict",
 	"lost_truncate",
 	"lost_truncate_clean",
+	"injected_evicted_safe",
+	"injected_evicted_unsafe",
 	"delays_injected",
 	"vmtruncate_windows",
 	"readahead_in_vmtruncate_window",

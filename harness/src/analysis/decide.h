@@ -36,6 +36,7 @@ struct trial_facts {
 	int notices;	      /* "ceph: umount timed out": a bounded wait ran out */
 	int injections;	      /* "iputstorm_inject: injected" lines in the kernel log */
 	bool injection_asked; /* the scenario injects */
+	long long ended_safe; /* end_when_safe met: injected inodes evicted safely (else 0) */
 	const char *crash_title, *hang_title, *warning_title, *notice_title;
 	int mismatches;		   /* blocks the verify churners found wrong */
 	const char *corrupt_title; /* "data corruption in FILE at OFFSET" */

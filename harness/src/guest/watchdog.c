@@ -26,6 +26,23 @@ void watchdog_free(struct watchdog *w)
 	w->n = w->cap = 0;
 }
 
+void watchdog_suspect(struct watchdog *w, pid_t tid)
+{
+	for (int i = 0; i < WD_SUSPECTS; i++)
+		if (w->suspects[i] == tid || !w->suspects[i]) {
+			w->suspects[i] = tid;
+			return;
+		}
+}
+
+static bool is_suspect(const struct watchdog *w, pid_t tid)
+{
+	for (int i = 0; i < WD_SUSPECTS && w->suspects[i]; i++)
+		if (w->suspects[i] == tid)
+			return true;
+	return false;
+}
+
 bool wd_update(struct wd_task *t, char state, unsigned long long nvcsw, unsigned long long nivcsw,
 	       double now, double stuck_after)
 {
@@ -158,6 +175,7 @@ static void sample_task(struct watchdog *w, pid_t tgid, pid_t tid, double now,
 	char dir[256];
 	unsigned long long v, nv;
 	struct wd_task *t;
+	bool suspect;
 	char state;
 
 	snprintf(dir, sizeof(dir), "%s/%d/task/%d", w->proc, (int)tgid, (int)tid);
@@ -178,12 +196,15 @@ static void sample_task(struct watchdog *w, pid_t tgid, pid_t tid, double now,
 		t->since = now;
 	}
 	t->seen = now;
-	if (wd_update(t, state, v, nv, now, w->stuck_after)) {
+	suspect = is_suspect(w, tid);
+	if (wd_update(t, state, v, nv, now,
+		      suspect ? MIN(WD_CYCLE_CONFIRM, w->stuck_after) : w->stuck_after)) {
 		const struct bounded_wait *bw;
 		struct wd_desc d;
 
 		wd_describe(w->proc, tgid, tid, &d);
 		d.ev.stuck_for = now - t->since;
+		d.ev.cycle = suspect;
 		bw = w->bound > 0 ? bounded_wait_of(d.ev.stack.v, d.ev.stack.n, true) : NULL;
 		if (bw) {
 			d.ev.bound = w->bound;

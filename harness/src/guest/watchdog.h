@@ -25,8 +25,13 @@ struct wd_task {
 	bool reported;
 };
 
+/* A task the module saw close a deadlock's cycle is stuck after this long in D. */
+#define WD_CYCLE_CONFIRM 2.0
+#define WD_SUSPECTS 8
+
 struct watchdog {
 	double stuck_after;
+	pid_t suspects[WD_SUSPECTS]; /* tids named by the module's "cycle closed" lines */
 	double bound;	  /* CephFS's mount_timeout: the bound of its bounded waits; 0: none */
 	const char *proc; /* "/proc", or a test tree */
 	struct wd_task *t;
@@ -37,6 +42,12 @@ struct watchdog {
 };
 
 void watchdog_init(struct watchdog *w, double stuck_after, const char *proc);
+/*
+ * The module saw task tid close a deadlock's cycle: from now on it counts as
+ * stuck after WD_CYCLE_CONFIRM seconds in D without a context switch (the
+ * same rule, a shorter wait; a task that moves is never reported).
+ */
+void watchdog_suspect(struct watchdog *w, pid_t tid);
 void watchdog_free(struct watchdog *w);
 /*
  * Calls report(task, ctx) once for each newly stuck task; task is valid

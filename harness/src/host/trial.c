@@ -56,6 +56,7 @@ struct trial {
 	struct trial_facts f;
 	enum tstate state;
 	double t0, hello_t, stress_t, last_event_t, hang_t, end_t, last_console_t, last_fsync_t;
+	double cycle_t; /* the module saw a deadlock's cycle close (KR_CYCLE) */
 	double dump_t, dump_deadline, drain_until;
 	int dump_stage;
 	const char *dump_why;
@@ -278,6 +279,11 @@ static void note_report(struct trial *t, const struct kreport *r, json_t *rep, c
 		if (r->state != 'D')
 			return;
 		t->f.dump_blocked++;
+		break;
+	case KR_CYCLE:
+		/* Not a hang by itself: the watchdog confirms the task is stuck. */
+		if (!t->cycle_t)
+			t->cycle_t = ht(t);
 		break;
 	case KR_HUNG_TASK:
 		if (within_bound(t, r)) {
@@ -736,6 +742,16 @@ static void report_progress(struct trial *t)
 
 /* ---- result ---- */
 
+/* end_when_safe was met: the agent ended the stress on the module's word. */
+static long long ended_safe(const struct trial *t)
+{
+	long long safe = json_integer_value(json_object_get(t->counters, "injected_evicted_safe"));
+	long long unsafe =
+		json_integer_value(json_object_get(t->counters, "injected_evicted_unsafe"));
+
+	return t->g->end_when_safe && safe >= t->g->end_when_safe && !unsafe ? safe : 0;
+}
+
 static json_t *timing(struct trial *t)
 {
 	json_t *o = json_object();
@@ -751,6 +767,8 @@ static json_t *timing(struct trial *t)
 		if (t->stress_t)
 			json_object_set_new(o, "time_to_hang", json_real(t->hang_t - t->stress_t));
 	}
+	if (t->cycle_t && t->stress_t)
+		json_object_set_new(o, "time_to_cycle", json_real(t->cycle_t - t->stress_t));
 	if (t->f.cluster_checked)
 		json_object_set_new(o, "cluster_check", json_real(t->cluster_secs));
 	json_object_set_new(o, "cluster_ready", json_real(t->ready_secs));
@@ -1044,6 +1062,7 @@ int trial_run(const struct trial_spec *ts, struct trial_result *res)
 	t.f.corrupt_title = t.corrupt_title;
 	t.f.warning_title = t.warning_title;
 	t.f.notice_title = t.notice_title;
+	t.f.ended_safe = ended_safe(&t);
 	t.f.fatal_msg = t.fatal_msg;
 	t.f.fatal_blame = t.fatal_blame;
 	t.f.init_msg = t.init_msg;

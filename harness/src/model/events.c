@@ -48,6 +48,8 @@ static json_t *stuck_json(const struct ev_stuck *s)
 		json_object_set_new(o, "within", json_boolean(s->within));
 		put_str(o, "waits_for", s->waits_for);
 	}
+	if (s->cycle)
+		json_object_set_new(o, "cycle", json_true());
 	return o;
 }
 
@@ -165,6 +167,7 @@ static int stuck_from_json(json_t *j, struct ev_stuck *s)
 	s->bound = get_num(j, "bound");
 	s->within = get_bool(j, "within");
 	s->waits_for = get_str(j, "waits_for");
+	s->cycle = get_bool(j, "cycle");
 	if (!s->comm || !json_is_array(stack))
 		return err_set("a stuck event without comm or stack");
 	json_array_foreach (stack, i, f)

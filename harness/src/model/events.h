@@ -70,6 +70,11 @@ struct ev_stuck {
 	double bound;
 	bool within;
 	const char *waits_for;
+	/*
+	 * The module saw this task close a deadlock's cycle (KR_CYCLE), so it
+	 * was confirmed after WD_CYCLE_CONFIRM seconds, not stuck_after.
+	 */
+	bool cycle;
 };
 
 /*

@@ -15,7 +15,7 @@ static const char *const kind_names[KR_NKINDS] = {
 	[KR_HUNG_TASK] = "hung_task", [KR_TASK_DUMP] = "task_dump", [KR_BUG] = "bug",
 	[KR_OOPS] = "oops",	      [KR_WARNING] = "warning",	    [KR_PANIC] = "panic",
 	[KR_OOM_KILL] = "oom_kill",   [KR_RCU_STALL] = "rcu_stall", [KR_NOTICE] = "notice",
-	[KR_INJECTED] = "injected",
+	[KR_INJECTED] = "injected",   [KR_CYCLE] = "cycle",
 };
 
 /*
@@ -28,6 +28,25 @@ static const struct {
 	{"ceph: ", "umount timed out", "ceph: umount timed out"},
 	{"ceph: ", "umount was killed", "ceph: umount was killed"},
 };
+
+#define CYCLE_PREFIX "iputstorm_inject: cycle closed: "
+
+/* "... (kworker/u8:2/123): ...": the task is the last "(COMM/PID)" (COMM may hold '/'). */
+static void parse_cycle_task(struct kreport *r, const char *t)
+{
+	const char *close = strstr(t, "): "), *open, *slash;
+
+	if (!close)
+		return;
+	for (open = close; open > t && *open != '('; open--)
+		;
+	for (slash = close; slash > open && *slash != '/'; slash--)
+		;
+	if (*open != '(' || slash <= open + 1)
+		return;
+	r->task = xstrndup(open + 1, (size_t)(slash - open - 1));
+	r->pid = atoi(slash + 1);
+}
 
 static const char *notice_title(const char *t)
 {
@@ -448,6 +467,12 @@ static bool starts_report(struct klog_parser *p, const char *t, double ts)
 		p->cur = new_report(p, KR_INJECTED, t, ts);
 		finish(p); /* one line, complete */
 		return true;
+	} else if (str_startswith(t, CYCLE_PREFIX)) {
+		finish(p);
+		p->cur = new_report(p, KR_CYCLE, t, ts);
+		parse_cycle_task(p->cur, t);
+		finish(p); /* one line, complete */
+		return true;
 	} else if (notice_title(t)) {
 		finish(p);
 		p->cur = new_report(p, KR_NOTICE, t, ts);
@@ -747,6 +772,9 @@ char *kreport_title(const struct kreport *r)
 	case KR_INJECTED:
 		return xasprintf("fault injection: %s",
 				 r->headline + strlen("iputstorm_inject: injected: "));
+	case KR_CYCLE:
+		return xasprintf("deadlock cycle closed in %s: evict() waits for its own I_SYNC",
+				 r->task ? r->task : "?");
 	case KR_NKINDS:
 		break;
 	}

@@ -25,6 +25,12 @@ enum kr_kind {
 	KR_RCU_STALL, /* rcu: INFO: rcu_* detected stalls */
 	KR_NOTICE,    /* one line a subsystem prints about itself: "ceph: ...: umount timed out" */
 	KR_INJECTED,  /* "iputstorm_inject: injected: ...": our module provoked what follows */
+	/*
+	 * "iputstorm_inject: cycle closed: ... (COMM/PID): ...": the module saw
+	 * a deadlock's cycle close in task PID (evict() in writeback waiting
+	 * for the I_SYNC its own writeback holds); the watchdog confirms it.
+	 */
+	KR_CYCLE,
 	KR_NKINDS,
 };
 

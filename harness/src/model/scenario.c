@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 #define _GNU_SOURCE
 #include "model/scenario.h"
+#include "model/injections.h"
 #include "lib/base.h"
 #include "lib/ini.h"
 #include "lib/output.h"
@@ -271,6 +272,16 @@ static const struct key_def keys[] = {
 	 AT(scn_global, fail_on_warning, K_BOOL),
 	 .def = "false",
 	 .doc = "A kernel `WARNING:` makes the trial FAIL (otherwise it is recorded only)."},
+	{.name = "end_when_safe",
+	 .types = T_GLOBAL,
+	 AT(scn_global, end_when_safe, K_INT),
+	 .def = "0",
+	 .min = 0,
+	 .max = 1000000,
+	 .doc = "With a lost-truncate injection: end the stress early once this many injected "
+		"inodes were evicted outside writeback and ceph-msgr and none inside them (the "
+		"module watches each one); 0 runs the whole `duration`. A fixed kernel then passes "
+		"in seconds; a hang still needs its task confirmed stuck."},
 	{.name = "telemetry",
 	 .types = T_GLOBAL,
 	 AT(scn_global, telemetry, K_BOOL),
@@ -1251,6 +1262,21 @@ static int check_cgroups(const struct scenario *s)
 	return 0;
 }
 
+/* end_when_safe counts injected inodes: without a lost-truncate there are none. */
+static int check_end_when_safe(const struct scenario *s)
+{
+	const struct scn_kv *kv = kv_find(section_find(s, "global"), "end_when_safe");
+
+	if (!s->global.end_when_safe)
+		return 0;
+	for (size_t i = 0; i < s->ngroups; i++)
+		if (group_is_lost_truncate(&s->groups[i]))
+			return 0;
+	return value_error(s, kv,
+			   "end_when_safe counts lost-truncate inodes: add a [section] with type "
+			   "= inject and injection = lost-truncate, or remove it");
+}
+
 static int scenario_validate(struct scenario *s)
 {
 	for (size_t i = 0; i < s->nsec; i++)
@@ -1265,7 +1291,7 @@ static int scenario_validate(struct scenario *s)
 	for (size_t i = 0; i < s->ngroups; i++)
 		if (check_group(s, &s->groups[i]) < 0)
 			return -1;
-	if (check_verify_files(s) < 0)
+	if (check_verify_files(s) < 0 || check_end_when_safe(s) < 0)
 		return -1;
 	return check_cgroups(s);
 }

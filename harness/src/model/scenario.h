@@ -81,6 +81,7 @@ struct scn_global {
 	const char *mount_options;
 	struct strv sysctl; /* "name=value" */
 	bool fail_on_warning;
+	long long end_when_safe; /* injected inodes evicted safely that end the stress; 0: off */
 	bool telemetry;
 };
 
