@@ -60,6 +60,8 @@ struct trial {
 	double dump_t, dump_deadline, drain_until;
 	int dump_stage;
 	const char *dump_why;
+	bool cycle_stuck; /* a stuck task the module saw close the cycle: its name is known */
+	bool other_stuck; /* a stuck task no "cycle closed" line explains */
 	json_t *stuck, *reports, *failures, *errors;
 	json_t *bounded;      /* tasks seen in a wait the kernel bounds (model/bounded.h) */
 	double bounded_extra; /* the end of the trial waits for their bounds */
@@ -444,6 +446,10 @@ static void handle_event(struct trial *t, struct event *e)
 			break;
 		}
 		t->f.stuck++;
+		if (e->stuck.cycle)
+			t->cycle_stuck = true;
+		else
+			t->other_stuck = true;
 		if (!t->hang_t)
 			t->hang_t = ht(t);
 		if (!t->hang_title)
@@ -616,6 +622,11 @@ static bool console_quiet(struct trial *t, double secs)
 	return now_mono() - MAX(t->last_console_t, t->dump_t) > secs;
 }
 
+static bool only_blocked_dump(const struct trial *t)
+{
+	return t->cycle_stuck && !t->other_stuck;
+}
+
 static void step_dump(struct trial *t)
 {
 	double now = now_mono();
@@ -627,6 +638,14 @@ static void step_dump(struct trial *t)
 		t->dump_stage = 1;
 		break;
 	case 1:
+		/*
+		 * The module saw this deadlock close and the watchdog confirmed
+		 * it: the blocked tasks name it, every task's stack adds nothing.
+		 */
+		if (only_blocked_dump(t) && (console_quiet(t, 1) || now > t->dump_t + 10)) {
+			t->dump_stage = 3;
+			break;
+		}
 		if (console_quiet(t, 2) || now > t->dump_t + 10) {
 			vm_sysrq(&t->vm, 't');
 			t->dump_t = now;
