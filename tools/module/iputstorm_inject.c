@@ -25,6 +25,7 @@
 #define pr_fmt(fmt) "iputstorm_inject: " fmt
 
 #include <linux/atomic.h>
+#include <linux/ceph/messenger.h>
 #include <linux/delay.h>
 #include <linux/file.h>
 #include <linux/fs.h>
@@ -84,8 +85,10 @@ enum stat_id {
 	ST_VMT_TOTAL_US,    /* all of them, in microseconds */
 	ST_RA_IN_VMT,	    /* a readahead asked for caps while its inode's window was open */
 	ST_VMT_UNTRACKED,   /* windows not timed: the table was full */
-	ST_INJ_SAFE,   /* a dirty lost-truncate inode evicted outside writeback and ceph-msgr */
-	ST_INJ_UNSAFE, /* ... evicted in writeback or on ceph-msgr: the deadlock's place */
+	ST_INJ_SAFE,	 /* a dirty lost-truncate inode evicted outside writeback and ceph-msgr */
+	ST_INJ_UNSAFE,	 /* ... evicted in writeback or on ceph-msgr: the deadlock's place */
+	ST_BUSY_OSD,	 /* a busy msgr eviction on an OSD connection\'s own worker */
+	ST_BUSY_OSD_MAX, /* the longest of those, ms */
 	NR_STATS,
 };
 
@@ -113,6 +116,8 @@ static const char *const stat_names[NR_STATS] = {
 	"vmtruncate_untracked",
 	"injected_evicted_safe",
 	"injected_evicted_unsafe",
+	"msgr_evict_busy_osd",
+	"msgr_evict_busy_osd_wait_max_ms",
 };
 
 static atomic_long_t stats[NR_STATS];
@@ -318,8 +323,23 @@ static bool evict_would_wait(struct inode *inode)
 
 struct evict_data {
 	ktime_t start;
-	bool busy;
+	bool busy, on_osd;
 };
+
+/*
+ * The connection whose worker runs us (current_ctx() said CTX_MSGR, so the
+ * work item is a ceph_connection's). A read's reply comes on its OSD's
+ * connection, and a work item never runs twice at once: an eviction that
+ * waits on that very worker waits for a reply only it could deliver.
+ */
+static bool on_osd_connection(void)
+{
+	struct work_struct *w = current_work();
+	struct ceph_connection *con =
+		container_of(to_delayed_work(w), struct ceph_connection, work);
+
+	return con->peer_name.type == CEPH_ENTITY_TYPE_OSD;
+}
 
 static int ceph_evict_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
 {
@@ -327,11 +347,15 @@ static int ceph_evict_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
 	struct inode *inode = (struct inode *)regs->di;
 
 	d->busy = false;
+	d->on_osd = false;
 	if (!telemetry || current_ctx() != CTX_MSGR)
 		return 0;
 	count(ST_MSGR_EVICT);
 	if (evict_would_wait(inode)) {
 		count(ST_MSGR_EVICT_BUSY);
+		d->on_osd = on_osd_connection();
+		if (d->on_osd)
+			count(ST_BUSY_OSD);
 		if (delay_ms)
 			count(ST_DELAY_WAITS);
 		d->busy = true;
@@ -351,6 +375,8 @@ static int ceph_evict_ret(struct kretprobe_instance *ri, struct pt_regs *regs)
 	ms = ktime_ms_delta(ktime_get(), d->start);
 	atomic_long_add(ms, &stats[ST_MSGR_WAIT_TOTAL]);
 	stat_max(ST_MSGR_WAIT_MAX, ms);
+	if (d->on_osd)
+		stat_max(ST_BUSY_OSD_MAX, ms);
 	return 0;
 }
 

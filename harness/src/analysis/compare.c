@@ -18,6 +18,7 @@ const char *const compare_counter_keys[] = {
 	"msgr_final_iput",
 	"msgr_final_iput_dir",
 	"msgr_evict_busy",
+	"msgr_evict_busy_osd",
 	"inode_work_evict",
 	"lost_truncate",
 	"lost_truncate_clean",
