@@ -46,6 +46,7 @@ static const struct verb commands[] = {
 	{"kernel", cmd_kernel, "kernel store: fetch, add, list"},
 	{"cluster", cmd_cluster, "embedded Ceph cluster: up, down, status"},
 	{"agent", cmd_agent, "the in-guest agent (started by the guest's /init)"},
+	{"trial", cmd_trial, "one trial of a run in progress (started by run and matrix -j N)"},
 	{NULL, NULL, NULL},
 };
 

@@ -152,6 +152,12 @@ case_ "run -n 0" refuse -- "$exe" run -n 0
 case_ "run -n abc" refuse -- "$exe" run -n abc
 case_ "run -k ''" refuse -- "$exe" run -k ""
 case_ "run -s missing" refuse -- "$exe" run -s nothere
+case_ "run -j 0" refuse -- "$exe" run -j 0
+case_ "run -j 99" refuse -- "$exe" run -j 99
+case_ "run -j 2 with an MDS failover action" 2 -- "$exe" run -j 2 -s natural-caps
+case_ "trial without its run" refuse -- "$exe" trial --trial 1
+case_ "trial of a directory that is no run" refuse -- "$exe" trial --run-dir "$w" --trial 1 \
+	--kernel k --cluster c
 case_ "unknown option" refuse -- "$exe" validate --bogus scenarios/smoke.ini
 case_ "option without its value" refuse -- "$exe" run -o
 case_ "--json after the command" 0 -- "$exe" validate scenarios/smoke.ini --json

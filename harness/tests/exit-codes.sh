@@ -83,6 +83,10 @@ expect 0 "$exe" dashboard --db "$w/h.sqlite" "$w/site"
 expect 2 "$exe" dashboard --db "$w/h.sqlite"
 expect 0 "$exe" kernel list
 expect 2 "$exe" kernel bogus
+# trial: 0 and 1 come from `run -j 2` in the integration tests.
+expect 2 "$exe" trial --trial 1
+mkdir -p "$w/fixed/trials/1" && cp scenarios/smoke.ini "$w/fixed/scenario.ini"
+expect 3 "$exe" trial --run-dir "$w/fixed" --trial 1 --kernel nosuch --cluster none
 
 echo "exit-codes: $((n - bad)) of $n as documented"
 [ $bad -eq 0 ]

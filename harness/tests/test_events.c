@@ -208,6 +208,7 @@ START_TEST(payload_survives_encode_decode)
 			     .trial = 2,
 			     .seed = 4294967295ULL,
 			     .mon_addr = "10.78.0.1:6789",
+			     .client = "iputstorm-77-2",
 			     .secret = "AQ==",
 			     .fsid = "f",
 			     .workdir = "iputstorm-r-t2",
@@ -221,6 +222,7 @@ START_TEST(payload_survives_encode_decode)
 	ck_assert_uint_eq(out.seed, in.seed);
 	ck_assert_int_eq(out.trial, 2);
 	ck_assert_str_eq(out.inject_module, in.inject_module);
+	ck_assert_str_eq(out.client, "iputstorm-77-2");
 	payload_release(&out);
 	json_object_del(j, "secret");
 	ck_assert_int_eq(payload_from_json(j, &out), -1);

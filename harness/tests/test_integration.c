@@ -320,6 +320,36 @@ START_TEST(smoke_passes_with_a_complete_results_directory)
 }
 END_TEST
 
+START_TEST(two_trials_at_once_get_their_own_guest_address_and_client)
+{
+	char *args[] = {"-s", "smoke", "-n", "2", "-j", "2", "-o", "duration=10", NULL};
+	int code = finish(start(args), 900);
+	_cleanup_free_ char *runp = xasprintf("%s/latest/run.json", results);
+	_cleanup_free_ char *v1p = xasprintf("%s/latest/trials/1/verdict.json", results);
+	_cleanup_free_ char *v2p = xasprintf("%s/latest/trials/2/verdict.json", results);
+	json_t *run = load(runp), *v1 = load(v1p), *v2 = load(v2p), *g1, *g2;
+
+	ck_assert_msg(code == 0, "exit %d: %s / %s", code,
+		      json_string_value(json_object_get(v1, "reason")),
+		      json_string_value(json_object_get(v2, "reason")));
+	/* The same results as one at a time: two PASS trials in run.json. */
+	ck_assert_uint_eq(json_array_size(json_object_get(run, "trials")), 2);
+	ck_assert_str_eq(json_string_value(json_object_get(run, "verdict")), "PASS");
+	g1 = json_object_get(v1, "guest");
+	g2 = json_object_get(v2, "guest");
+	ck_assert_str_ne(json_string_value(json_object_get(g1, "addr")),
+			 json_string_value(json_object_get(g2, "addr")));
+	ck_assert_str_ne(json_string_value(json_object_get(g1, "mac")),
+			 json_string_value(json_object_get(g2, "mac")));
+	ck_assert_str_ne(json_string_value(json_object_get(g1, "client")),
+			 json_string_value(json_object_get(g2, "client")));
+	ck_assert(!strncmp(json_string_value(json_object_get(g1, "client")), "iputstorm-", 10));
+	json_decref(run);
+	json_decref(v1);
+	json_decref(v2);
+}
+END_TEST
+
 /* The shipped path #1 reproducer, with our module built from Debian's headers. */
 /*
  * The newest series, from trixie-backports: a signed image whose kernel and
@@ -787,6 +817,7 @@ Suite *test_suite(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_unchecked_fixture(tc, NULL, sweep);
 	tcase_add_test(tc, smoke_passes_with_a_complete_results_directory);
+	tcase_add_test(tc, two_trials_at_once_get_their_own_guest_address_and_client);
 	tcase_add_test(tc, newest_7_3_kernel_is_fetched_from_its_suite_and_passes_smoke);
 	tcase_add_test(tc, cloud_kernel_without_9p_runs_from_the_root_image);
 	tcase_add_test(tc, lost_truncate_injection_deadlocks_the_flusher_with_its_signature);

@@ -29,13 +29,14 @@ static const struct opt matrix_opts[] = {
 	{OPT_ALPHA, "alpha", "P", "significance level (default 0.01)"},
 	{OPT_RESULTS, "results", "DIR", "where run directories go (default: results)"},
 	{OPT_CLUSTER, "cluster", "NAME", "use a running `iputstorm cluster up NAME`"},
+	{'j', "jobs", "N", "trials at once, each in its own guest on the one cluster (default 1)"},
 	{0},
 };
 
 static const struct cmd_spec matrix_spec = {
 	.name = "matrix",
 	.usage = "-s SCENARIO -k A -k B [-k C]... [-n N] [--until-significant [--alpha P]] "
-		 "[-o KEY=VALUE]... [--results DIR]",
+		 "[-o KEY=VALUE]... [--results DIR] [-j N]",
 	.summary = "Run SCENARIO on several kernels with trials interleaved (A B A B ...) in one "
 		   "run directory; then `iputstorm compare` on it reports the statistics.",
 	.opts = matrix_opts,
@@ -72,8 +73,13 @@ int cmd_matrix(int argc, char **argv)
 		json_object_set_new(s.r.run, "sequential_level", json_real(level));
 	}
 	for (int round = 0; ret == 0 && round < s.per_kernel && !session_interrupted(); round++) {
-		for (int i = 0; i < nk && !session_interrupted(); i++)
-			t[i].n[session_trial(&s, i, round * nk + i + 1)]++;
+		struct trial_job jobs[SESSION_MAX_KERNELS];
+
+		for (int i = 0; i < nk; i++)
+			jobs[i] = (struct trial_job){.kernel = i, .n = round * nk + i + 1};
+		session_trials(&s, jobs, nk, a.jobs);
+		for (int i = 0; i < nk; i++)
+			t[i].n[jobs[i].v]++;
 		if (a.until_significant && round + 1 < s.per_kernel &&
 		    sequential_settled(t, nk, s.per_kernel - round - 1, level, &why)) {
 			p_info("stopping after %d rounds: %s (p < %.4g each round, alpha %g over "

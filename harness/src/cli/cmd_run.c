@@ -2,10 +2,12 @@
 #define _GNU_SOURCE
 #include "cli/cmd.h"
 #include "host/session.h"
+#include "lib/base.h"
 #include "lib/cmdline.h"
 #include "lib/output.h"
 #include "store/kernel.h"
 
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -20,13 +22,14 @@ static const struct opt run_opts[] = {
 	{OPT_CLUSTER, "cluster", "NAME",
 	 "use a running `iputstorm cluster up NAME` instead of a "
 	 "throwaway cluster"},
+	{'j', "jobs", "N", "trials at once, each in its own guest on the one cluster (default 1)"},
 	{0},
 };
 
 static const struct cmd_spec run_spec = {
 	.name = "run",
 	.usage = "[-s SCENARIO] [-k KERNEL] [-n TRIALS] [-o KEY=VALUE]... [--results DIR] "
-		 "[--cluster NAME]",
+		 "[--cluster NAME] [-j N]",
 	.summary = "Boot KERNEL in QEMU against a throwaway Ceph cluster in a private network "
 		   "namespace, run SCENARIO N times, detect hangs, and write results/<run-id>/ "
 		   "(run.json, scenario.ini, kernel.json, cluster/, trials/N/{events.jsonl, "
@@ -54,8 +57,14 @@ int cmd_run(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	ret = session_open(&s, &a, "run", false);
-	for (int n = 1; ret == 0 && n <= s.total && !session_interrupted(); n++)
-		session_trial(&s, 0, n);
+	if (ret == 0) {
+		struct trial_job *jobs = xcalloc((size_t)s.total, sizeof(*jobs));
+
+		for (int n = 1; n <= s.total; n++)
+			jobs[n - 1] = (struct trial_job){.kernel = 0, .n = n};
+		session_trials(&s, jobs, s.total, a.jobs);
+		free(jobs);
+	}
 	ret = session_close(&s, ret);
 	run_args_release(&a);
 	return ret;

@@ -168,7 +168,7 @@ static int do_mount(struct agent *a, int client)
 	_cleanup_free_ char *src = xasprintf("%s:/", a->trial.mon_addr);
 	/* noshare: each client is its own instance with its own id and caps. */
 	_cleanup_free_ char *opts =
-		xasprintf("name=admin,secret=%s%s%s%s", a->trial.secret,
+		xasprintf("name=%s,secret=%s%s%s%s", a->trial.client, a->trial.secret,
 			  client > 1 ? ",noshare" : "", *extra ? "," : "", extra);
 
 	if (mount(src, a->mounts[client], "ceph", 0, opts) < 0) {

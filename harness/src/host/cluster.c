@@ -696,67 +696,12 @@ int cluster_wait_healthy(struct cluster *c, double timeout, struct cluster_healt
 }
 
 /* The JSON in CLI output that may start with log lines (an admin socket warning). */
-static json_t *cli_json(const char *out)
+json_t *cluster_cli_json(const char *out)
 {
 	for (const char *l = out; l && *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL)
 		if (*l == '[' || *l == '{')
 			return json_loads(l, JSON_DISABLE_EOF_CHECK, NULL);
 	return NULL;
-}
-
-/* Sessions of rank 0 whose client address is ip; each id evicted. */
-static int evict_sessions_from(struct cluster *c, const char *ip)
-{
-	_cleanup_free_ char *out = NULL, *needle = xasprintf("%s:", ip);
-	json_t *ls, *s;
-	size_t i;
-	int n = 0;
-
-	if (cluster_ceph_cli(c, "tell mds." CLUSTER_FS ":0 client ls", &out) < 0)
-		return -1;
-	ls = cli_json(out);
-	if (!json_is_array(ls)) {
-		json_decref(ls);
-		return err_set("`ceph tell mds." CLUSTER_FS ":0 client ls` gave no session list");
-	}
-	json_array_foreach (ls, i, s) {
-		_cleanup_free_ char *text = json_dumps(s, JSON_COMPACT), *words = NULL, *o = NULL;
-		json_int_t id = json_integer_value(json_object_get(s, "id"));
-
-		if (!id || !text || !strstr(text, needle))
-			continue;
-		words = xasprintf("tell mds." CLUSTER_FS ":0 client evict id=%lld", (long long)id);
-		if (cluster_ceph_cli(c, words, &o) == 0)
-			n++;
-	}
-	json_decref(ls);
-	return n;
-}
-
-int cluster_ready_for_trial(struct cluster *c, const char *ip, double timeout,
-			    struct cluster_health *h)
-{
-	double deadline = now_mono() + timeout;
-	int n = -1;
-
-	/* Rank 0 must be up to answer; a failover in progress gets the time it needs. */
-	while (n < 0) {
-		if (cluster_wait_healthy(c, fmax(0, deadline - now_mono()), h) < 0)
-			return -1;
-		n = evict_sessions_from(c, ip);
-		if (n < 0 && now_mono() >= deadline) {
-			snprintf(h->reason, sizeof(h->reason), "cannot list the MDS's sessions: %s",
-				 err_msg());
-			h->ok = false;
-			return -1;
-		}
-		if (n < 0)
-			sleep_s(0.5);
-	}
-	/* An eviction blocklists the old client and may cost the MDS a moment. */
-	if (n > 0 && cluster_wait_healthy(c, fmax(1, deadline - now_mono()), h) < 0)
-		return -1;
-	return n;
 }
 
 int cluster_config_set(struct cluster *c, const char *who, const char *opt, const char *val)

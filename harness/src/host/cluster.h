@@ -67,19 +67,12 @@ void cluster_free(struct cluster *c);
 int cluster_check(struct cluster *c, struct cluster_health *h);
 int cluster_wait_healthy(struct cluster *c, double timeout, struct cluster_health *h);
 
-/*
- * Before a trial: evict the CephFS sessions a previous guest at ip left behind
- * (a killed VM never unmounts, and every MDS failover would then wait
- * mds_reconnect_timeout for it), then wait up to timeout for cluster_check().
- * Returns the number evicted, or -1 with h->reason when the cluster is not ready.
- */
-int cluster_ready_for_trial(struct cluster *c, const char *ip, double timeout,
-			    struct cluster_health *h);
-
 int cluster_mon_command(struct cluster *c, json_t *cmd, char **out, char **outs);
 int cluster_config_set(struct cluster *c, const char *who, const char *opt, const char *val);
 /* The ceph CLI for scenario actions a user writes in CLI words ("mds fail 0"). */
 int cluster_ceph_cli(struct cluster *c, const char *words, char **out);
+/* The JSON in the CLI's output, after any log lines it printed first; NULL if none. */
+json_t *cluster_cli_json(const char *out);
 json_t *cluster_status(struct cluster *c);
 json_t *cluster_describe(const struct cluster *c);
 const struct daemon *cluster_daemon(const struct cluster *c, const char *name);

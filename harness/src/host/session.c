@@ -5,13 +5,16 @@
 #include "host/cluster.h"
 #include "host/records.h"
 #include "host/results.h"
+#include "host/slots.h"
 #include "host/trial.h"
 #include "lib/base.h"
 #include "lib/clock.h"
+#include "lib/fileio.h"
 #include "lib/json.h"
 #include "lib/output.h"
 #include "lib/parse.h"
 #include "lib/path.h"
+#include "lib/spawn.h"
 #include "lib/strv.h"
 #include "model/injections.h"
 #include "model/runfile.h"
@@ -29,6 +32,7 @@
 #include <sys/random.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 static volatile sig_atomic_t interrupted;
@@ -89,6 +93,12 @@ int run_opt(int id, const char *arg, void *ctx)
 	case OPT_UNTIL:
 		a->until_significant = true;
 		break;
+	case 'j':
+		if (parse_int(arg, &n) < 0 || n < 1 || n > SESSION_MAX_JOBS)
+			return err_set("-j takes a number of trials at once, 1 to %d, not '%s'",
+				       SESSION_MAX_JOBS, arg);
+		a->jobs = (int)n;
+		break;
 	case OPT_ALPHA:
 		if (sscanf(arg, "%lf", &a->alpha) != 1 || a->alpha <= 0 || a->alpha >= 1)
 			return err_set("--alpha takes a significance level like 0.01, not '%s'",
@@ -131,8 +141,17 @@ static int open_cluster(const struct run_args *a, struct run_results *r, const s
 
 	*ours = !a->cluster;
 	if (a->cluster) {
+		int swept;
+
 		if (cluster_attach(c, a->cluster) < 0)
 			return -1;
+		/* A killed run's guests left their clients (and maybe sessions) behind. */
+		swept = client_sweep(c);
+		if (swept < 0)
+			p_warn("cluster %s: leftover clients not swept: %s", a->cluster, err_msg());
+		else if (swept)
+			p_info("cluster %s: removed %d client(s) a killed run left", a->cluster,
+			       swept);
 	} else {
 		_cleanup_free_ char *logs = path_join(r->dir, "cluster");
 		_cleanup_free_ char *name = xasprintf("r%d", (int)getpid());
@@ -246,6 +265,37 @@ static void run_with_reruns(struct trial_spec *ts, struct trial_result *tr)
 	json_decref(reruns);
 }
 
+/* A finished trial into run.json and the progress line; its verdict. */
+static enum verdict account_trial(struct run_session *st, const struct kernel *k, int n,
+				  struct trial_result *tr)
+{
+	json_t *brief;
+
+	if (tr->v == V_FAIL)
+		st->hangs++;
+	brief = trial_brief(tr->verdict);
+	if (results_add_trial(&st->r, brief, tr->v) < 0) {
+		/*
+		 * A results directory that cannot take run.json (full, gone, read-only)
+		 * would make every further trial unrecorded: stop here. The run.json
+		 * already there is the last complete one, since it is only ever renamed into place.
+		 */
+		p_err("%s: %s; stopping the run after trial %d (its run.json keeps the trials "
+		      "before it): free space there or give --results another directory",
+		      st->cmd, err_msg(), n);
+		interrupted = 1;
+	}
+	if (!json_output)
+		printf("trial %d/%d %-22s %-5s %6.1f s  %s\n", n, st->total, k->name,
+		       verdict_name(tr->v),
+		       json_real_value(json_object_get(tr->verdict, "duration")),
+		       json_string_value(json_object_get(tr->verdict, "reason")));
+	fflush(stdout);
+	json_decref(brief);
+	json_decref(tr->verdict);
+	return tr->v;
+}
+
 enum verdict session_trial(struct run_session *st, int i, int n)
 {
 	struct run_results *r = &st->r;
@@ -263,7 +313,6 @@ enum verdict session_trial(struct run_session *st, int i, int n)
 				.progress = progress,
 				.pctx = st};
 	struct trial_result tr;
-	json_t *brief;
 
 	if (!dir) {
 		p_warn("%s", err_msg());
@@ -273,28 +322,162 @@ enum verdict session_trial(struct run_session *st, int i, int n)
 	st->kernel = k->name;
 	run_with_reruns(&ts, &tr);
 	progress_done();
-	if (tr.v == V_FAIL)
-		st->hangs++;
-	brief = trial_brief(tr.verdict);
-	if (results_add_trial(r, brief, tr.v) < 0) {
-		/*
-		 * A results directory that cannot take run.json (full, gone, read-only)
-		 * would make every further trial unrecorded: stop here. The run.json
-		 * already there is the last complete one, since it is only ever renamed into place.
-		 */
-		p_err("%s: %s; stopping the run after trial %d (its run.json keeps the trials "
-		      "before it): free space there or give --results another directory",
-		      st->cmd, err_msg(), n);
-		interrupted = 1;
+	return account_trial(st, k, n, &tr);
+}
+
+/* ---- several trials at once (-j N): each its own process, guest, address and client ---- */
+
+static pid_t start_worker(struct run_session *st, const struct trial_job *j)
+{
+	_cleanup_free_ char *exe = realpath("/proc/self/exe", NULL);
+	char n[16];
+	char *argv[] = {exe,	     "trial",	 "--run-dir", st->r.dir,
+			"--trial",   n,		 "--kernel",  st->k[j->kernel].name,
+			"--cluster", st->c.name, NULL};
+	/* A worker whose run is killed stops its trial and cleans up after itself. */
+	struct spawn_opts o = {.pdeathsig = SIGTERM};
+	pid_t pid;
+
+	if (!exe)
+		return err_set("cannot find this program (/proc/self/exe): %s", strerror(errno));
+	snprintf(n, sizeof(n), "%d", j->n);
+	pid = spawn(argv, &o);
+	if (pid < 0)
+		return err_set("cannot start a trial worker: %s", strerror(errno));
+	if (record_add_pid(&st->rec, "trial", pid) < 0)
+		p_warn("%s", err_msg());
+	return pid;
+}
+
+/* What the worker left in trials/N/verdict.json; a worker that left none is a MISS. */
+static void collect_worker(struct run_session *st, struct trial_job *j, int status)
+{
+	_cleanup_free_ char *p = xasprintf("%s/trials/%d/verdict.json", st->r.dir, j->n);
+	struct trial_result tr = {.verdict = json_load_file(p, 0, NULL)};
+	int v = verdict_parse(json_string_value(json_object_get(tr.verdict, "verdict")));
+
+	if (!json_is_object(tr.verdict) || v < 0) {
+		char why[96];
+
+		json_decref(tr.verdict);
+		tr.verdict = json_pack("{s:i, s:s, s:s, s:s, s:f}", "trial", j->n, "kernel",
+				       st->k[j->kernel].name, "verdict", verdict_name(V_MISS),
+				       "reason", "", "duration", 0.0);
+		json_object_set_new(tr.verdict, "reason",
+				    json_sprintf("the trial worker ended (%s) without a verdict",
+						 describe_status(status, why, sizeof(why))));
+		v = V_MISS;
 	}
-	if (!json_output)
-		printf("trial %d/%d %-22s %-5s %6.1f s  %s\n", n, st->total, k->name,
-		       verdict_name(tr.v), json_real_value(json_object_get(tr.verdict, "duration")),
-		       json_string_value(json_object_get(tr.verdict, "reason")));
-	fflush(stdout);
-	json_decref(brief);
-	json_decref(tr.verdict);
-	return tr.v;
+	tr.v = (enum verdict)v;
+	record_forget_pid(&st->rec, j->pid);
+	j->pid = 0;
+	j->v = account_trial(st, &st->k[j->kernel], j->n, &tr);
+}
+
+static struct trial_job *job_of(struct trial_job *jobs, int njobs, pid_t pid)
+{
+	for (int i = 0; i < njobs; i++)
+		if (jobs[i].pid == pid)
+			return &jobs[i];
+	return NULL;
+}
+
+void session_trials(struct run_session *st, struct trial_job *jobs, int njobs, int at_once)
+{
+	int next = 0, running = 0;
+	bool stopping = false;
+
+	for (int i = 0; i < njobs; i++)
+		jobs[i].v = V_MISS; /* until it has run */
+	if (at_once <= 1) {
+		for (int i = 0; i < njobs && !interrupted; i++)
+			jobs[i].v = session_trial(st, jobs[i].kernel, jobs[i].n);
+		return;
+	}
+	while (running || (next < njobs && !interrupted)) {
+		struct trial_job *j;
+		int status;
+		pid_t pid;
+
+		while (running < at_once && next < njobs && !interrupted) {
+			_cleanup_free_ char *dir = results_trial_dir(&st->r, jobs[next].n);
+
+			jobs[next].pid = dir ? start_worker(st, &jobs[next]) : -1;
+			if (jobs[next].pid < 0) {
+				p_warn("trial %d: %s", jobs[next].n, err_msg());
+				jobs[next].pid = 0;
+			} else {
+				running++;
+			}
+			next++;
+		}
+		if (interrupted && !stopping) {
+			for (int i = 0; i < njobs; i++)
+				if (jobs[i].pid > 0)
+					kill(jobs[i].pid, SIGTERM);
+			stopping = true;
+		}
+		pid = waitpid(-1, &status, WNOHANG);
+		if (pid <= 0) {
+			sleep_s(0.2);
+			continue;
+		}
+		j = job_of(jobs, njobs, pid);
+		if (!j)
+			continue;
+		running--;
+		collect_worker(st, j, status);
+	}
+}
+
+/* `iputstorm trial`: one trial of a run that another process (run, matrix -j N) holds. */
+int session_trial_worker(const char *run_dir, int n, const char *kernel, const char *cluster)
+{
+	_cleanup_free_ char *runp = path_join(run_dir, "run.json");
+	_cleanup_free_ char *scnp = path_join(run_dir, "scenario.ini");
+	_cleanup_free_ char *dir = xasprintf("%s/trials/%d", run_dir, n);
+	_cleanup_free_ char *text = read_file(scnp, NULL);
+	_cleanup_json_ json_t *run = json_load_file(runp, 0, NULL);
+	const char *name = json_string_value(json_object_get(run, "scenario"));
+	const char *id = json_string_value(json_object_get(run, "id"));
+	struct scenario scn = {0};
+	struct kernel k = {0};
+	struct cluster c = {0};
+	struct trial_result tr = {0};
+	int ret = EXIT_UNDECIDED;
+
+	catch_signals();
+	if (!text || !name || !id || !path_exists(dir)) {
+		p_err("trial: %s is not a run in progress (scenario.ini, run.json with its "
+		      "scenario and id, trials/%d)",
+		      run_dir, n);
+		return EXIT_USAGE;
+	}
+	if (scenario_load_string(&scn, name, text) < 0 || kernel_resolve(kernel, &k) < 0 ||
+	    prepare_kernel(&scn, &k) < 0 || cluster_attach(&c, cluster) < 0) {
+		p_err("trial %d: %s", n, err_msg());
+		goto out;
+	}
+	{
+		struct trial_spec ts = {.scn = &scn,
+					.scenario_text = text,
+					.k = &k,
+					.c = &c,
+					.dir = dir,
+					.run_id = id,
+					.n = n,
+					.seed = run_seed(&scn),
+					.interrupted = &interrupted};
+
+		run_with_reruns(&ts, &tr);
+		ret = verdict_exit_code(tr.v);
+		json_decref(tr.verdict);
+	}
+out:
+	cluster_free(&c);
+	kernel_close(&k);
+	scenario_free(&scn);
+	return ret;
 }
 
 static void summary(struct run_results *r, const char *what)
@@ -391,6 +574,23 @@ static int open_run(struct run_session *s, const struct run_args *a)
 	return results_save(&s->r);
 }
 
+/*
+ * A timed `ceph` action (an MDS failover, a config change) hits every guest on
+ * the cluster: trials running at once would each get the others' too.
+ */
+static int refuse_shared_actions(const struct scenario *scn, const char *cmd)
+{
+	for (size_t i = 0; i < scn->ngroups; i++)
+		if (scn->groups[i].type == SEC_CEPH) {
+			p_err("%s: %s:%d: [%s] (type = ceph) acts on the whole cluster, so trials "
+			      "running at once would disturb each other: run this scenario with -j "
+			      "1",
+			      cmd, scn->path, scn->groups[i].line, scn->groups[i].name);
+			return -1;
+		}
+	return 0;
+}
+
 int session_open(struct run_session *s, const struct run_args *a, const char *cmd, bool matrix)
 {
 	memset(s, 0, sizeof(*s));
@@ -408,6 +608,8 @@ int session_open(struct run_session *s, const struct run_args *a, const char *cm
 		      cmd);
 		return EXIT_USAGE;
 	}
+	if (a->jobs > 1 && refuse_shared_actions(&s->scn, cmd) < 0)
+		return EXIT_USAGE;
 	reap_orphans(false);
 	if (open_run(s, a) < 0) {
 		p_err("%s: %s", cmd, err_msg());

@@ -5,6 +5,7 @@
 #include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "host/cluster.h"
 #include "host/records.h"
@@ -24,6 +25,7 @@
 #define SESSION_MAX_KERNELS 8
 
 enum { OPT_RESULTS = 300, OPT_CLUSTER, OPT_UNTIL, OPT_ALPHA };
+#define SESSION_MAX_JOBS 16
 
 struct run_args {
 	const char *scenario;
@@ -34,6 +36,7 @@ struct run_args {
 	const char *cluster;
 	bool until_significant;
 	double alpha;
+	int jobs; /* trials at once (-j); 0 or 1: one */
 };
 
 /* The option handler of run and matrix (their tables share the ids above). */
@@ -67,6 +70,22 @@ int session_open(struct run_session *s, const struct run_args *a, const char *cm
 /* Trial n of the session on kernel i; returns its verdict. */
 enum verdict session_trial(struct run_session *s, int i, int n);
 bool session_interrupted(void);
+
+/* One trial to run: kernel index, trial number; its verdict once run. */
+struct trial_job {
+	int kernel, n;
+	enum verdict v;
+	pid_t pid; /* its worker while it runs */
+};
+/*
+ * Runs the jobs, at_once at a time: each trial in its own `iputstorm trial`
+ * process with its own guest address and cephx client (host/slots.h), so
+ * results are the same in form as one at a time; at_once <= 1 runs them here,
+ * in order. Fills each job's v (MISS for one never started).
+ */
+void session_trials(struct run_session *s, struct trial_job *jobs, int njobs, int at_once);
+/* The body of `iputstorm trial`: trial n of the run in run_dir; its exit code. */
+int session_trial_worker(const char *run_dir, int n, const char *kernel, const char *cluster);
 /*
  * Records the run's verdict, prints the summary and returns the exit code
  * (when ret is 0), tears the cluster down and frees everything.

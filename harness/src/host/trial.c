@@ -6,6 +6,7 @@
 #include "host/cluster.h"
 #include "host/netns.h"
 #include "host/records.h"
+#include "host/slots.h"
 #include "host/vm.h"
 #include "lib/base.h"
 #include "lib/clock.h"
@@ -34,8 +35,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#define GUEST_IP "10.78.0.10"
-#define GUEST_ADDR GUEST_IP "/24"
 #define CLUSTER_READY_SECS 120
 
 enum tstate { TS_RUN, TS_DUMP, TS_DRAIN, TS_END };
@@ -50,6 +49,8 @@ struct trial {
 	enum guest_root root; /* ROOT_9P or ROOT_BLK, never ROOT_AUTO */
 	char *root_image;     /* ROOT_BLK: the cached image on virtio-blk */
 	char *tap;
+	struct slot slot;	   /* the guest's address on the bridge */
+	char *client, *client_key; /* the guest's own cephx client */
 	int con_log, ev_log;
 	struct line_splitter con_ls, ev_ls;
 	struct klog_parser kp;
@@ -125,10 +126,11 @@ static int write_payload(struct trial *t, char **initrd)
 			    .trial = ts->n,
 			    .seed = ts->seed,
 			    .mon_addr = CLUSTER_IP ":6789",
-			    .secret = ts->c->admin_key,
+			    .client = t->client,
+			    .secret = t->client_key,
 			    .fsid = ts->c->fsid,
 			    .workdir = workdir,
-			    .guest_addr = GUEST_ADDR,
+			    .guest_addr = t->slot.addr,
 			    .inject_module = ts->k->inject_ko};
 	json_t *j = payload_to_json(&p);
 	struct cpio c;
@@ -136,7 +138,7 @@ static int write_payload(struct trial *t, char **initrd)
 
 	trialjson = json_dumps(j, JSON_INDENT(1) | JSON_PRESERVE_ORDER);
 	json_decref(j);
-	env = xasprintf("GUEST_ADDR=%s\nEXE=%s\nROOT=%s\n", GUEST_ADDR, exe,
+	env = xasprintf("GUEST_ADDR=%s\nEXE=%s\nROOT=%s\n", t->slot.addr, exe,
 			t->root == ROOT_BLK ? "blk" : "9p");
 	if (cpio_open(&c, cpio_path) < 0)
 		return -1;
@@ -874,6 +876,11 @@ static json_t *build_verdict(struct trial *t, struct verdict_result *vr)
 			    json_pack("{s:b, s:b, s:s?, s:i}", "checked", t->f.cluster_checked,
 				      "ok", t->f.cluster_ok, "reason", t->cluster_reason,
 				      "evicted_before_boot", t->evicted));
+	if (t->slot.fd >= 0)
+		json_object_set_new(v, "guest",
+				    json_pack("{s:i, s:s, s:s, s:s?}", "slot", t->slot.n, "addr",
+					      t->slot.addr, "mac", t->slot.mac, "client",
+					      t->client));
 	json_object_set(v, "stuck", t->stuck);
 	json_object_set(v, "reports", t->reports);
 	json_object_set(v, "bounded_waits", t->bounded);
@@ -895,9 +902,20 @@ static json_t *build_verdict(struct trial *t, struct verdict_result *vr)
 	return v;
 }
 
+/* The guest is gone: its sessions, its cephx client and its address go too. */
+static void release_guest_identity(struct trial *t)
+{
+	if (t->client_key && client_remove(t->ts->c, t->client) < 0)
+		p_warn("trial cleanup: %s", err_msg());
+	slot_release(&t->slot);
+	free(t->client);
+	free(t->client_key);
+}
+
 static void trial_cleanup(struct trial *t)
 {
 	vm_stop(&t->vm, &t->rec);
+	release_guest_identity(t);
 	if (t->rec.j) {
 		if (record_release(&t->rec) < 0)
 			p_warn("trial cleanup: %s", err_msg());
@@ -960,8 +978,9 @@ static int trial_start(struct trial *t)
 
 	t->con_log = open_log(ts->dir, "console.log");
 	t->ev_log = open_log(ts->dir, "events.jsonl");
-	if (t->con_log < 0 || t->ev_log < 0)
+	if (t->con_log < 0 || t->ev_log < 0 || slot_take(ts->c, &t->slot) < 0)
 		return -1;
+	t->client = client_id_for(ts->n);
 	{
 		/*
 		 * Trials must not inherit each other's damage: a guest killed
@@ -971,12 +990,15 @@ static int trial_start(struct trial *t)
 		struct cluster_health h;
 		double t0 = now_mono();
 
-		t->evicted = cluster_ready_for_trial(ts->c, GUEST_IP, CLUSTER_READY_SECS, &h);
+		t->evicted = client_ready_for_trial(ts->c, t->client, CLUSTER_READY_SECS, &h);
 		t->ready_secs = now_mono() - t0;
 		if (t->evicted < 0)
 			return err_set("the cluster was not ready within %d s: %s",
 				       CLUSTER_READY_SECS, h.reason);
 	}
+	t->client_key = client_add(ts->c, t->client);
+	if (!t->client_key)
+		return -1;
 	if (record_create(&t->rec, "vm", id, false) < 0)
 		return -1;
 	t->sock_dir = xasprintf("%s/vm/%s", state_dir(), id);
@@ -999,6 +1021,7 @@ static int trial_start(struct trial *t)
 	vc.mem = t->g->vm_memory;
 	vc.netns = ts->c->netns;
 	vc.tap = t->tap;
+	vc.mac = t->slot.mac;
 	vc.sock_dir = t->sock_dir;
 	vc.qemu_log = qemu_log;
 	vc.root_image = t->root_image;
@@ -1012,7 +1035,7 @@ static int trial_start(struct trial *t)
 
 int trial_run(const struct trial_spec *ts, struct trial_result *res)
 {
-	struct trial t = {.ts = ts, .con_log = -1, .ev_log = -1};
+	struct trial t = {.ts = ts, .con_log = -1, .ev_log = -1, .slot.fd = -1};
 	struct verdict_result vr;
 	int status;
 	double last_progress = 0;

@@ -130,7 +130,8 @@ static void build_argv(struct strv *argv, struct vm *vm, const struct vm_config 
 		strv_push(argv, "-netdev");
 		strv_pushf(argv, "tap,id=n0,ifname=%s,script=no,downscript=no", c->tap);
 		strv_push(argv, "-device");
-		strv_push(argv, "virtio-net-pci,netdev=n0,mac=52:54:00:12:34:56");
+		strv_pushf(argv, "virtio-net-pci,netdev=n0,mac=%s",
+			   c->mac ? c->mac : "52:54:00:12:34:56");
 	}
 }
 

@@ -23,6 +23,7 @@ struct vm_config {
 	uint64_t mem;
 	const char *netns; /* NULL: no network */
 	const char *tap;
+	const char *mac; /* the guest's, unique on the bridge */
 	const char *sock_dir;
 	const char *qemu_log;
 	const char *root_image; /* NULL: the host root over 9p */

@@ -7,11 +7,11 @@
 
 json_t *payload_to_json(const struct payload *p)
 {
-	json_t *j =
-		json_pack("{s:s, s:s, s:i, s:I, s:s, s:s, s:s, s:s, s:s}", "scenario", p->scenario,
-			  "scenario_name", p->scenario_name, "trial", p->trial, "seed",
-			  (json_int_t)p->seed, "mon_addr", p->mon_addr, "secret", p->secret, "fsid",
-			  p->fsid, "workdir", p->workdir, "guest_addr", p->guest_addr);
+	json_t *j = json_pack("{s:s, s:s, s:i, s:I, s:s, s:s, s:s, s:s, s:s, s:s}", "scenario",
+			      p->scenario, "scenario_name", p->scenario_name, "trial", p->trial,
+			      "seed", (json_int_t)p->seed, "mon_addr", p->mon_addr, "client",
+			      p->client, "secret", p->secret, "fsid", p->fsid, "workdir",
+			      p->workdir, "guest_addr", p->guest_addr);
 
 	if (p->inject_module)
 		json_object_set_new(j, "inject_module", json_string(p->inject_module));
@@ -37,6 +37,7 @@ int payload_from_json(json_t *j, struct payload *p)
 	p->scenario = need(j, "scenario", &missing);
 	p->scenario_name = need(j, "scenario_name", &missing);
 	p->mon_addr = need(j, "mon_addr", &missing);
+	p->client = need(j, "client", &missing);
 	p->secret = need(j, "secret", &missing);
 	p->fsid = need(j, "fsid", &missing);
 	p->workdir = need(j, "workdir", &missing);

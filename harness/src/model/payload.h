@@ -16,7 +16,8 @@ struct payload {
 	int trial;
 	uint64_t seed;
 	const char *mon_addr; /* "10.78.0.1:6789" */
-	const char *secret;   /* the cephx key the guest mounts with */
+	const char *client;   /* the cephx client the guest mounts as ("iputstorm-PID-N") */
+	const char *secret;   /* its key */
 	const char *fsid;
 	const char *workdir;	   /* the trial's top directory on every mount */
 	const char *guest_addr;	   /* "10.78.0.10/24" */

@@ -1,0 +1,201 @@
+// SPDX-License-Identifier: GPL-2.0
+#define _GNU_SOURCE
+#include "host/slots.h"
+#include "lib/base.h"
+#include "lib/clock.h"
+#include "lib/fileio.h"
+#include "lib/json.h"
+#include "lib/output.h"
+#include "lib/path.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#define CLIENT_PREFIX "iputstorm-"
+
+/* ---- address slots ---- */
+
+static void slot_fill(struct slot *s, int n)
+{
+	s->n = n;
+	snprintf(s->ip, sizeof(s->ip), "10.78.0.%d", 10 + n);
+	snprintf(s->addr, sizeof(s->addr), "%s/24", s->ip);
+	snprintf(s->mac, sizeof(s->mac), "52:54:00:49:%02x:%02x", (n >> 8) & 0xff, n & 0xff);
+}
+
+/* flock, not a PID file: the kernel lets go of it when the holder dies, however. */
+int slot_take(struct cluster *c, struct slot *s)
+{
+	_cleanup_free_ char *dir = path_join(c->dir, "slots");
+
+	s->fd = -1;
+	if (mkdir_p(dir, 0755) < 0)
+		return err_set("cannot create %s: %s", dir, strerror(errno));
+	for (int n = 0; n < SLOT_MAX; n++) {
+		_cleanup_free_ char *p = xasprintf("%s/%d.lock", dir, n);
+		int fd = open(p, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+
+		if (fd < 0)
+			return err_set("cannot open %s: %s", p, strerror(errno));
+		if (flock(fd, LOCK_EX | LOCK_NB) == 0) {
+			s->fd = fd;
+			slot_fill(s, n);
+			return 0;
+		}
+		close(fd);
+	}
+	return err_set("all %d guest address slots of cluster %s are in use (%s)", SLOT_MAX,
+		       c->name, dir);
+}
+
+void slot_release(struct slot *s)
+{
+	if (s->fd >= 0)
+		close(s->fd);
+	s->fd = -1;
+}
+
+/* ---- cephx clients ---- */
+
+char *client_id_for(int trial)
+{
+	return xasprintf(CLIENT_PREFIX "%d-%d", (int)getpid(), trial);
+}
+
+char *client_add(struct cluster *c, const char *id)
+{
+	_cleanup_free_ char *entity = xasprintf("client.%s", id), *out = NULL;
+	/* What `fs authorize cephfs client.X / rwps` grants, with snapshots and quotas. */
+	_cleanup_json_ json_t *cmd =
+		json_pack("{s:s, s:s, s:[s,s,s,s,s,s], s:s}", "prefix", "auth get-or-create",
+			  "entity", entity, "caps", "mon", "allow r", "mds", "allow rwps", "osd",
+			  "allow rw tag cephfs data=" CLUSTER_FS, "format", "json");
+	_cleanup_json_ json_t *j = NULL;
+	json_t *first;
+	const char *key;
+
+	if (cluster_mon_command(c, cmd, &out, NULL) < 0)
+		return NULL;
+	j = json_loads(out, 0, NULL);
+	first = json_is_array(j) ? json_array_get(j, 0) : j;
+	key = json_string_value(json_object_get(first, "key"));
+	if (!key) {
+		err_set("`auth get-or-create %s` gave no key: %s", entity, out);
+		return NULL;
+	}
+	return xstrdup(key);
+}
+
+/* The id a session's client sent in its metadata (the kernel client sends it). */
+static const char *session_client_id(json_t *session)
+{
+	return json_string_value(
+		json_object_get(json_object_get(session, "client_metadata"), "entity_id"));
+}
+
+int client_evict(struct cluster *c, const char *id)
+{
+	_cleanup_free_ char *out = NULL;
+	_cleanup_json_ json_t *ls = NULL;
+	json_t *s;
+	size_t i;
+	int n = 0;
+
+	if (cluster_ceph_cli(c, "tell mds." CLUSTER_FS ":0 client ls", &out) < 0)
+		return -1;
+	ls = cluster_cli_json(out);
+	if (!json_is_array(ls))
+		return err_set("`ceph tell mds." CLUSTER_FS ":0 client ls` gave no session list");
+	json_array_foreach (ls, i, s) {
+		_cleanup_free_ char *words = NULL, *o = NULL;
+		json_int_t sid = json_integer_value(json_object_get(s, "id"));
+		const char *who = session_client_id(s);
+
+		if (!sid || !who || strcmp(who, id))
+			continue;
+		words = xasprintf("tell mds." CLUSTER_FS ":0 client evict id=%lld", (long long)sid);
+		if (cluster_ceph_cli(c, words, &o) == 0)
+			n++;
+	}
+	return n;
+}
+
+int client_remove(struct cluster *c, const char *id)
+{
+	_cleanup_free_ char *entity = xasprintf("client.%s", id);
+	_cleanup_json_ json_t *cmd = json_pack("{s:s, s:s}", "prefix", "auth rm", "entity", entity);
+	int evicted = client_evict(c, id);
+
+	if (cluster_mon_command(c, cmd, NULL, NULL) < 0 || evicted < 0)
+		return err_prefix("removing cephx client %s", entity);
+	return 0;
+}
+
+int client_ready_for_trial(struct cluster *c, const char *id, double timeout,
+			   struct cluster_health *h)
+{
+	double deadline = now_mono() + timeout;
+	int n = -1;
+
+	/* Rank 0 must be up to answer; a failover in progress gets the time it needs. */
+	while (n < 0) {
+		if (cluster_wait_healthy(c, fmax(0, deadline - now_mono()), h) < 0)
+			return -1;
+		n = client_evict(c, id);
+		if (n < 0 && now_mono() >= deadline) {
+			snprintf(h->reason, sizeof(h->reason), "cannot list the MDS's sessions: %s",
+				 err_msg());
+			h->ok = false;
+			return -1;
+		}
+		if (n < 0)
+			sleep_s(0.5);
+	}
+	/* An eviction blocklists the old client and may cost the MDS a moment. */
+	if (n > 0 && cluster_wait_healthy(c, fmax(1, deadline - now_mono()), h) < 0)
+		return -1;
+	return n;
+}
+
+/* "client.iputstorm-PID-N" of a process that is gone. */
+static bool left_by_a_dead_run(const char *entity)
+{
+	int pid = 0, n = 0, used = 0;
+
+	if (sscanf(entity, "client." CLIENT_PREFIX "%d-%d%n", &pid, &n, &used) != 2 ||
+	    entity[used] || pid <= 0)
+		return false;
+	return kill(pid, 0) < 0 && errno == ESRCH;
+}
+
+int client_sweep(struct cluster *c)
+{
+	_cleanup_json_ json_t *cmd = json_pack("{s:s, s:s}", "prefix", "auth ls", "format", "json");
+	_cleanup_free_ char *out = NULL;
+	_cleanup_json_ json_t *j = NULL;
+	json_t *e;
+	size_t i;
+	int n = 0;
+
+	if (cluster_mon_command(c, cmd, &out, NULL) < 0)
+		return -1;
+	j = json_loads(out, 0, NULL);
+	json_array_foreach (json_object_get(j, "auth_dump"), i, e) {
+		const char *entity = json_string_value(json_object_get(e, "entity"));
+
+		if (!entity || !left_by_a_dead_run(entity))
+			continue;
+		if (client_remove(c, entity + strlen("client.")) < 0)
+			p_warn("%s", err_msg());
+		else
+			n++;
+	}
+	return n;
+}
