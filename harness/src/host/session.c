@@ -305,6 +305,7 @@ enum verdict session_trial(struct run_session *st, int i, int n)
 				.scenario_text = st->text,
 				.k = k,
 				.c = &st->c,
+				.accel = st->accel[i].accel,
 				.dir = dir,
 				.run_id = r->id,
 				.n = n,
@@ -444,6 +445,7 @@ int session_trial_worker(const char *run_dir, int n, const char *kernel, const c
 	struct kernel k = {0};
 	struct cluster c = {0};
 	struct trial_result tr = {0};
+	struct accel_choice accel;
 	int ret = EXIT_UNDECIDED;
 
 	catch_signals();
@@ -458,11 +460,13 @@ int session_trial_worker(const char *run_dir, int n, const char *kernel, const c
 		p_err("trial %d: %s", n, err_msg());
 		goto out;
 	}
+	accel_choose(&k, &accel);
 	{
 		struct trial_spec ts = {.scn = &scn,
 					.scenario_text = text,
 					.k = &k,
 					.c = &c,
+					.accel = accel.accel,
 					.dir = dir,
 					.run_id = id,
 					.n = n,
@@ -507,6 +511,10 @@ static int open_kernels(struct run_session *s, const struct run_args *a)
 			json_decref(names);
 			return -1;
 		}
+		accel_choose(k, &s->accel[i]);
+		json_object_set_new(
+			k->meta, "accel",
+			json_pack("{s:s, s:s}", "used", s->accel[i].accel, "why", s->accel[i].why));
 		file = s->matrix ? xasprintf("kernel-%s.json", k->name) : xstrdup("kernel.json");
 		results_write_json(&s->r, file, k->meta);
 		json_array_append_new(names, json_string(k->name));

@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "host/accel.h"
 #include "host/cluster.h"
 #include "host/records.h"
 #include "host/results.h"
@@ -49,6 +50,7 @@ struct run_session {
 	struct scenario scn;
 	char *text; /* the scenario as run */
 	struct kernel k[SESSION_MAX_KERNELS];
+	struct accel_choice accel[SESSION_MAX_KERNELS]; /* KVM or TCG, per kernel */
 	int nk;
 	int per_kernel; /* trials per kernel */
 	struct cluster c;

@@ -870,6 +870,7 @@ static json_t *build_verdict(struct trial *t, struct verdict_result *vr)
 			      "timing", timing(t));
 
 	json_object_set_new(v, "kernel_version", json_string(ts->k->kver));
+	json_object_set_new(v, "accel", json_string(ts->accel ? ts->accel : "tcg"));
 	if (t->dump_why)
 		json_object_set_new(v, "dump_reason", json_string(t->dump_why));
 	json_object_set_new(v, "cluster",
@@ -1025,6 +1026,7 @@ static int trial_start(struct trial *t)
 	vc.sock_dir = t->sock_dir;
 	vc.qemu_log = qemu_log;
 	vc.root_image = t->root_image;
+	vc.accel = ts->accel;
 	if (vm_start(&t->vm, &vc, &t->rec) < 0)
 		return -1;
 	t->f.emulated = strcmp(t->vm.accel, "kvm") != 0;

@@ -30,6 +30,7 @@ struct trial_spec {
 	const char *scenario_text;
 	struct kernel *k;
 	struct cluster *c;
+	const char *accel; /* "kvm" or "tcg": accel_choose() for this kernel */
 	const char *dir;
 	const char *run_id;
 	int n;

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 #define _GNU_SOURCE
 #include "host/vm.h"
+#include "host/accel.h"
 #include "host/records.h"
 #include "lib/base.h"
 #include "lib/clock.h"
@@ -50,16 +51,6 @@ static int listen_unix(const char *path)
 		return err_set("cannot listen on %s: %s", path, strerror(e));
 	}
 	return fd;
-}
-
-/* "tcg" unless IPUTSTORM_ACCEL says otherwise (kvm works where the host allows it). */
-static const char *accel(void)
-{
-	const char *a = getenv("IPUTSTORM_ACCEL");
-
-	if (a && !strcmp(a, "kvm"))
-		return "kvm";
-	return "tcg,thread=multi";
 }
 
 /* QEMU option values end at a comma; a comma inside one is doubled. */
@@ -145,7 +136,7 @@ int vm_start(struct vm *vm, const struct vm_config *c, struct record *rec)
 
 	memset(vm, 0, sizeof(*vm));
 	vm->con_fd = vm->ev_fd = vm->con_lfd = vm->ev_lfd = -1;
-	vm->accel = xstrdup(accel());
+	vm->accel = xstrdup(accel_qemu_arg(c->accel ? c->accel : "tcg"));
 	vm->con_path = xasprintf("%s/con.sock", c->sock_dir);
 	vm->ev_path = xasprintf("%s/ev.sock", c->sock_dir);
 	if (mkdir_p(c->sock_dir, 0700) < 0)

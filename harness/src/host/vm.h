@@ -27,6 +27,7 @@ struct vm_config {
 	const char *sock_dir;
 	const char *qemu_log;
 	const char *root_image; /* NULL: the host root over 9p */
+	const char *accel;	/* "kvm" or "tcg" (host/accel.h); NULL: tcg */
 };
 
 struct vm {
