@@ -520,6 +520,17 @@ START_TEST(patched_kernel_survives_the_injection_that_hangs_the_stock_one)
 		ck_assert_int_ge(json_integer_value(json_object_get(c, "inode_work_evict")),
 				 injected - clean);
 		ck_assert_int_eq(json_integer_value(json_object_get(c, "evict_with_i_sync")), 0);
+		/* Every injected dirty inode was evicted off the flusher: it ended early. */
+		ck_assert_int_ge(json_integer_value(json_object_get(c, "injected_evicted_safe")),
+				 8);
+		ck_assert_int_eq(json_integer_value(json_object_get(c, "injected_evicted_unsafe")),
+				 0);
+		ck_assert_msg(
+			strstr(json_string_value(
+				       json_object_get(json_array_get(trials, 1), "reason")),
+			       "(end_when_safe)"),
+			"%s",
+			json_string_value(json_object_get(json_array_get(trials, 1), "reason")));
 	}
 	/* One trial per kernel is too few to decide: 3, but every report is written. */
 	ck_assert_int_eq(finish(start_cmd("compare", compare), 60), 3);
