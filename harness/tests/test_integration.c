@@ -606,6 +606,28 @@ START_TEST(stopped_osd_gives_stuck_stacks_and_miss_not_fail)
 }
 END_TEST
 
+/*
+ * Tasks that wait for an MDS that is down are not hung: the trial holds them
+ * until the MDS is back (before, a check while it was down made a MISS, and
+ * one just after it came back a FAIL).
+ */
+START_TEST(tasks_waiting_out_an_mds_outage_are_held_then_released)
+{
+	_cleanup_free_ char *scn = data("mds-failover.ini");
+	char *args[] = {"-s", scn, NULL};
+	int code = finish(start(args), 600);
+	_cleanup_free_ char *vp = trial_file("verdict.json");
+	json_t *v = load(vp), *waits = json_object_get(v, "mds_waits");
+
+	ck_assert_msg(code == 0, "exit %d: %s", code,
+		      json_string_value(json_object_get(v, "reason")));
+	ck_assert_uint_ge(json_array_size(json_object_get(waits, "released")), 1);
+	ck_assert_uint_eq(json_array_size(json_object_get(waits, "still_held")), 0);
+	ck_assert_uint_eq(json_array_size(json_object_get(v, "stuck")), 0);
+	json_decref(v);
+}
+END_TEST
+
 static pid_t recorded_pid(json_t *pids, const char *what)
 {
 	size_t i;
@@ -836,6 +858,7 @@ Suite *test_suite(void)
 	tcase_add_test(tc, patched_kernel_survives_the_injection_that_hangs_the_stock_one);
 	tcase_add_test(tc, bisect_step_calls_the_stock_kernel_bad_and_stops_on_a_bad_scenario);
 	tcase_add_test(tc, stopped_osd_gives_stuck_stacks_and_miss_not_fail);
+	tcase_add_test(tc, tasks_waiting_out_an_mds_outage_are_held_then_released);
 	tcase_add_test(tc, guest_panic_gives_fail_with_the_panic_in_console_log);
 	tcase_add_test(tc, sigterm_mid_trial_leaves_nothing_behind);
 	tcase_add_test(tc, sigkill_mid_trial_is_cleaned_up_by_the_next_start);

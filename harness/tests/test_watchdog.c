@@ -107,6 +107,35 @@ START_TEST(a_task_the_module_saw_close_the_cycle_is_confirmed_after_two_seconds)
 }
 END_TEST
 
+START_TEST(a_stuck_task_that_moves_leaves_or_exits_says_so)
+{
+	struct watchdog w;
+	_cleanup_free_ char *gone = xasprintf("rm -rf '%s/90'", test_dir);
+
+	reported = json_array();
+	watchdog_init(&w, 5, test_dir);
+	task(70, 70, "fio", 'D', 9, 1);
+	task(80, 80, "fio", 'D', 3, 1);
+	task(90, 90, "fio", 'D', 4, 1);
+	watchdog_sample(&w, 0, on_report, NULL);
+	watchdog_sample(&w, 6, on_report, NULL);
+	ck_assert_uint_eq(json_array_size(reported), 3);
+	/* 70 switches, 80 sleeps in S, 90 exits: three "moved", no new stuck. */
+	task(70, 70, "fio", 'D', 10, 1);
+	task(80, 80, "fio", 'S', 3, 1);
+	ck_assert_int_eq(system(gone), 0);
+	watchdog_sample(&w, 7, on_report, NULL);
+	ck_assert_uint_eq(json_array_size(reported), 6);
+	for (size_t i = 3; i < 6; i++)
+		ck_assert(json_is_true(json_object_get(json_array_get(reported, i), "moved")));
+	/* Once: a task that stays unstuck says nothing more. */
+	watchdog_sample(&w, 8, on_report, NULL);
+	ck_assert_uint_eq(json_array_size(reported), 6);
+	watchdog_free(&w);
+	json_decref(reported);
+}
+END_TEST
+
 START_TEST(stuck_task_carries_stack_workqueue_and_cgroup)
 {
 	struct watchdog w;
@@ -299,6 +328,7 @@ Suite *test_suite(void)
 	tcase_add_test(tc, an_unbounded_wait_in_the_same_function_is_stuck_at_once);
 	tcase_add_test(tc, mount_timeout_comes_from_the_mount_options);
 	tcase_add_test(tc, a_task_the_module_saw_close_the_cycle_is_confirmed_after_two_seconds);
+	tcase_add_test(tc, a_stuck_task_that_moves_leaves_or_exits_says_so);
 	suite_add_tcase(su, tc);
 	return su;
 }

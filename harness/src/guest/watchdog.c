@@ -169,13 +169,24 @@ void wd_desc_release(struct wd_desc *d)
 	strv_release(&d->ev.stack);
 }
 
+/* A task reported stuck switched, left D or exited: it was not hung for good. */
+static void report_moved(struct watchdog *w, struct wd_task *t,
+			 void (*report)(struct ev_stuck *, void *), void *ctx)
+{
+	struct ev_stuck ev = {.comm = "", .pid = (int)t->tgid, .tid = (int)t->tid, .moved = true};
+
+	(void)w;
+	t->reported = false;
+	report(&ev, ctx);
+}
+
 static void sample_task(struct watchdog *w, pid_t tgid, pid_t tid, double now,
 			void (*report)(struct ev_stuck *, void *), void *ctx)
 {
 	char dir[256];
 	unsigned long long v, nv;
 	struct wd_task *t;
-	bool suspect;
+	bool suspect, was_stuck;
 	char state;
 
 	snprintf(dir, sizeof(dir), "%s/%d/task/%d", w->proc, (int)tgid, (int)tid);
@@ -183,7 +194,7 @@ static void sample_task(struct watchdog *w, pid_t tgid, pid_t tid, double now,
 	t = find_task(w, tid);
 	if (state != 'D') {
 		if (t)
-			t->seen = 0;
+			t->seen = 0; /* pruned below, saying it moved if it was stuck */
 		return;
 	}
 	w->dstate++;
@@ -197,8 +208,14 @@ static void sample_task(struct watchdog *w, pid_t tgid, pid_t tid, double now,
 	}
 	t->seen = now;
 	suspect = is_suspect(w, tid);
-	if (wd_update(t, state, v, nv, now,
-		      suspect ? MIN(WD_CYCLE_CONFIRM, w->stuck_after) : w->stuck_after)) {
+	was_stuck = t->reported;
+	if (!wd_update(t, state, v, nv, now,
+		       suspect ? MIN(WD_CYCLE_CONFIRM, w->stuck_after) : w->stuck_after)) {
+		if (was_stuck && !t->reported)
+			report_moved(w, t, report, ctx);
+		return;
+	}
+	{
 		const struct bounded_wait *bw;
 		struct wd_desc d;
 
@@ -223,13 +240,17 @@ static void sample_task(struct watchdog *w, pid_t tgid, pid_t tid, double now,
 }
 
 /* Forget tasks that left D (or exited) so the table stays small. */
-static void prune(struct watchdog *w, double now)
+static void prune(struct watchdog *w, double now, void (*report)(struct ev_stuck *, void *),
+		  void *ctx)
 {
 	size_t j = 0;
 
-	for (size_t i = 0; i < w->n; i++)
+	for (size_t i = 0; i < w->n; i++) {
 		if (w->t[i].seen == now)
 			w->t[j++] = w->t[i];
+		else if (w->t[i].reported)
+			report_moved(w, &w->t[i], report, ctx);
+	}
 	w->n = j;
 }
 
@@ -258,5 +279,5 @@ void watchdog_sample(struct watchdog *w, double now, void (*report)(struct ev_st
 				sample_task(w, tgid, tid, now, report, ctx);
 		}
 	}
-	prune(w, now);
+	prune(w, now, report, ctx);
 }

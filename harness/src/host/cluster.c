@@ -616,6 +616,19 @@ static int check_mds(struct cluster *c, json_t *st, struct cluster_health *h)
 	return 0;
 }
 
+int cluster_mds_active(struct cluster *c)
+{
+	struct cluster_health h;
+	json_t *st = cluster_status(c);
+	int r;
+
+	if (!st)
+		return -1;
+	r = check_mds(c, st, &h) == 0;
+	json_decref(st);
+	return r;
+}
+
 /* A pool serves I/O when an object can be written and read back in time. */
 static int probe_pool(struct cluster *c, const char *pool, struct cluster_health *h)
 {

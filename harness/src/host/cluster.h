@@ -66,6 +66,8 @@ void cluster_free(struct cluster *c);
 /* Daemons alive and not stopped, an active MDS per rank, and a timed OSD write+read. */
 int cluster_check(struct cluster *c, struct cluster_health *h);
 int cluster_wait_healthy(struct cluster *c, double timeout, struct cluster_health *h);
+/* 1 when every MDS rank is up:active, 0 when not, -1 when the monitor does not answer. */
+int cluster_mds_active(struct cluster *c);
 
 int cluster_mon_command(struct cluster *c, json_t *cmd, char **out, char **outs);
 int cluster_config_set(struct cluster *c, const char *who, const char *opt, const char *val);

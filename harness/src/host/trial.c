@@ -62,7 +62,17 @@ struct trial {
 	int dump_stage;
 	const char *dump_why;
 	bool cycle_stuck; /* a stuck task the module saw close the cycle: its name is known */
-	bool other_stuck; /* a stuck task no "cycle closed" line explains */
+	/*
+	 * The MDS answers every metadata request: while a rank is not active
+	 * (a failover, a restart) the guest's tasks wait for it, and any of
+	 * them may look stuck. Polled each second; a task found stuck in a
+	 * window in which the MDS was not active is held until the MDS has been
+	 * active for a whole stuck_after (then it is stuck) or until it moves.
+	 */
+	double mds_polled, mds_down_ht; /* mds_down_ht: last poll that found a rank not active */
+	json_t *held;			/* stuck events held so */
+	json_t *released;		/* held tasks that moved once the MDS answered */
+	bool other_stuck;		/* a stuck task no "cycle closed" line explains */
 	json_t *stuck, *reports, *failures, *errors;
 	json_t *bounded;      /* tasks seen in a wait the kernel bounds (model/bounded.h) */
 	double bounded_extra; /* the end of the trial waits for their bounds */
@@ -263,6 +273,12 @@ static bool within_bound(struct trial *t, const struct kreport *r)
 	       bounded_wait_of_report(r) != NULL;
 }
 
+/* The MDS was seen not active within the task's stuck window (polls are 1 s apart). */
+static bool mds_down_during(struct trial *t, double stuck_for)
+{
+	return t->mds_down_ht > 0 && t->mds_down_ht >= ht(t) - stuck_for - 1.5;
+}
+
 /* One kernel report, from the console or from the agent's /dev/kmsg; rep is its JSON. */
 static void note_report(struct trial *t, const struct kreport *r, json_t *rep, const char *source)
 {
@@ -293,6 +309,12 @@ static void note_report(struct trial *t, const struct kreport *r, json_t *rep, c
 		if (within_bound(t, r)) {
 			json_object_set_new(rep, "source", json_string(source));
 			json_array_append(t->bounded, rep);
+			return;
+		}
+		/* The watchdog's own event for it is held and judged after the MDS is back. */
+		if (mds_down_during(t, (double)r->blocked_secs)) {
+			json_object_set_new(rep, "source", json_string(source));
+			json_array_append(t->released, rep);
 			return;
 		}
 		note_hang(t, title);
@@ -428,6 +450,61 @@ static void on_agent_error(struct trial *t, const struct event *e)
 		t->f.mount_failed = true;
 }
 
+/* A task the watchdog found stuck: the kernel's hang, unless the cluster says otherwise. */
+static void count_stuck(struct trial *t, json_t *ev)
+{
+	t->f.stuck++;
+	if (json_is_true(json_object_get(ev, "cycle")))
+		t->cycle_stuck = true;
+	else
+		t->other_stuck = true;
+	if (!t->hang_t)
+		t->hang_t = ht(t);
+	if (!t->hang_title)
+		replace(&t->hang_title, json_string_value(json_object_get(ev, "title")));
+	json_array_append(t->stuck, ev);
+}
+
+/* A held task moved: it waited for the MDS, it was not hung. */
+static void release_held(struct trial *t, int tid)
+{
+	size_t i;
+	json_t *ev;
+
+	json_array_foreach (t->held, i, ev)
+		if (json_integer_value(json_object_get(ev, "tid")) == tid) {
+			json_t *r = json_deep_copy(ev);
+
+			json_object_set_new(r, "released_at", json_real(ht(t)));
+			json_array_append_new(t->released, r);
+			json_array_remove(t->held, i);
+			return;
+		}
+}
+
+/* Held tasks still stuck after the MDS has been active for a whole stuck_after are hung. */
+static void promote_held(struct trial *t)
+{
+	if (!json_array_size(t->held) || ht(t) - t->mds_down_ht < t->g->stuck_after)
+		return;
+	while (json_array_size(t->held)) {
+		count_stuck(t, json_array_get(t->held, 0));
+		json_array_remove(t->held, 0);
+	}
+}
+
+static void watch_mds(struct trial *t)
+{
+	double now = now_mono();
+
+	if (!t->stress_t || now - t->mds_polled < 1)
+		return;
+	t->mds_polled = now;
+	if (cluster_mds_active(t->ts->c) != 1)
+		t->mds_down_ht = ht(t);
+	promote_held(t);
+}
+
 static void handle_event(struct trial *t, struct event *e)
 {
 	switch (e->type) {
@@ -442,21 +519,20 @@ static void handle_event(struct trial *t, struct event *e)
 		}
 		break;
 	case EV_STUCK:
+		if (e->stuck.moved) {
+			release_held(t, e->stuck.tid);
+			break;
+		}
 		if (e->stuck.within) {
 			t->bounded_extra += e->stuck.bound + BOUNDED_GRACE;
 			json_array_append(t->bounded, e->json);
 			break;
 		}
-		t->f.stuck++;
-		if (e->stuck.cycle)
-			t->cycle_stuck = true;
-		else
-			t->other_stuck = true;
-		if (!t->hang_t)
-			t->hang_t = ht(t);
-		if (!t->hang_title)
-			replace(&t->hang_title, e->stuck.title);
-		json_array_append(t->stuck, e->json);
+		if (mds_down_during(t, e->stuck.stuck_for)) {
+			json_array_append(t->held, e->json);
+			break;
+		}
+		count_stuck(t, e->json);
 		break;
 	case EV_REPORT:
 		note_report(t, e->report, e->json, "kmsg");
@@ -699,6 +775,7 @@ static void step_run(struct trial *t)
 	double now = now_mono(), el = now - t->t0;
 	const struct scn_global *g = t->g;
 
+	watch_mds(t);
 	if (t->f.done || t->f.agent_fatal || t->f.init_failed) {
 		t->state = TS_DRAIN;
 		t->drain_until = now + 0.5;
@@ -885,6 +962,10 @@ static json_t *build_verdict(struct trial *t, struct verdict_result *vr)
 	json_object_set(v, "stuck", t->stuck);
 	json_object_set(v, "reports", t->reports);
 	json_object_set(v, "bounded_waits", t->bounded);
+	if (json_array_size(t->held) || json_array_size(t->released))
+		json_object_set_new(
+			v, "mds_waits",
+			json_pack("{s:O, s:O}", "released", t->released, "still_held", t->held));
 	json_object_set(v, "workload_failures", t->failures);
 	json_object_set(v, "agent_errors", t->errors);
 	json_object_set(v, "ceph_actions", t->actions);
@@ -941,6 +1022,8 @@ static void trial_cleanup(struct trial *t)
 	json_decref(t->analysis);
 	json_decref(t->failures);
 	json_decref(t->errors);
+	json_decref(t->held);
+	json_decref(t->released);
 	json_decref(t->actions);
 	free(t->ceph_next);
 	free(t->sock_dir);
@@ -1048,6 +1131,8 @@ int trial_run(const struct trial_spec *ts, struct trial_result *res)
 	t.reports = json_array();
 	t.failures = json_array();
 	t.errors = json_array();
+	t.held = json_array();
+	t.released = json_array();
 	t.actions = json_array();
 	t.ceph_next = xcalloc(ts->scn->ngroups, sizeof(double));
 	for (size_t i = 0; i < ts->scn->ngroups; i++)

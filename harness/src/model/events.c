@@ -50,6 +50,8 @@ static json_t *stuck_json(const struct ev_stuck *s)
 	}
 	if (s->cycle)
 		json_object_set_new(o, "cycle", json_true());
+	if (s->moved)
+		json_object_set_new(o, "moved", json_true());
 	return o;
 }
 
@@ -168,6 +170,7 @@ static int stuck_from_json(json_t *j, struct ev_stuck *s)
 	s->within = get_bool(j, "within");
 	s->waits_for = get_str(j, "waits_for");
 	s->cycle = get_bool(j, "cycle");
+	s->moved = get_bool(j, "moved");
 	if (!s->comm || !json_is_array(stack))
 		return err_set("a stuck event without comm or stack");
 	json_array_foreach (stack, i, f)

@@ -75,6 +75,12 @@ struct ev_stuck {
 	 * was confirmed after WD_CYCLE_CONFIRM seconds, not stuck_after.
 	 */
 	bool cycle;
+	/*
+	 * Not stuck any more: a task reported stuck before switched, left D or
+	 * exited. The host uses it to release a task it held while the cluster
+	 * could not answer (host/trial.c).
+	 */
+	bool moved;
 };
 
 /*
