@@ -25,7 +25,7 @@
 static void slot_fill(struct slot *s, int n)
 {
 	s->n = n;
-	snprintf(s->ip, sizeof(s->ip), "10.78.0.%d", 10 + n);
+	snprintf(s->ip, sizeof(s->ip), "10.78.0.%u", (unsigned char)(10 + n));
 	snprintf(s->addr, sizeof(s->addr), "%s/24", s->ip);
 	snprintf(s->mac, sizeof(s->mac), "52:54:00:49:%02x:%02x", (n >> 8) & 0xff, n & 0xff);
 }
