@@ -40,6 +40,8 @@ static const struct verb commands[] = {
 	{"dashboard", cmd_dashboard, "a static HTML dashboard of the history"},
 	{"matrix", cmd_matrix, "one scenario on several kernels, trials interleaved"},
 	{"compare", cmd_compare, "statistics and reports (md, html, junit, ktap, kcidb) for runs"},
+	{"reproduce", cmd_reproduce,
+	 "a user's report: fetch its kernel, run the matching scenario, same root or not"},
 	{"bisect-step", cmd_bisect_step,
 	 "one `git bisect run` step: build, N trials, good/bad/skip"},
 	{"validate", cmd_validate, "check scenario files; --keys prints every key"},

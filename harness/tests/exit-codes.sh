@@ -83,6 +83,11 @@ expect 0 "$exe" dashboard --db "$w/h.sqlite" "$w/site"
 expect 2 "$exe" dashboard --db "$w/h.sqlite"
 expect 0 "$exe" kernel list
 expect 2 "$exe" kernel bogus
+# reproduce: 0 comes from the integration tests (a report from a kernel the store lacks).
+expect 2 "$exe" reproduce
+expect 2 "$exe" reproduce "$w/quiet.log"
+printf '[ 1.0] CPU: 0 PID: 1 Comm: init Not tainted 6.12.117+deb12-amd64 #1\n' >"$w/nohang.log"
+expect 2 "$exe" reproduce "$w/nohang.log"
 # trial: 0 and 1 come from `run -j 2` in the integration tests.
 expect 2 "$exe" trial --trial 1
 mkdir -p "$w/fixed/trials/1" && cp scenarios/smoke.ini "$w/fixed/scenario.ini"

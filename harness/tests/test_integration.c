@@ -350,6 +350,24 @@ START_TEST(two_trials_at_once_get_their_own_guest_address_and_client)
 }
 END_TEST
 
+/* A user's report from a kernel the store does not have: fetched, reproduced, same root. */
+START_TEST(a_report_from_a_kernel_not_in_the_store_is_fetched_and_reproduced)
+{
+	_cleanup_free_ char *log =
+		xasprintf("%s/reports/6.12.118-writeback-hang.log", TEST_DATA_DIR);
+	char *args[] = {log, "-n", "2", NULL};
+	int code = finish(start_cmd("reproduce", args), 900);
+	_cleanup_free_ char *runp = xasprintf("%s/latest/run.json", results);
+	json_t *run = load(runp), *rep = json_object_get(run, "reproduce");
+
+	ck_assert_msg(code == 0, "exit %d", code);
+	ck_assert_str_eq(json_string_value(json_object_get(run, "kernel")), "6.12.118+deb12-amd64");
+	ck_assert_str_eq(json_string_value(json_object_get(rep, "root")), "ceph-writeback-iput");
+	ck_assert_int_ge(json_integer_value(json_object_get(rep, "same_root")), 1);
+	json_decref(run);
+}
+END_TEST
+
 /* The shipped path #1 reproducer, with our module built from Debian's headers. */
 /*
  * The newest series, from trixie-backports: a signed image whose kernel and
@@ -851,6 +869,7 @@ Suite *test_suite(void)
 	tcase_add_unchecked_fixture(tc, NULL, sweep);
 	tcase_add_test(tc, smoke_passes_with_a_complete_results_directory);
 	tcase_add_test(tc, two_trials_at_once_get_their_own_guest_address_and_client);
+	tcase_add_test(tc, a_report_from_a_kernel_not_in_the_store_is_fetched_and_reproduced);
 	tcase_add_test(tc, newest_7_3_kernel_is_fetched_from_its_suite_and_passes_smoke);
 	tcase_add_test(tc, cloud_kernel_without_9p_runs_from_the_root_image);
 	tcase_add_test(tc, lost_truncate_injection_deadlocks_the_flusher_with_its_signature);

@@ -199,6 +199,36 @@ START_TEST(the_modules_cycle_line_names_the_task_to_confirm)
 }
 END_TEST
 
+START_TEST(the_kernel_release_comes_from_the_tainted_line)
+{
+	static const struct {
+		const char *text, *want;
+	} cases[] = {
+		{"[   71.5] CPU: 1 PID: 7 Comm: kworker/u8:2 Not tainted 6.12.117+deb12-amd64 #1 "
+		 "Debian 6.12.117-1~deb12u1\n",
+		 "6.12.117+deb12-amd64"},
+		{"Nov 22 07:58:11 node7 kernel:       Tainted: G            E      6.1.0-57-amd64 "
+		 "#1 "
+		 "Debian 6.1.192-3\n",
+		 "6.1.0-57-amd64"},
+		/* The flags' legend line names no release; the next line does. */
+		{"[   13.9] Tainted: [O]=OOT_MODULE, [E]=UNSIGNED_MODULE\n[   14.0] CPU: 0 UID: 0 "
+		 "PID: 1 Comm: init Tainted: G  OE  7.3.4+deb13-amd64 #1 Debian\n",
+		 "7.3.4+deb13-amd64"},
+		{"no report here\nNot tainted\n", NULL},
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		_cleanup_free_ char *got = klog_kernel_release(cases[i].text);
+
+		if (cases[i].want)
+			ck_assert_str_eq(got, cases[i].want);
+		else
+			ck_assert_ptr_null(got);
+	}
+}
+END_TEST
+
 START_TEST(second_report_in_a_row_is_separate)
 {
 	struct collected c = parse("console-6.12-writeback-hang.log");
@@ -419,6 +449,7 @@ Suite *test_suite(void)
 	tcase_add_test(tc, lines_of_other_subsystems_inside_a_trace_are_skipped);
 	tcase_add_test(tc, an_injection_line_is_a_report_of_its_own);
 	tcase_add_test(tc, the_modules_cycle_line_names_the_task_to_confirm);
+	tcase_add_test(tc, the_kernel_release_comes_from_the_tainted_line);
 	tcase_add_test(tc, interleaved_traces_are_kept_apart_by_their_caller_ids);
 	tcase_add_test(tc, a_task_name_cut_inside_a_utf8_character_is_escaped_not_lost);
 	tcase_add_loop_test(tc, stack_frame_forms, 0, ARRAY_SIZE(frames));

@@ -58,43 +58,6 @@ static int triage_opt(int id, const char *arg, void *ctx)
 	return 0;
 }
 
-static void on_report(struct kreport *r, void *ctx)
-{
-	json_array_append_new(ctx, kreport_json(r));
-	kreport_free(r);
-}
-
-/* Every report in the text, as kreport_json() objects: the shape trials record. */
-static int parse_log(FILE *f, json_t *reports)
-{
-	struct klog_parser p;
-	_cleanup_free_ char *line = NULL;
-	size_t cap = 0;
-	ssize_t n;
-
-	klog_init(&p, on_report, reports);
-	while ((n = getline(&line, &cap, f)) >= 0) {
-		while (n && (line[n - 1] == '\n' || line[n - 1] == '\r'))
-			line[--n] = '\0';
-		klog_feed(&p, line);
-	}
-	klog_finish(&p);
-	return ferror(f) ? err_set("cannot read: %s", strerror(errno)) : 0;
-}
-
-static int read_reports(const char *path, json_t *reports)
-{
-	FILE *f = strcmp(path, "-") ? fopen(path, "re") : stdin;
-	int r;
-
-	if (!f)
-		return err_set("%s: cannot open: %s", path, strerror(errno));
-	r = parse_log(f, reports);
-	if (f != stdin)
-		fclose(f);
-	return r < 0 ? err_prefix("%s", strcmp(path, "-") ? path : "standard input") : 0;
-}
-
 static const char *jstr(json_t *o, const char *key)
 {
 	return json_string_value(json_object_get(o, key));
@@ -219,7 +182,7 @@ static int triage(const char *path, const struct triage_args *a)
 		p_err("%s", err_msg());
 		goto out;
 	}
-	if (read_reports(path, reports) < 0) {
+	if (klog_read_reports(path, reports) < 0) {
 		p_err("triage: %s; give a console log, dmesg or journalctl -k output", err_msg());
 		goto out;
 	}

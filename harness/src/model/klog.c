@@ -885,3 +885,70 @@ struct kreport *kreport_from_json(json_t *o)
 			frame_from_text(json_string_value(f), &r->frames[r->nframes++]);
 	return r;
 }
+
+/* A release starts with a digit and has a dot: "6.1.0-57-amd64", not a taint flag. */
+static char *release_token(const char *p)
+{
+	size_t n = strcspn(p, " \t\r\n");
+
+	if (!n || !isdigit((unsigned char)*p) || !memchr(p, '.', n))
+		return NULL;
+	return xstrndup(p, n);
+}
+
+char *klog_kernel_release(const char *text)
+{
+	for (const char *l = text; l && *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL) {
+		const char *end = strchr(l, '\n'), *p;
+		size_t len = end ? (size_t)(end - l) : strlen(l);
+		_cleanup_free_ char *line = xstrndup(l, len);
+		char *r;
+
+		if ((p = strstr(line, "Not tainted ")))
+			p += strlen("Not tainted ");
+		else if ((p = strstr(line, " Tainted: ")))
+			/* The flags are capitals and blanks; the release follows them. */
+			for (p += strlen(" Tainted: "); *p && !isdigit((unsigned char)*p); p++)
+				;
+		if (p && (r = release_token(p)))
+			return r;
+	}
+	return NULL;
+}
+
+static void append_report(struct kreport *r, void *ctx)
+{
+	json_array_append_new(ctx, kreport_json(r));
+	kreport_free(r);
+}
+
+/* Every report in the text, as kreport_json() objects: the shape trials record. */
+static int parse_log(FILE *f, json_t *reports)
+{
+	struct klog_parser p;
+	_cleanup_free_ char *line = NULL;
+	size_t cap = 0;
+	ssize_t n;
+
+	klog_init(&p, append_report, reports);
+	while ((n = getline(&line, &cap, f)) >= 0) {
+		while (n && (line[n - 1] == '\n' || line[n - 1] == '\r'))
+			line[--n] = '\0';
+		klog_feed(&p, line);
+	}
+	klog_finish(&p);
+	return ferror(f) ? err_set("cannot read: %s", strerror(errno)) : 0;
+}
+
+int klog_read_reports(const char *path, json_t *reports)
+{
+	FILE *f = strcmp(path, "-") ? fopen(path, "re") : stdin;
+	int r;
+
+	if (!f)
+		return err_set("%s: cannot open: %s", path, strerror(errno));
+	r = parse_log(f, reports);
+	if (f != stdin)
+		fclose(f);
+	return r < 0 ? err_prefix("%s", strcmp(path, "-") ? path : "standard input") : 0;
+}

@@ -97,6 +97,14 @@ void klog_init(struct klog_parser *p, kreport_fn fn, void *ctx);
  * are not UTF-8 and control characters escaped as "\xHH" (text_escape()).
  */
 void klog_feed(struct klog_parser *p, const char *line);
+/*
+ * The kernel release a report names on its "Not tainted RELEASE" or
+ * "Tainted: FLAGS RELEASE" line ("6.12.117+deb12-amd64"), the first one in
+ * text; NULL when no report line names one. Free it.
+ */
+char *klog_kernel_release(const char *text);
+/* Every report in a log file ("-": standard input), as kreport_json() objects. */
+int klog_read_reports(const char *path, json_t *reports);
 void klog_finish(struct klog_parser *p);
 
 /* The message text of a line with every known prefix removed (ts: -1 if none). */
