@@ -96,6 +96,27 @@ START_TEST(a_directory_that_is_no_run_is_refused_by_name)
 }
 END_TEST
 
+/* Kept runs carry no verdict.json and older ones no "root": the title names it. */
+START_TEST(a_root_is_read_from_the_title_when_the_run_kept_none)
+{
+	_cleanup_free_ char *db = path_join(test_dir, "h.sqlite");
+	struct history *h = history_open(db);
+	struct history_query q = {0};
+	json_t *all, *sig;
+
+	ck_assert_int_eq(history_import_run(h, IPUTSTORM_SOURCE_DIR
+					    "/bench/data/writeback-iput-fi-map/"
+					    "20261202-040000-writeback-iput-fi"),
+			 3);
+	all = history_query(h, &q);
+	sig = json_object_get(json_object_get(json_array_get(all, 0), "signatures"),
+			      "ceph-writeback-iput");
+	ck_assert_int_eq(num(sig, "count"), 3);
+	json_decref(all);
+	history_close(h);
+}
+END_TEST
+
 static int count(const char *s, const char *what)
 {
 	int n = 0;
@@ -145,6 +166,7 @@ Suite *test_suite(void)
 	tcase_add_test(tc, a_matrix_imported_twice_counts_once_per_kernel);
 	tcase_add_test(tc, queries_filter_by_kernel_scenario_and_date);
 	tcase_add_test(tc, a_directory_that_is_no_run_is_refused_by_name);
+	tcase_add_test(tc, a_root_is_read_from_the_title_when_the_run_kept_none);
 	tcase_add_test(tc, the_dashboard_shows_each_kernel_its_interval_and_its_failures);
 	suite_add_tcase(su, tc);
 	return su;

@@ -135,6 +135,30 @@ static char *signature_list(json_t *sigs)
 	return sb.len ? sb_detach(&sb) : NULL;
 }
 
+/*
+ * Runs kept without verdict.json (bench/data) and from before run.json had
+ * "root": a hang's title is "ROOT: task hung in ..." when its root has a
+ * signature, so a title prefix that is one of the trial's signatures is it.
+ */
+static char *root_from_title(const struct trial_record *t)
+{
+	const char *title = json_string_value(json_object_get(t->json, "title"));
+	const char *colon = title ? strstr(title, ": ") : NULL;
+	json_t *s;
+	size_t i;
+
+	if (!colon)
+		return NULL;
+	json_array_foreach (t->signatures, i, s) {
+		const char *name = json_string_value(s);
+
+		if (name && strlen(name) == (size_t)(colon - title) &&
+		    !strncmp(title, name, strlen(name)))
+			return xstrdup(name);
+	}
+	return NULL;
+}
+
 /* The root signature: in run.json since it carries one, else in the trial's verdict.json. */
 static char *root_signature(const struct run_record *r, const struct trial_record *t)
 {
@@ -151,7 +175,7 @@ static char *root_signature(const struct run_record *r, const struct trial_recor
 		      ? xstrdup(json_string_value(json_object_get(root, "signature")))
 		      : NULL;
 	json_decref(v);
-	return sig;
+	return sig ? sig : root_from_title(t);
 }
 
 static int insert_trial(struct history *h, sqlite3_stmt *st, const struct run_record *r,
