@@ -336,6 +336,8 @@ int churn_run(const struct churn_opts *o)
 	struct sigaction sa = {.sa_handler = on_term};
 
 	if (!strncmp(o->kind, "verify", 6)) {
+		/* A stop request must not cut a write in half where the call can restart. */
+		sa.sa_flags = SA_RESTART;
 		sigaction(SIGTERM, &sa, NULL);
 		sigaction(SIGINT, &sa, NULL);
 		return run_verify(o);

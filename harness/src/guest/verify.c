@@ -204,6 +204,7 @@ struct vfile {
 	uint32_t nblk;	/* size / VBLOCK */
 	uint32_t *gen;	/* per block, max_blocks */
 	bool check_osd; /* next: fsync, drop the cache, read it back from the OSDs */
+	bool uncertain; /* an operation on it was cut short by the stop: left out */
 };
 
 struct vwriter {
@@ -216,8 +217,11 @@ struct vwriter {
 
 static int vfail(struct vstate *s, const char *what, const char *name)
 {
-	fprintf(stderr, "verify: %s %s: %s (after %llu operations)\n", what, name, strerror(errno),
+	int e = errno; /* the caller tells an interrupted call from a failed one */
+
+	fprintf(stderr, "verify: %s %s: %s (after %llu operations)\n", what, name, strerror(e),
 		s->ops);
+	errno = e;
 	return -1;
 }
 
@@ -591,8 +595,11 @@ static void save_model(const struct vwriter *w, const char *kind)
 	cwd = getcwd(NULL, 0);
 	for (int k = 0; k < w->nfiles; k++) {
 		const struct vfile *f = &w->f[k];
-		json_t *gens = json_array();
+		json_t *gens;
 
+		if (f->uncertain)
+			continue;
+		gens = json_array();
 		for (uint32_t b = 0; b < f->nblk; b++)
 			json_array_append_new(gens, json_integer(f->gen[b]));
 		json_array_append_new(files, json_pack("{s:s, s:I, s:o}", "name", f->name, "fid",
@@ -620,6 +627,15 @@ int verify_writer_run(const struct verify_opts *o)
 		} else {
 			err = writer_ops[vpick(&w.s, ARRAY_SIZE(writer_ops))](&w, f);
 		}
+		/*
+		 * The stop signal interrupted a call that cannot restart: what the
+		 * file holds now is not known, so no check counts it (no mismatch
+		 * either way), and the rest of the files are still checked.
+		 */
+		if (err && errno == EINTR && *o->stopping) {
+			f->uncertain = true;
+			err = 0;
+		}
 		w.s.ops++;
 		if (o->interval > 0)
 			vnap(&w.s, o->interval);
@@ -631,7 +647,8 @@ int verify_writer_run(const struct verify_opts *o)
 	double start = now_mono();
 
 	for (int k = 0; !err && k < w.nfiles && !w.s.mismatches && now_mono() - start < 3; k++)
-		err = verify_file(&w, &w.f[k], VR_OSD);
+		if (!w.f[k].uncertain)
+			err = verify_file(&w, &w.f[k], VR_OSD);
 	if (!err && !w.s.mismatches)
 		save_model(&w, "verify");
 	writer_free(&w);
@@ -722,7 +739,13 @@ int verify_append_run(const struct verify_opts *o)
 		w.f[k].gen = xcalloc(w.s.max_blocks, sizeof(uint32_t));
 	}
 	while (!err && !*o->stopping && !w.s.mismatches) {
-		err = append_round(&w, &w.f[w.s.ops % (unsigned)w.nfiles]);
+		struct vfile *f = &w.f[w.s.ops % (unsigned)w.nfiles];
+
+		err = append_round(&w, f);
+		if (err && errno == EINTR && *o->stopping) {
+			f->uncertain = true; /* as in the writer: cut short by the stop */
+			err = 0;
+		}
 		w.s.ops++;
 		if (o->interval > 0)
 			vnap(&w.s, o->interval);
