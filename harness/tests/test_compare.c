@@ -252,6 +252,19 @@ START_TEST(ten_vs_zero_shows_the_fix_in_every_report)
 	json_t *kcidb;
 
 	write_run(10);
+	{
+		/* The patched kernel's kernel.json, as `kernel build` writes it for a git tree. */
+		_cleanup_free_ char *kj = path_join(test_dir, "kernel-fix.json");
+		json_t *k = json_pack(
+			"{s:s, s:[s], s:s, s:s, s:s}", "name", "fix", "patches",
+			"/p/0001-ceph-defer-final-iput.patch", "patchset_hash",
+			"7b77b1b66500ed66bdb3e5f10e78f55ab6d4b404fa676ec1bee2ab5b31346a80",
+			"commit", "0123456789abcdef0123456789abcdef01234567", "repository",
+			"https://git.example/linux.git");
+
+		ck_assert_int_eq(json_dump_file(k, kj, 0), 0);
+		json_decref(k);
+	}
 	ck_assert_int_eq(compare("--expect-fixed"), 0);
 	md = report("report.md");
 	ck_assert_msg(strstr(md, "fix removes the hang of base: 0/10 vs 10/10, p = 1.1e-05"), "%s",
@@ -295,6 +308,24 @@ START_TEST(ten_vs_zero_shows_the_fix_in_every_report)
 		json_string_value(json_object_get(
 			json_array_get(json_object_get(kcidb, "tests"), 0), "log_url")),
 		"/trials/1/console.log"));
+	{
+		/* What the patched kernel was built from joins KCIDB's checkout. */
+		json_t *co = json_array_get(json_object_get(kcidb, "checkouts"), 1);
+
+		ck_assert_str_eq(
+			json_string_value(json_object_get(co, "patchset_hash")),
+			"7b77b1b66500ed66bdb3e5f10e78f55ab6d4b404fa676ec1bee2ab5b31346a80");
+		ck_assert_str_eq(json_string_value(json_object_get(co, "git_commit_hash")),
+				 "0123456789abcdef0123456789abcdef01234567");
+		ck_assert_str_eq(json_string_value(json_object_get(co, "git_repository_url")),
+				 "https://git.example/linux.git");
+		ck_assert_str_eq(
+			json_string_value(json_object_get(
+				json_array_get(json_object_get(co, "patchset_files"), 0), "name")),
+			"0001-ceph-defer-final-iput.patch");
+		ck_assert_ptr_null(json_object_get(
+			json_array_get(json_object_get(kcidb, "checkouts"), 0), "patchset_hash"));
+	}
 	json_decref(kcidb);
 }
 END_TEST
@@ -330,10 +361,12 @@ START_TEST(a_hang_the_baseline_never_showed_is_news_whatever_the_rate)
 			     "ERROR trial(s) on patched, none on stock"),
 		      "%s", md);
 	/* Counters summed per kernel; a counter a kernel never reported is a dash. */
-	ck_assert_msg(strstr(md, "| stock | 8 | – | 400 | – | – | – | – | – | – | – | – | – | – | – |"), "%s",
-		      md);
-	ck_assert_msg(strstr(md, "| patched | 0 | – | 0 | – | – | – | 120 | – | – | – | – | – | – | – |"), "%s",
-		      md);
+	ck_assert_msg(
+		strstr(md, "| stock | 8 | – | 400 | – | – | – | – | – | – | – | – | – | – | – |"),
+		"%s", md);
+	ck_assert_msg(
+		strstr(md, "| patched | 0 | – | 0 | – | – | – | 120 | – | – | – | – | – | – | – |"),
+		"%s", md);
 	/* The baseline's own hang is not news. */
 	ck_assert(!strstr(md, "new hang on patched: \"task hung in truncate"));
 }

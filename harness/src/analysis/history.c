@@ -80,22 +80,6 @@ static char *scenario_hash(const char *dir)
 }
 
 /* kernel.json (run) or kernel-NAME.json (matrix), as the run saved it; NULL if not kept. */
-static json_t *kernel_meta(const char *dir, const char *kernel)
-{
-	_cleanup_free_ char *one = path_join(dir, "kernel.json");
-	_cleanup_free_ char *name = xasprintf("kernel-%s.json", kernel);
-	_cleanup_free_ char *many = path_join(dir, name);
-	json_t *k = json_load_file(many, 0, NULL);
-
-	if (!k)
-		k = json_load_file(one, 0, NULL);
-	if (k && strcmp(json_string_value(json_object_get(k, "name")) ?: kernel, kernel)) {
-		json_decref(k);
-		return NULL;
-	}
-	return k;
-}
-
 /* The patch set by content where the files are still there, else by name. */
 static char *patches_hash(json_t *meta)
 {
@@ -181,7 +165,7 @@ static char *root_signature(const struct run_record *r, const struct trial_recor
 static int insert_trial(struct history *h, sqlite3_stmt *st, const struct run_record *r,
 			const struct trial_record *t, const char *scn_hash)
 {
-	json_t *meta = kernel_meta(r->dir, t->kernel);
+	json_t *meta = runfile_kernel_meta(r->dir, t->kernel);
 	json_t *integ = json_object_get(t->json, "integrity");
 	_cleanup_free_ char *phash = patches_hash(meta);
 	_cleanup_free_ char *sigs = signature_list(t->signatures);

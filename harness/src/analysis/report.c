@@ -5,6 +5,7 @@
 #include "analysis/mdhtml.h"
 #include "lib/base.h"
 #include "lib/fileio.h"
+#include "lib/json.h"
 #include "lib/output.h"
 #include "lib/path.h"
 #include "model/runfile.h"
@@ -328,6 +329,40 @@ static const char *kcidb_origin(void)
  * KCIDB v5.3: ids unique per run (origin:run:kernel), so a nightly never
  * reuses one; start times and each trial's console log as an output file.
  */
+/*
+ * What the kernel was built from, as its kernel.json recorded it: the commit
+ * and repository of a built tree, and the patch set (KCIDB's patchset_hash,
+ * and the patch files) of a patched kernel.
+ */
+static void checkout_source(json_t *co, const char *run_dir, const char *kernel)
+{
+	_cleanup_json_ json_t *meta = runfile_kernel_meta(run_dir, kernel);
+	json_t *patches = json_object_get(meta, "patches"), *p, *files;
+	const char *commit = json_string_value(json_object_get(meta, "commit"));
+	const char *repo = json_string_value(json_object_get(meta, "repository"));
+	const char *hash = json_string_value(json_object_get(meta, "patchset_hash"));
+	size_t i;
+
+	if (commit)
+		json_object_set_new(co, "git_commit_hash", json_string(commit));
+	if (repo)
+		json_object_set_new(co, "git_repository_url", json_string(repo));
+	if (!json_array_size(patches))
+		return;
+	if (hash)
+		json_object_set_new(co, "patchset_hash", json_string(hash));
+	files = json_array();
+	json_array_foreach (patches, i, p) {
+		const char *path = json_string_value(p) ?: "";
+		const char *base = strrchr(path, '/');
+
+		json_array_append_new(files,
+				      json_pack("{s:s, s:s+}", "name", base ? base + 1 : path,
+						"url", "file://", path));
+	}
+	json_object_set_new(co, "patchset_files", files);
+}
+
 static json_t *kcidb_report(const struct comparison *c)
 {
 	json_t *checkouts = json_array(), *builds = json_array(), *tests = json_array();
@@ -344,6 +379,8 @@ static json_t *kcidb_report(const struct comparison *c)
 
 		if (started)
 			json_object_set_new(co, "start_time", json_string(started));
+		if (k->ntrials && k->trials[0]->run_dir)
+			checkout_source(co, k->trials[0]->run_dir, k->name);
 		json_array_append_new(checkouts, co);
 		json_array_append_new(builds,
 				      json_pack("{s:s, s:s, s:s, s:s, s:s}", "id", bid, "origin",

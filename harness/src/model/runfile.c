@@ -145,3 +145,19 @@ bool runfile_seen(struct strv *seen, const char *dir)
 	strv_push(seen, real);
 	return false;
 }
+
+json_t *runfile_kernel_meta(const char *dir, const char *kernel)
+{
+	_cleanup_free_ char *one = path_join(dir, "kernel.json");
+	_cleanup_free_ char *name = xasprintf("kernel-%s.json", kernel);
+	_cleanup_free_ char *many = path_join(dir, name);
+	json_t *k = json_load_file(many, 0, NULL);
+
+	if (!k)
+		k = json_load_file(one, 0, NULL);
+	if (k && strcmp(json_string_value(json_object_get(k, "name")) ?: kernel, kernel)) {
+		json_decref(k);
+		return NULL;
+	}
+	return k;
+}

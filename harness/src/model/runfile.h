@@ -67,4 +67,7 @@ bool runfile_seen(struct strv *seen, const char *dir);
 /* What of a trial's verdict.json goes into run.json's "trials". */
 json_t *trial_brief(json_t *verdict_json);
 
+/* kernel.json (run) or kernel-NAME.json (matrix) of a run directory, or NULL. */
+json_t *runfile_kernel_meta(const char *dir, const char *kernel);
+
 #endif

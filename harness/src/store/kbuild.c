@@ -147,6 +147,78 @@ static json_t *patch_list(char *const patches[], size_t n)
 	return a;
 }
 
+/* The first word of each line of sha256sum's output, each with its newline. */
+static char *sha256_lines(char *const argv[])
+{
+	_cleanup_free_ char *out = NULL;
+	struct strbuf sb;
+	char *save = NULL;
+
+	if (run_capture(argv, 60, &out) < 0)
+		return NULL;
+	sb_init(&sb);
+	for (char *l = strtok_r(out, "\n", &save); l; l = strtok_r(NULL, "\n", &save))
+		sb_printf(&sb, "%.*s\n", (int)strcspn(l, " "), l);
+	return sb_detach(&sb);
+}
+
+/*
+ * KCIDB's patchset_hash: the sha256 of the patches' own sha256 hashes, in
+ * order, each on its line. NULL without patches or when sha256sum fails.
+ */
+char *patchset_sha256(char *const patches[], size_t n)
+{
+	_cleanup_free_ char *lines = NULL, *list = NULL, *sum = NULL;
+	char tmp[] = "/tmp/iputstorm-patchset.XXXXXX";
+	struct strv argv = {0};
+	int fd;
+
+	if (!n)
+		return NULL;
+	strv_push(&argv, "sha256sum");
+	strv_push(&argv, "--");
+	for (size_t i = 0; i < n; i++)
+		strv_push(&argv, patches[i]);
+	lines = sha256_lines(argv.v);
+	strv_release(&argv);
+	fd = lines ? mkstemp(tmp) : -1;
+	if (fd < 0)
+		return NULL;
+	if (write(fd, lines, strlen(lines)) == (ssize_t)strlen(lines)) {
+		char *one[] = {"sha256sum", "--", tmp, NULL};
+
+		sum = sha256_lines(one);
+	}
+	close(fd);
+	unlink(tmp);
+	if (!sum || strlen(sum) != 65)
+		return NULL;
+	sum[64] = '\0';
+	return TAKE_PTR(sum);
+}
+
+static void note_patchset(json_t *meta, char *const patches[], size_t n)
+{
+	_cleanup_free_ char *h = patchset_sha256(patches, n);
+
+	if (h)
+		json_object_set_new(meta, "patchset_hash", json_string(h));
+}
+
+/* The commit a git tree's ref names, and where the tree came from: KCIDB's checkout. */
+static void note_git_origin(json_t *meta, const char *tree, const char *ref)
+{
+	_cleanup_free_ char *spec = xasprintf("%s^{commit}", ref ? ref : "HEAD");
+	char *rev[] = {"git", "-C", (char *)tree, "rev-parse", "--verify", spec, NULL};
+	char *url[] = {"git", "-C", (char *)tree, "remote", "get-url", "origin", NULL};
+	_cleanup_free_ char *commit = NULL, *repo = NULL;
+
+	if (run_capture(rev, 30, &commit) == 0 && strlen(str_strip(commit)) == 40)
+		json_object_set_new(meta, "commit", json_string(commit));
+	if (run_capture(url, 30, &repo) == 0 && *str_strip(repo))
+		json_object_set_new(meta, "repository", json_string(repo));
+}
+
 int kernel_build_module(const char *base_spec, char *const patches[], size_t npatches,
 			const char *name, struct kernel *k)
 {
@@ -227,6 +299,7 @@ int kernel_build_module(const char *base_spec, char *const patches[], size_t npa
 	json_object_set_new(meta, "source", json_sprintf("%s+fs/ceph", source));
 	json_object_set_new(meta, "base", json_string(base.name));
 	json_object_set_new(meta, "patches", patch_list(patches, npatches));
+	note_patchset(meta, patches, npatches);
 	json_object_set_new(meta, "build_dir", json_string(hdr));
 	json_object_set_new(meta, "build_module_secs", json_real(now_mono() - t0));
 	json_object_del(meta, "initramfs_modules");
@@ -436,6 +509,9 @@ int kernel_build_tree(const struct tree_build *b, struct kernel *k)
 	if (b->ref)
 		json_object_set_new(k->meta, "ref", json_string(b->ref));
 	json_object_set_new(k->meta, "patches", patch_list(b->patches, b->npatches));
+	note_patchset(k->meta, b->patches, b->npatches);
+	if (is_git_tree(tree))
+		note_git_origin(k->meta, tree, b->ref);
 	json_object_set_new(k->meta, "build_dir", json_string(obj));
 	json_object_set_new(k->meta, "build_secs", json_real(now_mono() - t0));
 	if (kernel_save_meta(k) < 0)

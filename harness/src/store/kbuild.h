@@ -41,4 +41,7 @@ int kernel_build_tree(const struct tree_build *b, struct kernel *k);
  */
 int kernel_config_check(const char *path);
 
+/* KCIDB's patchset_hash of these patch files (sha256 of their sha256s, one per line). */
+char *patchset_sha256(char *const patches[], size_t n);
+
 #endif
