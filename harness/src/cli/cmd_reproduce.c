@@ -174,12 +174,7 @@ int cmd_reproduce(int argc, char **argv)
 		      "add NAME IMAGE MODULES`, then `iputstorm reproduce %s -k NAME`",
 		      release, argv[first]);
 	if (ret == 0) {
-		struct trial_job *jobs = xcalloc((size_t)s.total, sizeof(*jobs));
-
-		for (int n = 1; n <= s.total; n++)
-			jobs[n - 1] = (struct trial_job){.kernel = 0, .n = n};
-		session_trials(&s, jobs, s.total, a.jobs);
-		free(jobs);
+		session_run_trials(&s, a.jobs);
 		count_roots(json_object_get(s.r.run, "trials"), root, &an);
 		injected = scenario_has_injection(&s.scn);
 		json_object_set_new(s.r.run, "reproduce",

@@ -2,12 +2,10 @@
 #define _GNU_SOURCE
 #include "cli/cmd.h"
 #include "host/session.h"
-#include "lib/base.h"
 #include "lib/cmdline.h"
 #include "lib/output.h"
 #include "store/kernel.h"
 
-#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -57,14 +55,8 @@ int cmd_run(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	ret = session_open(&s, &a, "run", false);
-	if (ret == 0) {
-		struct trial_job *jobs = xcalloc((size_t)s.total, sizeof(*jobs));
-
-		for (int n = 1; n <= s.total; n++)
-			jobs[n - 1] = (struct trial_job){.kernel = 0, .n = n};
-		session_trials(&s, jobs, s.total, a.jobs);
-		free(jobs);
-	}
+	if (ret == 0)
+		session_run_trials(&s, a.jobs);
 	ret = session_close(&s, ret);
 	run_args_release(&a);
 	return ret;

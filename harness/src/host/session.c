@@ -431,6 +431,16 @@ void session_trials(struct run_session *st, struct trial_job *jobs, int njobs, i
 	}
 }
 
+void session_run_trials(struct run_session *st, int at_once)
+{
+	struct trial_job *jobs = xcalloc((size_t)st->total, sizeof(*jobs));
+
+	for (int n = 1; n <= st->total; n++)
+		jobs[n - 1] = (struct trial_job){.kernel = 0, .n = n};
+	session_trials(st, jobs, st->total, at_once);
+	free(jobs);
+}
+
 /* `iputstorm trial`: one trial of a run that another process (run, matrix -j N) holds. */
 int session_trial_worker(const char *run_dir, int n, const char *kernel, const char *cluster)
 {

@@ -86,6 +86,8 @@ struct trial_job {
  * in order. Fills each job's v (MISS for one never started).
  */
 void session_trials(struct run_session *s, struct trial_job *jobs, int njobs, int at_once);
+/* Every trial of a one-kernel session (run, reproduce), at_once at a time. */
+void session_run_trials(struct run_session *s, int at_once);
 /* The body of `iputstorm trial`: trial n of the run in run_dir; its exit code. */
 int session_trial_worker(const char *run_dir, int n, const char *kernel, const char *cluster);
 /*
