@@ -572,6 +572,7 @@ static int open_run(struct run_session *s, const struct run_args *a)
 	s->per_kernel = a->trials ? a->trials : (int)s->scn.global.trials;
 	s->total = s->per_kernel * s->nk;
 	json_object_set_new(run, "planned_trials", json_integer(s->total));
+	json_object_set_new(run, "jobs", json_integer(a->jobs > 1 ? a->jobs : 1));
 	if (json_output)
 		;
 	else if (s->matrix)
