@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 #define _GNU_SOURCE
 #include "model/scenario.h"
-#include "model/injections.h"
 #include "lib/base.h"
 #include "lib/ini.h"
 #include "lib/output.h"
@@ -1270,7 +1269,8 @@ static int check_end_when_safe(const struct scenario *s)
 	if (!s->global.end_when_safe)
 		return 0;
 	for (size_t i = 0; i < s->ngroups; i++)
-		if (group_is_lost_truncate(&s->groups[i]))
+		if (s->groups[i].type == SEC_INJECT &&
+		    s->groups[i].injection == INJ_LOST_TRUNCATE)
 			return 0;
 	return value_error(s, kv,
 			   "end_when_safe counts lost-truncate inodes: add a [section] with type "
