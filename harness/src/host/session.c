@@ -375,10 +375,10 @@ static void collect_worker(struct run_session *st, struct trial_job *j, int stat
 	j->v = account_trial(st, &st->k[j->kernel], j->n, &tr);
 }
 
-static struct trial_job *job_of(struct trial_job *jobs, int njobs, pid_t pid)
+static struct trial_job *finished_worker(struct trial_job *jobs, int njobs, int *status)
 {
 	for (int i = 0; i < njobs; i++)
-		if (jobs[i].pid == pid)
+		if (jobs[i].pid > 0 && waitpid(jobs[i].pid, status, WNOHANG) == jobs[i].pid)
 			return &jobs[i];
 	return NULL;
 }
@@ -398,7 +398,6 @@ void session_trials(struct run_session *st, struct trial_job *jobs, int njobs, i
 	while (running || (next < njobs && !interrupted)) {
 		struct trial_job *j;
 		int status;
-		pid_t pid;
 
 		while (running < at_once && next < njobs && !interrupted) {
 			_cleanup_free_ char *dir = results_trial_dir(&st->r, jobs[next].n);
@@ -418,14 +417,12 @@ void session_trials(struct run_session *st, struct trial_job *jobs, int njobs, i
 					kill(jobs[i].pid, SIGTERM);
 			stopping = true;
 		}
-		pid = waitpid(-1, &status, WNOHANG);
-		if (pid <= 0) {
+		/* Our workers only: the cluster's daemons are this process's children too. */
+		j = finished_worker(jobs, njobs, &status);
+		if (!j) {
 			sleep_s(0.2);
 			continue;
 		}
-		j = job_of(jobs, njobs, pid);
-		if (!j)
-			continue;
 		running--;
 		collect_worker(st, j, status);
 	}
