@@ -73,11 +73,12 @@ ini negdur.ini '[global]\nduration = -1\n'
 ini samefiles.ini '[global]\n[a]\ntype = churn\nkind = verify\ndir = d\n[b]\ntype = churn\nkind = verify\ndir = d\n'
 ini oneclient.ini '[global]\n[a]\ntype = churn\nkind = verify-append\n'
 ini safewithout.ini '[global]\nend_when_safe = 3\n[a]\ntype = churn\nkind = writer\n'
+ini safeblind.ini '[global]\nend_when_safe = 3\ntelemetry = false\n[a]\ntype = inject\ninjection = lost-truncate\n'
 head -c 52428800 /dev/zero | tr '\0' a >"$w/big.ini"
 { echo "[global]"; for i in $(seq 300); do printf '[g%d]\ntype = churn\nkind = writer\n' "$i"; done; } >"$w/many.ini"
 mkdir "$w/dir.ini"
 for f in nul utf8 ctl unknown dup notype badtype nosec emptysec opensec novalue space negdur big many \
-	samefiles oneclient safewithout; do
+	samefiles oneclient safewithout safeblind; do
 	case_ "scenario $f" refuse -- "$exe" validate "$w/$f.ini"
 done
 case_ "scenario is a directory" refuse -- "$exe" validate "$w/dir.ini"

@@ -226,8 +226,19 @@ START_TEST(the_check_after_remount_finds_the_files_moved_and_a_flipped_byte)
 		strstr(json_string_value(json_object_get(json_object_get(r, "first"), "how")),
 		       "mounting again"));
 	json_decref(r);
-	/* A model of another place is refused, not taken as a pass. */
+	/* A file that is gone after the remount is data lost, not a skipped check. */
+	ck_assert_int_eq(unlink(victim), 0);
+	ck_assert_int_eq(verify_recheck(model, dir, moved, out), VERIFY_EXIT_CORRUPT);
+	r = load_report(out);
+	ck_assert_ptr_nonnull(
+		strstr(json_string_value(json_object_get(json_object_get(r, "first"), "how")),
+		       "file gone"));
+	json_decref(r);
+	/* A model of another place is refused with its reason, not taken as a pass. */
 	ck_assert_int_eq(verify_recheck(model, "/elsewhere", moved, out), 1);
+	r = load_report(out);
+	ck_assert_ptr_nonnull(json_string_value(json_object_get(r, "error")));
+	json_decref(r);
 	ck_assert_int_eq(rename(moved, dir), 0);
 }
 END_TEST

@@ -85,10 +85,11 @@ enum stat_id {
 	ST_VMT_TOTAL_US,    /* all of them, in microseconds */
 	ST_RA_IN_VMT,	    /* a readahead asked for caps while its inode's window was open */
 	ST_VMT_UNTRACKED,   /* windows not timed: the table was full */
-	ST_INJ_SAFE,	 /* a dirty lost-truncate inode evicted outside writeback and ceph-msgr */
-	ST_INJ_UNSAFE,	 /* ... evicted in writeback or on ceph-msgr: the deadlock's place */
-	ST_BUSY_OSD,	 /* a busy msgr eviction on an OSD connection\'s own worker */
-	ST_BUSY_OSD_MAX, /* the longest of those, ms */
+	ST_INJ_SAFE,	  /* a dirty lost-truncate inode evicted outside writeback and ceph-msgr */
+	ST_INJ_UNSAFE,	  /* ... evicted in writeback or on ceph-msgr: the deadlock's place */
+	ST_BUSY_OSD,	  /* a busy msgr eviction on an OSD connection's own worker */
+	ST_BUSY_OSD_MAX,  /* the longest of those, ms */
+	ST_INJ_UNTRACKED, /* lost-truncate inodes not watched: the table was full */
 	NR_STATS,
 };
 
@@ -118,6 +119,7 @@ static const char *const stat_names[NR_STATS] = {
 	"injected_evicted_unsafe",
 	"msgr_evict_busy_osd",
 	"msgr_evict_busy_osd_wait_max_ms",
+	"injected_untracked",
 };
 
 static atomic_long_t stats[NR_STATS];
@@ -249,10 +251,16 @@ static void track_injected(struct inode *inode)
 
 	spin_lock_irqsave(&inj_lock, flags);
 	for (int i = 0; i < INJ_SLOTS; i++)
+		if (injected[i] == inode)
+			goto out; /* tracked already: one slot per inode */
+	for (int i = 0; i < INJ_SLOTS; i++)
 		if (!injected[i]) {
 			injected[i] = inode;
-			break;
+			goto out;
 		}
+	/* Full: this inode's eviction is not seen, so end_when_safe must not count on it. */
+	count(ST_INJ_UNTRACKED);
+out:
 	spin_unlock_irqrestore(&inj_lock, flags);
 }
 

@@ -29,7 +29,9 @@ static const struct opt matrix_opts[] = {
 	{OPT_ALPHA, "alpha", "P", "significance level (default 0.01)"},
 	{OPT_RESULTS, "results", "DIR", "where run directories go (default: results)"},
 	{OPT_CLUSTER, "cluster", "NAME", "use a running `iputstorm cluster up NAME`"},
-	{'j', "jobs", "N", "trials at once, each in its own guest on the one cluster (default 1)"},
+	{'j', "jobs", "N",
+	 "a round's trials at once (at most one per kernel), each in its own guest on the one "
+	 "cluster (default 1)"},
 	{0},
 };
 

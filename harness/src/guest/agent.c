@@ -228,7 +228,8 @@ static int do_cleanup(struct agent *a, int unused)
 static int do_umount(struct agent *a, int unused)
 {
 	for (int i = a->mounted; i >= 1; i--)
-		if (umount2(a->mounts[i], 0) < 0) {
+		/* EINVAL: not mounted (an earlier unmount got this far). */
+		if (umount2(a->mounts[i], 0) < 0 && errno != EINVAL) {
 			fprintf(stderr, "iputstorm agent: umount %s: %s\n", a->mounts[i],
 				strerror(errno));
 			return 1;
@@ -743,7 +744,8 @@ static bool injections_all_safe(struct agent *a)
 	return c &&
 	       json_integer_value(json_object_get(c, "injected_evicted_safe")) >=
 		       a->g->end_when_safe &&
-	       json_integer_value(json_object_get(c, "injected_evicted_unsafe")) == 0;
+	       json_integer_value(json_object_get(c, "injected_evicted_unsafe")) == 0 &&
+	       json_integer_value(json_object_get(c, "injected_untracked")) == 0;
 }
 
 static void phase_stress(struct agent *a)
@@ -845,6 +847,9 @@ static void report_remount_checks(struct agent *a)
 
 		if (!r)
 			continue;
+		if (json_string_value(json_object_get(r, "error")))
+			emit_error(a, "check after the remount",
+				   json_string_value(json_object_get(r, "error")), false, "agent");
 		emit(a, (struct event){.type = EV_INTEGRITY,
 				       .integrity = {.group = in->g->name,
 						     .instance = in->idx,
@@ -874,6 +879,9 @@ static void phase_remounting(struct agent *a)
 	code = WIFEXITED(a->h.status) ? WEXITSTATUS(a->h.status) : -1;
 	if (code == REMOUNT_OK || code == REMOUNT_CORRUPT) {
 		a->mounted = 1;
+		/* Every group's files are on client 1's mount now (the cleanup's snapshots too). */
+		for (int c = 2; c <= a->nclients; c++)
+			a->env.mounts[c] = a->mounts[1];
 		report_remount_checks(a);
 	} else if (code == REMOUNT_MOUNT_FAILED) {
 		a->mounted = 0;

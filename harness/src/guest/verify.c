@@ -106,7 +106,8 @@ struct vstate {
 	bool no_punch, no_direct;
 	struct vmismatch bad;
 	int mismatches;
-	uint8_t *buf; /* DIO-aligned, max_blocks blocks */
+	char error[160]; /* the check could not be made: why ("" when it was) */
+	uint8_t *buf;	 /* DIO-aligned, max_blocks blocks */
 	uint32_t max_blocks;
 };
 
@@ -147,6 +148,8 @@ static int write_report(const struct vstate *s, const char *kind)
 			      (json_int_t)s->races, "mismatches", s->mismatches);
 	int ret = 0;
 
+	if (*s->error)
+		json_object_set_new(r, "error", json_string(s->error));
 	if (s->mismatches)
 		json_object_set_new(r, "first",
 				    json_pack("{s:s, s:I, s:s, s:s, s:s}", "file", s->bad.file,
@@ -783,6 +786,37 @@ static int model_load(struct vwriter *w, json_t *m)
 	return 0;
 }
 
+/*
+ * One modelled file on the fresh mount: gone, unreadable or different is a
+ * mismatch (what was written is not there), not an error of the check.
+ */
+static void recheck_file(struct vwriter *w, struct vfile *f, bool dir_gone)
+{
+	static const uint8_t none[VBLOCK];
+	int fd = dir_gone ? -1 : open(f->name, O_RDONLY | O_CLOEXEC);
+	ssize_t got;
+
+	if (dir_gone)
+		errno = ENOENT;
+	if (fd < 0 && errno == ENOENT && !f->nblk)
+		return;
+	if (fd < 0) {
+		note_mismatch(&w->s, f->name, 0, 0, none, f->fid, f->gen[0],
+			      errno == ENOENT
+				      ? "file gone after unmounting and mounting again"
+				      : "file not openable after unmounting and mounting again");
+		return;
+	}
+	got = pread_all(fd, w->s.buf, (size_t)w->s.max_blocks * VBLOCK, 0);
+	close(fd);
+	if (got < 0) {
+		note_mismatch(&w->s, f->name, 0, 0, none, f->fid, f->nblk ? f->gen[0] : 0,
+			      "read error after unmounting and mounting again");
+		return;
+	}
+	check_against_model(w, f, (size_t)got, vread_how[VR_REMOUNT]);
+}
+
 int verify_recheck(const char *model_path, const char *from, const char *to,
 		   const char *report_path)
 {
@@ -793,27 +827,26 @@ int verify_recheck(const char *model_path, const char *from, const char *to,
 	_cleanup_free_ char *there = NULL;
 	struct vwriter w = {0};
 	size_t n = strlen(from);
-	int err = 0;
+	bool dir_gone;
 
-	if (!dir || strncmp(dir, from, n) || (dir[n] && dir[n] != '/')) {
-		fprintf(stderr, "verify: %s: no model of a directory under %s\n", model_path, from);
-		return 1;
-	}
 	o.pages = (int)json_integer_value(json_object_get(m, "pages"));
 	if (vstate_init(&w.s, &o) < 0)
 		return 1;
-	there = xasprintf("%s%s", to, dir + n);
-	if (model_load(&w, m) < 0 || chdir(there) < 0) {
-		fprintf(stderr, "verify: %s: cannot check %s after the remount\n", model_path,
-			there);
-		err = -1;
+	if (!dir || strncmp(dir, from, n) || (dir[n] && dir[n] != '/') || model_load(&w, m) < 0) {
+		snprintf(w.s.error, sizeof(w.s.error), "%s: no model of files under %s", model_path,
+			 from);
+		writer_free(&w);
+		return finish(&w.s, "remount", -1);
 	}
-	for (int k = 0; !err && k < w.nfiles && !w.s.mismatches; k++) {
-		err = verify_file(&w, &w.f[k], VR_REMOUNT);
+	/* A directory that is gone makes each of its files gone: mismatches, below. */
+	there = xasprintf("%s%s", to, dir + n);
+	dir_gone = chdir(there) < 0;
+	for (int k = 0; k < w.nfiles && !w.s.mismatches; k++) {
+		recheck_file(&w, &w.f[k], dir_gone);
 		w.s.ops++;
 	}
 	writer_free(&w);
-	return finish(&w.s, "remount", err);
+	return finish(&w.s, "remount", 0);
 }
 
 /* ---- the reader: another client's files, each block must be well-formed ---- */

@@ -30,7 +30,11 @@ static void slot_fill(struct slot *s, int n)
 	snprintf(s->mac, sizeof(s->mac), "52:54:00:49:%02x:%02x", (n >> 8) & 0xff, n & 0xff);
 }
 
-/* flock, not a PID file: the kernel lets go of it when the holder dies, however. */
+/*
+ * flock, not a PID file: the kernel lets go of it when the last holder dies,
+ * however. Not close-on-exec: QEMU inherits it, so a guest that outlives a
+ * killed trial process keeps its address until it is gone too.
+ */
 int slot_take(struct cluster *c, struct slot *s)
 {
 	_cleanup_free_ char *dir = path_join(c->dir, "slots");
@@ -40,7 +44,7 @@ int slot_take(struct cluster *c, struct slot *s)
 		return err_set("cannot create %s: %s", dir, strerror(errno));
 	for (int n = 0; n < SLOT_MAX; n++) {
 		_cleanup_free_ char *p = xasprintf("%s/%d.lock", dir, n);
-		int fd = open(p, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+		int fd = open(p, O_RDWR | O_CREAT, 0644);
 
 		if (fd < 0)
 			return err_set("cannot open %s: %s", p, strerror(errno));

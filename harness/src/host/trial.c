@@ -72,6 +72,7 @@ struct trial {
 	double mds_polled, mds_down_ht; /* mds_down_ht: last poll that found a rank not active */
 	json_t *held;			/* stuck events held so */
 	json_t *released;		/* held tasks that moved once the MDS answered */
+	json_t *mds_reports;		/* hung-task reports whose wait saw the MDS down */
 	bool other_stuck;		/* a stuck task no "cycle closed" line explains */
 	json_t *stuck, *reports, *failures, *errors;
 	json_t *bounded;      /* tasks seen in a wait the kernel bounds (model/bounded.h) */
@@ -314,7 +315,7 @@ static void note_report(struct trial *t, const struct kreport *r, json_t *rep, c
 		/* The watchdog's own event for it is held and judged after the MDS is back. */
 		if (mds_down_during(t, (double)r->blocked_secs)) {
 			json_object_set_new(rep, "source", json_string(source));
-			json_array_append(t->released, rep);
+			json_array_append(t->mds_reports, rep);
 			return;
 		}
 		note_hang(t, title);
@@ -847,7 +848,11 @@ static long long ended_safe(const struct trial *t)
 	long long unsafe =
 		json_integer_value(json_object_get(t->counters, "injected_evicted_unsafe"));
 
-	return t->g->end_when_safe && safe >= t->g->end_when_safe && !unsafe ? safe : 0;
+	long long untracked =
+		json_integer_value(json_object_get(t->counters, "injected_untracked"));
+
+	return t->g->end_when_safe && safe >= t->g->end_when_safe && !unsafe && !untracked ? safe
+											   : 0;
 }
 
 static json_t *timing(struct trial *t)
@@ -1024,6 +1029,7 @@ static void trial_cleanup(struct trial *t)
 	json_decref(t->errors);
 	json_decref(t->held);
 	json_decref(t->released);
+	json_decref(t->mds_reports);
 	json_decref(t->actions);
 	free(t->ceph_next);
 	free(t->sock_dir);
@@ -1133,6 +1139,7 @@ int trial_run(const struct trial_spec *ts, struct trial_result *res)
 	t.errors = json_array();
 	t.held = json_array();
 	t.released = json_array();
+	t.mds_reports = json_array();
 	t.actions = json_array();
 	t.ceph_next = xcalloc(ts->scn->ngroups, sizeof(double));
 	for (size_t i = 0; i < ts->scn->ngroups; i++)

@@ -1268,9 +1268,12 @@ static int check_end_when_safe(const struct scenario *s)
 
 	if (!s->global.end_when_safe)
 		return 0;
+	if (!s->global.telemetry)
+		return value_error(s, kv,
+				   "end_when_safe reads the module's counters: it needs telemetry "
+				   "= true");
 	for (size_t i = 0; i < s->ngroups; i++)
-		if (s->groups[i].type == SEC_INJECT &&
-		    s->groups[i].injection == INJ_LOST_TRUNCATE)
+		if (s->groups[i].type == SEC_INJECT && s->groups[i].injection == INJ_LOST_TRUNCATE)
 			return 0;
 	return value_error(s, kv,
 			   "end_when_safe counts lost-truncate inodes: add a [section] with type "

@@ -9,6 +9,7 @@
 #include "lib/base.h"
 #include "lib/clock.h"
 #include "lib/fileio.h"
+#include "lib/json.h"
 #include "lib/output.h"
 #include "lib/path.h"
 #include "lib/spawn.h"
@@ -205,18 +206,44 @@ static void note_patchset(json_t *meta, char *const patches[], size_t n)
 		json_object_set_new(meta, "patchset_hash", json_string(h));
 }
 
-/* The commit a git tree's ref names, and where the tree came from: KCIDB's checkout. */
-static void note_git_origin(json_t *meta, const char *tree, const char *ref)
+/* "https://user:token@host/x.git" → "https://host/x.git": no credentials in reports. */
+static void drop_userinfo(char *url)
+{
+	char *scheme = strstr(url, "://"), *at, *slash;
+
+	if (!scheme)
+		return;
+	scheme += 3;
+	at = strchr(scheme, '@');
+	slash = strchr(scheme, '/');
+	if (at && (!slash || at < slash))
+		memmove(scheme, at + 1, strlen(at + 1) + 1);
+}
+
+/*
+ * The commit a git tree's ref names and where the tree came from (KCIDB's
+ * checkout), read before the build: the tree may move while it runs. A
+ * tree built in place with uncommitted changes is not that commit: none.
+ */
+static json_t *git_origin(const char *tree, const char *ref, bool in_place)
 {
 	_cleanup_free_ char *spec = xasprintf("%s^{commit}", ref ? ref : "HEAD");
 	char *rev[] = {"git", "-C", (char *)tree, "rev-parse", "--verify", spec, NULL};
 	char *url[] = {"git", "-C", (char *)tree, "remote", "get-url", "origin", NULL};
-	_cleanup_free_ char *commit = NULL, *repo = NULL;
+	char *dirty[] = {"git", "-C", (char *)tree, "status", "--porcelain", "--untracked-files=no",
+			 NULL};
+	_cleanup_free_ char *commit = NULL, *repo = NULL, *changes = NULL;
+	json_t *o = json_object();
 
+	if (in_place && (run_capture(dirty, 60, &changes) < 0 || *str_strip(changes)))
+		return o;
 	if (run_capture(rev, 30, &commit) == 0 && strlen(str_strip(commit)) == 40)
-		json_object_set_new(meta, "commit", json_string(commit));
-	if (run_capture(url, 30, &repo) == 0 && *str_strip(repo))
-		json_object_set_new(meta, "repository", json_string(repo));
+		json_object_set_new(o, "commit", json_string(commit));
+	if (run_capture(url, 30, &repo) == 0 && *str_strip(repo)) {
+		drop_userinfo(repo);
+		json_object_set_new(o, "repository", json_string(repo));
+	}
+	return o;
 }
 
 int kernel_build_module(const char *base_spec, char *const patches[], size_t npatches,
@@ -460,6 +487,7 @@ int kernel_build_tree(const struct tree_build *b, struct kernel *k)
 	_cleanup_free_ char *jobs =
 		xasprintf("-j%ld", b->jobs > 0 ? (long)b->jobs : sysconf(_SC_NPROCESSORS_ONLN));
 	_cleanup_free_ char *tree = realpath(b->tree, NULL);
+	_cleanup_json_ json_t *origin = json_object();
 	double t0 = now_mono();
 
 	memset(k, 0, sizeof(*k));
@@ -468,6 +496,10 @@ int kernel_build_tree(const struct tree_build *b, struct kernel *k)
 	if (mkdir_p(obj, 0755) < 0)
 		return err_set("cannot create %s: %s", obj, strerror(errno));
 	unlink(log);
+	if (is_git_tree(tree)) {
+		json_decref(origin);
+		origin = git_origin(tree, b->ref, !b->ref && !b->npatches);
+	}
 	if (b->ref || b->npatches) {
 		bool git = is_git_tree(tree);
 
@@ -510,8 +542,7 @@ int kernel_build_tree(const struct tree_build *b, struct kernel *k)
 		json_object_set_new(k->meta, "ref", json_string(b->ref));
 	json_object_set_new(k->meta, "patches", patch_list(b->patches, b->npatches));
 	note_patchset(k->meta, b->patches, b->npatches);
-	if (is_git_tree(tree))
-		note_git_origin(k->meta, tree, b->ref);
+	json_object_update(k->meta, origin);
 	json_object_set_new(k->meta, "build_dir", json_string(obj));
 	json_object_set_new(k->meta, "build_secs", json_real(now_mono() - t0));
 	if (kernel_save_meta(k) < 0)
