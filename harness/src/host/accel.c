@@ -58,7 +58,10 @@ int accel_probe_console_ok(const char *console)
 			   strstr(console, "No working init found"));
 }
 
-/* Boots k under KVM with no root: a kernel that runs says it cannot mount one. */
+/*
+ * Boots k under KVM with no root: a kernel that runs says it cannot mount one.
+ * False when the probe could not even start: that answer is not kept.
+ */
 static bool probe_boot(const struct kernel *k, struct accel_choice *out)
 {
 	_cleanup_free_ char *log = path_join(k->dir, "accel-probe.log");
@@ -99,10 +102,9 @@ static bool probe_boot(const struct kernel *k, struct accel_choice *out)
 	out->probe_secs = now_mono() - t0;
 	console = read_file(log, NULL);
 	if (accel_probe_console_ok(console)) {
-		choose(out, "kvm", "");
+		snprintf(out->accel, sizeof(out->accel), "kvm");
 		snprintf(out->why, sizeof(out->why),
-			 "a probe boot under KVM reached the root mount "
-			 "in %.1f s",
+			 "a probe boot under KVM reached the root mount in %.1f s",
 			 out->probe_secs);
 		return true;
 	}
@@ -110,7 +112,7 @@ static bool probe_boot(const struct kernel *k, struct accel_choice *out)
 		 "this host's KVM did not boot %s to its root mount within %d s (%s): TCG", k->name,
 		 PROBE_SECS, log);
 	snprintf(out->accel, sizeof(out->accel), "tcg");
-	return false;
+	return true;
 }
 
 void accel_choose(const struct kernel *k, struct accel_choice *out)
@@ -137,7 +139,8 @@ void accel_choose(const struct kernel *k, struct accel_choice *out)
 		       json_string_value(json_object_get(j, "why")) ?: "");
 		return;
 	}
-	probe_boot(k, out);
+	if (!probe_boot(k, out))
+		return;
 	json_decref(j);
 	j = json_pack("{s:s, s:s, s:s, s:f}", "host", u.release, "accel", out->accel, "why",
 		      out->why, "probe_secs", out->probe_secs);
