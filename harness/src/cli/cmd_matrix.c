@@ -14,6 +14,7 @@
 #include "model/verdict.h"
 
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -30,8 +31,8 @@ static const struct opt matrix_opts[] = {
 	{OPT_RESULTS, "results", "DIR", "where run directories go (default: results)"},
 	{OPT_CLUSTER, "cluster", "NAME", "use a running `iputstorm cluster up NAME`"},
 	{'j', "jobs", "N",
-	 "a round's trials at once (at most one per kernel), each in its own guest on the one "
-	 "cluster (default 1)"},
+	 "trials at once, each in its own guest on the one cluster (default 1); with "
+	 "--until-significant, N / kernels rounds at a time"},
 	{0},
 };
 
@@ -53,6 +54,7 @@ int cmd_matrix(int argc, char **argv)
 	int first = opt_parse(&matrix_spec, argc, argv, run_opt, &a), ret, nk = (int)a.kernels.n;
 	const char *why = NULL;
 	double level = a.alpha;
+	int per_batch;
 	_cleanup_free_ char *dir = NULL;
 
 	if (first < 0) {
@@ -74,19 +76,29 @@ int cmd_matrix(int argc, char **argv)
 		       level, s.per_kernel, a.alpha);
 		json_object_set_new(s.r.run, "sequential_level", json_real(level));
 	}
-	for (int round = 0; ret == 0 && round < s.per_kernel && !session_interrupted(); round++) {
-		struct trial_job jobs[SESSION_MAX_KERNELS];
+	/*
+	 * With -j N, N / nk rounds run at once and are looked at together: fewer
+	 * looks at the same per-round level keep the error rate below alpha.
+	 */
+	per_batch = a.until_significant ? MAX(1, a.jobs / nk) : s.per_kernel;
+	for (int round = 0; ret == 0 && round < s.per_kernel && !session_interrupted();
+	     round += per_batch) {
+		int rounds = MIN(per_batch, s.per_kernel - round), njobs = rounds * nk;
+		struct trial_job *jobs = xcalloc((size_t)njobs, sizeof(*jobs));
 
-		for (int i = 0; i < nk; i++)
-			jobs[i] = (struct trial_job){.kernel = i, .n = round * nk + i + 1};
-		session_trials(&s, jobs, nk, a.jobs);
-		for (int i = 0; i < nk; i++)
-			t[i].n[jobs[i].v]++;
-		if (a.until_significant && round + 1 < s.per_kernel &&
-		    sequential_settled(t, nk, s.per_kernel - round - 1, level, &why)) {
+		for (int r = 0; r < rounds; r++)
+			for (int i = 0; i < nk; i++)
+				jobs[r * nk + i] = (struct trial_job){
+					.kernel = i, .n = (round + r) * nk + i + 1};
+		session_trials(&s, jobs, njobs, a.jobs);
+		for (int j = 0; j < njobs; j++)
+			t[jobs[j].kernel].n[jobs[j].v]++;
+		free(jobs);
+		if (a.until_significant && round + rounds < s.per_kernel &&
+		    sequential_settled(t, nk, s.per_kernel - round - rounds, level, &why)) {
 			p_info("stopping after %d rounds: %s (p < %.4g each round, alpha %g over "
 			       "all)",
-			       round + 1, why, level, a.alpha);
+			       round + rounds, why, level, a.alpha);
 			json_object_set_new(s.r.run, "stopped_early", json_string(why));
 			break;
 		}
