@@ -511,10 +511,10 @@ static bool report_integrity(struct agent *a, struct instance *in, int st)
 	if (!r)
 		return false;
 	corrupt = json_integer_value(json_object_get(r, "mismatches")) > 0;
+	/* The event owns the report from here (ev_emit releases it). */
 	emit(a,
 	     (struct event){.type = EV_INTEGRITY,
 			    .integrity = {.group = in->g->name, .instance = in->idx, .report = r}});
-	json_decref(r);
 	return corrupt && WIFEXITED(st) && WEXITSTATUS(st) == VERIFY_EXIT_CORRUPT;
 }
 
@@ -853,8 +853,7 @@ static void report_remount_checks(struct agent *a)
 		emit(a, (struct event){.type = EV_INTEGRITY,
 				       .integrity = {.group = in->g->name,
 						     .instance = in->idx,
-						     .report = r}});
-		json_decref(r);
+						     .report = r}}); /* owns r */
 	}
 }
 
