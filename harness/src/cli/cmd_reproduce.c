@@ -48,14 +48,6 @@ static const struct cmd_spec reproduce_spec = {
 		"or a hang, 3 could not decide (no trial decided).",
 };
 
-static int reproduce_opt(int id, const char *arg, void *ctx)
-{
-	struct run_args *a = ctx;
-
-	/* run's own handler: -k and -s land in the same places. */
-	return run_opt(id, arg, a);
-}
-
 /* Triage of the report: its root's signature and the scenario that reproduces it. */
 static json_t *triage_log(const char *log)
 {
@@ -148,7 +140,7 @@ int cmd_reproduce(int argc, char **argv)
 	struct answer an = {0};
 	bool injected = false;
 	struct run_session s;
-	int first = opt_parse(&reproduce_spec, argc, argv, reproduce_opt, &a), ret;
+	int first = opt_parse(&reproduce_spec, argc, argv, run_opt, &a), ret;
 
 	if (first < 0) {
 		run_args_release(&a);
