@@ -169,7 +169,7 @@ static char *sha256_lines(char *const argv[])
  */
 char *patchset_sha256(char *const patches[], size_t n)
 {
-	_cleanup_free_ char *lines = NULL, *list = NULL, *sum = NULL;
+	_cleanup_free_ char *lines = NULL, *sum = NULL;
 	char tmp[] = "/tmp/iputstorm-patchset.XXXXXX";
 	struct strv argv = {0};
 	int fd;
