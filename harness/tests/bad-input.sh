@@ -156,6 +156,19 @@ case_ "run -s missing" refuse -- "$exe" run -s nothere
 case_ "run -j 0" refuse -- "$exe" run -j 0
 case_ "run -j 99" refuse -- "$exe" run -j 99
 case_ "run -j 2 with an MDS failover action" 2 -- "$exe" run -j 2 -s natural-caps
+printf '[global]\nmon_host = 127.0.0.1:1\n' >"$w/ext.conf"
+printf '[client.other]\n\tkey = AQAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA==\n' >"$w/ext.keyring"
+case_ "--ceph-conf without --keyring and --id" 2 -- "$exe" run --ceph-conf "$w/ext.conf"
+case_ "--ceph-conf with --cluster" 2 -- "$exe" run --ceph-conf "$w/ext.conf" \
+	--keyring "$w/ext.keyring" --id u --cluster c
+case_ "--id client.NAME" refuse -- "$exe" run --id client.u
+case_ "an MDS failover on an existing cluster" 2 -- "$exe" run -s natural-caps \
+	--ceph-conf "$w/ext.conf" --keyring "$w/ext.keyring" --id u
+{ cat scenarios/smoke.ini; printf '[cluster]\nceph_config = osd osd_op_queue wpq\n'; } >"$w/cfg.ini"
+case_ "a config change on an existing cluster" 2 -- "$exe" run -s "$w/cfg.ini" \
+	--ceph-conf "$w/ext.conf" --keyring "$w/ext.keyring" --id u
+case_ "a keyring without the --id's key" 2 -- "$exe" run -s smoke --results "$w/r" \
+	-k none --ceph-conf "$w/ext.conf" --keyring "$w/ext.keyring" --id u
 case_ "trial without its run" refuse -- "$exe" trial --trial 1
 case_ "trial of a directory that is no run" refuse -- "$exe" trial --run-dir "$w" --trial 1 \
 	--kernel k --cluster c

@@ -59,6 +59,29 @@ static char *guest_sanitizer_reports(void)
 }
 static pid_t harness = -1;
 
+/* A test's `cluster up` outlives its harness by design: release it with the rest. */
+static void release_persistent_records(void)
+{
+	_cleanup_free_ char *dir = xasprintf("%s/records", state);
+	DIR *d = opendir(dir);
+	struct dirent *de;
+
+	while (d && (de = readdir(d))) {
+		_cleanup_free_ char *p = NULL;
+		struct record r;
+
+		if (!str_endswith(de->d_name, ".json"))
+			continue;
+		p = path_join(dir, de->d_name);
+		if (record_open(&r, p) == 0) {
+			record_release(&r);
+			record_free(&r);
+		}
+	}
+	if (d)
+		closedir(d);
+}
+
 static void setup(void)
 {
 	struct kernel k;
@@ -89,6 +112,7 @@ static void teardown(void)
 	harness = -1;
 	/* Whatever a failed test left behind is in the records. */
 	reap_orphans(true);
+	release_persistent_records();
 	sanitizer_reports = guest_sanitizer_reports();
 	rm_rf(state);
 	umount2(results, MNT_DETACH);
@@ -149,19 +173,21 @@ static char *data(const char *name)
 	return xasprintf("%s/it/%s", TEST_DATA_DIR, name);
 }
 
-static pid_t start_cmd(const char *cmd, char *const extra[])
+/* The harness in network namespace netns (NULL: ours), as a host that reaches a cluster. */
+static pid_t start_cmd_in(const char *netns, const char *cmd, char *const extra[])
 {
 	_cleanup_free_ char *log = xasprintf("%s.log", results);
 	struct strv argv = {0};
 	struct spawn_opts o = {.stdout_path = log,
 			       .stderr_path = "=stdout",
 			       .stdout_append = true,
+			       .netns = netns,
 			       .pdeathsig = SIGTERM};
 	pid_t pid;
 
 	strv_push(&argv, IPUTSTORM_BIN);
 	strv_push(&argv, cmd);
-	if (strcmp(cmd, "kernel") && strcmp(cmd, "compare")) {
+	if (strcmp(cmd, "kernel") && strcmp(cmd, "compare") && strcmp(cmd, "cluster")) {
 		strv_push(&argv, "--results");
 		strv_push(&argv, results);
 	}
@@ -172,6 +198,11 @@ static pid_t start_cmd(const char *cmd, char *const extra[])
 	ck_assert_int_gt(pid, 0);
 	harness = pid;
 	return pid;
+}
+
+static pid_t start_cmd(const char *cmd, char *const extra[])
+{
+	return start_cmd_in(NULL, cmd, extra);
 }
 
 static pid_t start(char *const extra[])
@@ -376,6 +407,76 @@ START_TEST(two_trials_at_once_get_their_own_guest_address_and_client)
 	json_decref(run);
 	json_decref(v1);
 	json_decref(v2);
+}
+END_TEST
+
+/*
+ * A cluster the harness did not start, used only through the ceph.conf and
+ * keyring of a restricted CephFS client: no client made or removed there,
+ * no session of anybody else's touched, two guests at once behind NAT.
+ */
+START_TEST(an_existing_cluster_is_used_through_its_conf_and_a_restricted_client)
+{
+	_cleanup_free_ char *name = xasprintf("x%d", (int)getpid());
+	_cleanup_free_ char *ns = xasprintf("ipst-%s", name);
+	_cleanup_free_ char *exp = xasprintf("%s-export", results);
+	_cleanup_free_ char *conf = path_join(exp, "ceph.conf");
+	_cleanup_free_ char *keyring = path_join(exp, "keyring");
+	_cleanup_free_ char *admin_conf = xasprintf("%s/clusters/%s/ceph.conf", state, name);
+	_cleanup_free_ char *runp = xasprintf("%s/latest/run.json", results);
+	_cleanup_free_ char *v1p = xasprintf("%s/latest/trials/1/verdict.json", results);
+	_cleanup_free_ char *v2p = xasprintf("%s/latest/trials/2/verdict.json", results);
+	_cleanup_free_ char *sessions = NULL, *auth = NULL;
+	char *up[] = {"up", "--export", exp, name, NULL};
+	char *args[] = {"-s",	"smoke",	  "-n",		 "2",  "-j",	    "2",
+			"-o",	"duration=10",	  "--ceph-conf", conf, "--keyring", keyring,
+			"--id", "iputstorm-user", NULL};
+	char *ls[] = {"ceph", "-c", admin_conf, "tell", "mds.cephfs:0", "client", "ls", NULL};
+	char *auth_ls[] = {"ceph", "-c", admin_conf, "auth", "ls", NULL};
+	char *down[] = {"down", name, NULL};
+	json_t *run, *v1, *v2, *g1, *g2;
+	int code;
+
+	rm_rf(exp);
+	ck_assert_int_eq(finish(start_cmd("cluster", up), 300), 0);
+	ck_assert(path_exists(conf) && path_exists(keyring));
+	/* The exported conf names no keyring and no admin: only what a user is given. */
+	{
+		_cleanup_free_ char *text = read_file(conf, NULL);
+
+		ck_assert(text && !strstr(text, "keyring") && !strstr(text, "admin"));
+	}
+	code = finish(start_cmd_in(ns, "run", args), 900);
+	run = load(runp);
+	v1 = load(v1p);
+	v2 = load(v2p);
+	ck_assert_msg(code == 0, "exit %d: %s / %s", code,
+		      json_string_value(json_object_get(v1, "reason")),
+		      json_string_value(json_object_get(v2, "reason")));
+	ck_assert(!json_is_true(json_object_get(json_object_get(run, "cluster"), "embedded")));
+	ck_assert_str_eq(
+		json_string_value(json_object_get(
+			json_object_get(json_object_get(run, "cluster"), "external"), "id")),
+		"iputstorm-user");
+	g1 = json_object_get(v1, "guest");
+	g2 = json_object_get(v2, "guest");
+	ck_assert_str_eq(json_string_value(json_object_get(g1, "net")), "user");
+	ck_assert_str_eq(json_string_value(json_object_get(g1, "client")), "iputstorm-user");
+	ck_assert_str_eq(json_string_value(json_object_get(g2, "client")), "iputstorm-user");
+	ck_assert_str_ne(json_string_value(json_object_get(g1, "host")),
+			 json_string_value(json_object_get(g2, "host")));
+	/* Both guests unmounted: no session left; and no client was made there. */
+	ck_assert_int_eq(run_capture_ns(ls, ns, 60, &sessions), 0);
+	ck_assert_msg(!strstr(sessions, "iputstorm-user"), "sessions left: %s", sessions);
+	ck_assert_int_eq(run_capture_ns(auth_ls, ns, 60, &auth), 0);
+	for (char *l = strstr(auth, "client.iputstorm-"); l; l = strstr(l + 1, "client.iputstorm-"))
+		ck_assert_msg(str_startswith(l, "client.iputstorm-user"),
+			      "a client was made: %.40s", l);
+	json_decref(run);
+	json_decref(v1);
+	json_decref(v2);
+	ck_assert_int_eq(finish(start_cmd("cluster", down), 120), 0);
+	rm_rf(exp);
 }
 END_TEST
 
@@ -911,6 +1012,7 @@ Suite *test_suite(void)
 	tcase_add_unchecked_fixture(tc, NULL, sweep);
 	tcase_add_test(tc, smoke_passes_with_a_complete_results_directory);
 	tcase_add_test(tc, two_trials_at_once_get_their_own_guest_address_and_client);
+	tcase_add_test(tc, an_existing_cluster_is_used_through_its_conf_and_a_restricted_client);
 	tcase_add_test(tc, a_report_from_a_kernel_not_in_the_store_is_fetched_and_reproduced);
 	tcase_add_test(tc, newest_7_3_kernel_is_fetched_from_its_suite_and_passes_smoke);
 	tcase_add_test(tc, cloud_kernel_without_9p_runs_from_the_root_image);

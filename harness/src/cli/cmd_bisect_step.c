@@ -8,6 +8,7 @@
 #include "analysis/decide.h"
 #include "cli/cmd.h"
 #include "host/results.h"
+#include "host/session.h"
 #include "lib/base.h"
 #include "lib/cmdline.h"
 #include "lib/output.h"
@@ -37,6 +38,7 @@ struct bargs {
 	const char *scenario, *kernel, *tree, *results;
 	int n;
 	struct strv overrides, patches;
+	struct strv pass; /* --ceph-conf and friends, handed to `iputstorm run` as given */
 };
 
 static int bisect_opt(int id, const char *arg, void *ctx)
@@ -68,6 +70,25 @@ static int bisect_opt(int id, const char *arg, void *ctx)
 	case OPT_RESULTS_B:
 		a->results = arg;
 		break;
+	case OPT_CEPH_CONF:
+		strv_push(&a->pass, "--ceph-conf");
+		strv_push(&a->pass, arg);
+		break;
+	case OPT_KEYRING:
+		strv_push(&a->pass, "--keyring");
+		strv_push(&a->pass, arg);
+		break;
+	case OPT_ID:
+		strv_push(&a->pass, "--id");
+		strv_push(&a->pass, arg);
+		break;
+	case OPT_FS:
+		strv_push(&a->pass, "--fs");
+		strv_push(&a->pass, arg);
+		break;
+	case OPT_DISRUPTIVE:
+		strv_push(&a->pass, "--allow-disruptive");
+		break;
 	}
 	return 0;
 }
@@ -80,6 +101,7 @@ static const struct opt bisect_opts[] = {
 	{'p', "patch", "FILE", "patch to apply on top of each step (repeatable)"},
 	{'o', "option", "KEY=VALUE", "override a scenario key (repeatable)"},
 	{OPT_RESULTS_B, "results", "DIR", "where run directories go (default: results)"},
+	RUN_EXTERNAL_OPTS,
 	{0},
 };
 
@@ -146,6 +168,8 @@ static int run_trials(struct bargs *a, const char *kernel, const char *results,
 		strv_push(&argv, "-o");
 		strv_push(&argv, a->overrides.v[i]);
 	}
+	for (size_t i = 0; i < a->pass.n; i++)
+		strv_push(&argv, a->pass.v[i]);
 	pid = spawn(argv.v, NULL);
 	strv_release(&argv);
 	if (pid < 0 || wait_timeout(pid, -1, &st) != 0) {
@@ -228,5 +252,6 @@ out:
 	runfile_release(&run);
 	strv_release(&a.overrides);
 	strv_release(&a.patches);
+	strv_release(&a.pass);
 	return ret;
 }

@@ -11,10 +11,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum { OPT_MAX_MDS = 256 };
+enum { OPT_MAX_MDS = 256, OPT_EXPORT, OPT_EXPORT_ID };
 
 struct cargs {
 	int max_mds;
+	const char *export_dir, *export_id;
 };
 
 static int cluster_opt(int id, const char *arg, void *ctx)
@@ -26,18 +27,29 @@ static int cluster_opt(int id, const char *arg, void *ctx)
 		if (parse_int(arg, &v) < 0 || v < 1 || v > 2)
 			return err_set("--max-mds must be 1 or 2, not '%s'", arg);
 		a->max_mds = (int)v;
+	} else if (id == OPT_EXPORT) {
+		a->export_dir = arg;
+	} else if (id == OPT_EXPORT_ID) {
+		if (!*arg || strpbrk(arg, " \t\n,=") || !strncmp(arg, "client.", 7))
+			return err_set("--export-id takes the NAME of client.NAME, not '%s'", arg);
+		a->export_id = arg;
 	}
 	return 0;
 }
 
 static const struct opt up_opts[] = {
 	{OPT_MAX_MDS, "max-mds", "N", "active MDS ranks (1 or 2); one standby is added"},
+	{OPT_EXPORT, "export", "DIR",
+	 "write DIR/ceph.conf and DIR/keyring for a restricted CephFS client (`fs authorize`), "
+	 "to use the cluster as an existing one: run --ceph-conf DIR/ceph.conf --keyring "
+	 "DIR/keyring --id NAME, from its network namespace"},
+	{OPT_EXPORT_ID, "export-id", "NAME", "that client's name (default: iputstorm-user)"},
 	{0},
 };
 
 static const struct cmd_spec up_spec = {
 	.name = "cluster up",
-	.usage = "[--max-mds N] [NAME]",
+	.usage = "[--max-mds N] [--export DIR [--export-id NAME]] [NAME]",
 	.summary = "Start an embedded Ceph cluster (mon, mgr, memstore OSD, MDS + standby, "
 		   "CephFS) in a private network namespace and leave it running for later "
 		   "`iputstorm run --cluster NAME` (default NAME: default).",
@@ -60,15 +72,34 @@ static int do_up(int argc, char **argv)
 		cluster_free(&c);
 		return EXIT_UNDECIDED;
 	}
+	if (a.export_dir &&
+	    cluster_export(&c, a.export_dir, a.export_id ? a.export_id : "iputstorm-user") < 0) {
+		/* Half a result is worse than none: the cluster goes too. */
+		p_err("cluster up %s --export %s: %s; the cluster is removed again", c.name,
+		      a.export_dir, err_msg());
+		cluster_down(&c);
+		cluster_free(&c);
+		return EXIT_UNDECIDED;
+	}
 	if (json_output) {
 		json_t *j = cluster_describe(&c);
 		json_object_set_new(j, "ready_secs", json_real(c.ready_secs));
+		if (a.export_dir)
+			json_object_set_new(
+				j, "export",
+				json_pack("{s:s, s:s}", "dir", a.export_dir, "id",
+					  a.export_id ? a.export_id : "iputstorm-user"));
 		json_print(j);
 		json_decref(j);
 	} else {
 		printf("cluster %s ready in %.1f s: fsid %s, mon " CLUSTER_IP
 		       ":6789, netns %s, conf %s\n",
 		       c.name, c.ready_secs, c.fsid, c.netns, c.conf);
+		if (a.export_dir)
+			printf("exported for client.%s: %s/ceph.conf %s/keyring (reachable from "
+			       "netns %s)\n",
+			       a.export_id ? a.export_id : "iputstorm-user", a.export_dir,
+			       a.export_dir, c.netns);
 	}
 	cluster_free(&c);
 	return 0;

@@ -30,6 +30,7 @@ static const struct opt matrix_opts[] = {
 	{OPT_ALPHA, "alpha", "P", "significance level (default 0.01)"},
 	{OPT_RESULTS, "results", "DIR", "where run directories go (default: results)"},
 	{OPT_CLUSTER, "cluster", "NAME", "use a running `iputstorm cluster up NAME`"},
+	RUN_EXTERNAL_OPTS,
 	{'j', "jobs", "N",
 	 "trials at once, each in its own guest on the one cluster (default 1); with "
 	 "--until-significant, N / kernels rounds at a time"},
@@ -39,7 +40,9 @@ static const struct opt matrix_opts[] = {
 static const struct cmd_spec matrix_spec = {
 	.name = "matrix",
 	.usage = "-s SCENARIO -k A -k B [-k C]... [-n N] [--until-significant [--alpha P]] "
-		 "[-o KEY=VALUE]... [--results DIR] [-j N]",
+		 "[-o KEY=VALUE]... [--results DIR] [--cluster NAME | --ceph-conf FILE --keyring "
+		 "FILE "
+		 "--id NAME [--fs NAME]] [-j N]",
 	.summary = "Run SCENARIO on several kernels with trials interleaved (A B A B ...) in one "
 		   "run directory; then `iputstorm compare` on it reports the statistics.",
 	.opts = matrix_opts,

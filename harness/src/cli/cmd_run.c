@@ -20,6 +20,7 @@ static const struct opt run_opts[] = {
 	{OPT_CLUSTER, "cluster", "NAME",
 	 "use a running `iputstorm cluster up NAME` instead of a "
 	 "throwaway cluster"},
+	RUN_EXTERNAL_OPTS,
 	{'j', "jobs", "N", "trials at once, each in its own guest on the one cluster (default 1)"},
 	{0},
 };
@@ -27,7 +28,7 @@ static const struct opt run_opts[] = {
 static const struct cmd_spec run_spec = {
 	.name = "run",
 	.usage = "[-s SCENARIO] [-k KERNEL] [-n TRIALS] [-o KEY=VALUE]... [--results DIR] "
-		 "[--cluster NAME] [-j N]",
+		 "[--cluster NAME | --ceph-conf FILE --keyring FILE --id NAME [--fs NAME]] [-j N]",
 	.summary = "Boot KERNEL in QEMU against a throwaway Ceph cluster in a private network "
 		   "namespace, run SCENARIO N times, detect hangs, and write results/<run-id>/ "
 		   "(run.json, scenario.ini, kernel.json, cluster/, trials/N/{events.jsonl, "

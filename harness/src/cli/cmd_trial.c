@@ -11,19 +11,22 @@ enum { OPT_RUN_DIR = 256, OPT_TRIAL, OPT_KERNEL, OPT_CLUSTER_NAME };
 struct trial_args {
 	const char *run_dir, *kernel, *cluster;
 	int n;
+	struct run_args ra; /* --ceph-conf ...: run's own handler reads them */
 };
 
 static const struct opt trial_opts[] = {
 	{OPT_RUN_DIR, "run-dir", "DIR", "the run directory (run.json, scenario.ini, trials/N)"},
 	{OPT_TRIAL, "trial", "N", "the trial's number"},
 	{OPT_KERNEL, "kernel", "KERNEL", "kernel store name"},
-	{OPT_CLUSTER_NAME, "cluster", "NAME", "the run's cluster"},
+	{OPT_CLUSTER_NAME, "cluster", "NAME", "the run's embedded cluster"},
+	RUN_EXTERNAL_OPTS,
 	{0},
 };
 
 static const struct cmd_spec trial_spec = {
 	.name = "trial",
-	.usage = "--run-dir DIR --trial N --kernel KERNEL --cluster NAME",
+	.usage = "--run-dir DIR --trial N --kernel KERNEL (--cluster NAME | --ceph-conf FILE "
+		 "--keyring FILE --id NAME --fs NAME)",
 	.summary = "One trial of a run in progress, in its own process: what `run -j N` and "
 		   "`matrix -j N` start for each trial. It takes its own guest address and cephx "
 		   "client on the cluster and writes trials/N/verdict.json; the run that started "
@@ -52,6 +55,8 @@ static int trial_opt(int id, const char *arg, void *ctx)
 	case OPT_CLUSTER_NAME:
 		a->cluster = arg;
 		break;
+	default:
+		return run_opt(id, arg, &a->ra);
 	}
 	return 0;
 }
@@ -63,10 +68,12 @@ int cmd_trial(int argc, char **argv)
 
 	if (first < 0)
 		return OPT_EXIT(first);
-	if (first != argc || !a.run_dir || !a.n || !a.kernel || !a.cluster) {
-		p_err("trial: needs --run-dir, --trial, --kernel and --cluster; see `iputstorm "
-		      "trial --help` (run and matrix start it)");
+	a.ra.cluster = a.cluster;
+	if (first != argc || !a.run_dir || !a.n || !a.kernel || !(a.cluster || a.ra.ext.conf) ||
+	    run_args_check_external(&a.ra) < 0) {
+		p_err("trial: needs --run-dir, --trial, --kernel and --cluster or --ceph-conf, "
+		      "--keyring and --id; see `iputstorm trial --help` (run and matrix start it)");
 		return EXIT_USAGE;
 	}
-	return session_trial_worker(a.run_dir, a.n, a.kernel, a.cluster);
+	return session_trial_worker(a.run_dir, a.n, a.kernel, a.cluster, &a.ra.ext);
 }

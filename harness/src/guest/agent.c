@@ -166,10 +166,12 @@ static int do_mount(struct agent *a, int client)
 {
 	const char *extra = a->g->mount_options;
 	_cleanup_free_ char *src = xasprintf("%s:/", a->trial.mon_addr);
+	/* mds_namespace, not fs=: every kernel from 6.1 on takes it. */
+	_cleanup_free_ char *fs = a->trial.fs ? xasprintf(",mds_namespace=%s", a->trial.fs) : NULL;
 	/* noshare: each client is its own instance with its own id and caps. */
 	_cleanup_free_ char *opts =
-		xasprintf("name=%s,secret=%s%s%s%s", a->trial.client, a->trial.secret,
-			  client > 1 ? ",noshare" : "", *extra ? "," : "", extra);
+		xasprintf("name=%s,secret=%s%s%s%s%s", a->trial.client, a->trial.secret,
+			  fs ? fs : "", client > 1 ? ",noshare" : "", *extra ? "," : "", extra);
 
 	if (mount(src, a->mounts[client], "ceph", 0, opts) < 0) {
 		fprintf(stderr, "iputstorm agent: mount -t ceph %s %s: %s\n", src,

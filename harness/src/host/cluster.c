@@ -265,22 +265,37 @@ static int mon(struct cluster *c, json_t *cmd)
 
 static int rados_open(struct cluster *c)
 {
-	_cleanup_free_ char *log = xasprintf("%s/client.admin.log", c->log_dir);
+	_cleanup_free_ char *entity = xasprintf("client.%s", c->id ? c->id : "admin");
+	_cleanup_free_ char *log = NULL;
 	int r;
 
-	if ((r = rados_create2(&c->rados, "ceph", "client.admin", 0)) < 0)
+	if ((r = rados_create2(&c->rados, "ceph", entity, 0)) < 0)
 		return err_set("rados_create: %s", strerror(-r));
 	if ((r = rados_conf_read_file(c->rados, c->conf)) < 0) {
 		rados_shutdown(c->rados);
 		return err_set("rados: reading %s: %s", c->conf, strerror(-r));
 	}
+	if (c->keyring)
+		rados_conf_set(c->rados, "keyring", c->keyring);
 	/* Bounded answers: a hung cluster must turn into a MISS, not a hung harness. */
 	rados_conf_set(c->rados, "rados_mon_op_timeout", "10");
 	rados_conf_set(c->rados, "rados_osd_op_timeout", "5");
 	rados_conf_set(c->rados, "client_mount_timeout", "20");
-	rados_conf_set(c->rados, "log_file", log);
+	if (c->log_dir) {
+		log = xasprintf("%s/%s.log", c->log_dir, entity);
+		rados_conf_set(c->rados, "log_file", log);
+	} else {
+		rados_conf_set(c->rados, "log_to_stderr", "false");
+		rados_conf_set(c->rados, "err_to_stderr", "false");
+		rados_conf_set(c->rados, "log_file", "");
+	}
 	if ((r = rados_connect(c->rados)) < 0) {
 		rados_shutdown(c->rados);
+		if (c->external)
+			return err_set("cannot connect to the cluster of %s as %s: %s; check "
+				       "mon_host there, that this host reaches it, and the key in "
+				       "%s",
+				       c->conf, entity, strerror(-r), c->keyring);
 		return err_set("cannot connect to the monitor at " CLUSTER_IP ":3300: %s; see %s/"
 			       "mon.a.log",
 			       strerror(-r), c->log_dir);
@@ -289,11 +304,11 @@ static int rados_open(struct cluster *c)
 	return 0;
 }
 
-static int cluster_connect(struct cluster *c)
+int cluster_connect(struct cluster *c)
 {
 	if (c->connected)
 		return 0;
-	if (netns_enter(c->netns) < 0)
+	if (c->netns && netns_enter(c->netns) < 0)
 		return -1;
 	return rados_open(c);
 }
@@ -507,7 +522,7 @@ int cluster_down(struct cluster *c)
 	if (c->rec.j) {
 		r = record_release(&c->rec);
 		record_free(&c->rec);
-	} else if (c->name) {
+	} else if (c->name && !c->external) {
 		/* Attached without a record: the state file still names everything. */
 		_cleanup_free_ char *rp =
 			xasprintf("%s/records/cluster-%s.json", state_dir(), c->name);
@@ -533,6 +548,12 @@ void cluster_free(struct cluster *c)
 	free(c->netns);
 	free(c->fsid);
 	free(c->admin_key);
+	free(c->keyring);
+	free(c->id);
+	free(c->key);
+	free(c->fs);
+	free(c->mon_addrs);
+	free(c->data_pool);
 	memset(c, 0, sizeof(*c));
 }
 
@@ -544,9 +565,26 @@ const struct daemon *cluster_daemon(const struct cluster *c, const char *name)
 	return NULL;
 }
 
+const char *cluster_fs(const struct cluster *c)
+{
+	return c->external ? c->fs : CLUSTER_FS;
+}
+
+const char *cluster_mon_addrs(const struct cluster *c)
+{
+	return c->external ? c->mon_addrs : CLUSTER_IP ":6789";
+}
+
 json_t *cluster_describe(const struct cluster *c)
 {
-	json_t *ds = json_array();
+	json_t *ds;
+
+	if (c->external)
+		return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:i}", "name", c->name,
+				 "conf", c->conf, "keyring", c->keyring, "id", c->id, "fs", c->fs,
+				 "fsid", c->fsid ? c->fsid : "", "mon_addr", c->mon_addrs,
+				 "max_mds", c->max_mds);
+	ds = json_array();
 
 	for (int i = 0; i < c->nd; i++)
 		json_array_append_new(ds, json_pack("{s:s, s:i, s:I}", "name", c->d[i].name, "pid",
@@ -605,9 +643,14 @@ static int check_mds(struct cluster *c, json_t *st, struct cluster_health *h)
 	int active = 0;
 	size_t i;
 
-	json_array_foreach (ranks, i, r)
+	json_array_foreach (ranks, i, r) {
+		/* An external cluster may serve other file systems: only ours counts. */
+		if (c->external &&
+		    json_integer_value(json_object_get(r, "filesystem_id")) != c->fscid)
+			continue;
 		if (!strcmp(json_string_value(json_object_get(r, "status")) ?: "", "up:active"))
 			active++;
+	}
 	if (active < c->max_mds) {
 		snprintf(h->reason, sizeof(h->reason), "%d of %d MDS ranks active", active,
 			 c->max_mds);
@@ -632,6 +675,9 @@ int cluster_mds_active(struct cluster *c)
 /* A pool serves I/O when an object can be written and read back in time. */
 static int probe_pool(struct cluster *c, const char *pool, struct cluster_health *h)
 {
+	/* Somebody else's pool: an object of our own, removed again. */
+	_cleanup_free_ char *obj = c->external ? xasprintf("iputstorm-probe-%d", (int)getpid())
+					       : xstrdup("iputstorm-probe");
 	rados_ioctx_t io;
 	char buf[4096], back[4096];
 	double t0 = now_mono();
@@ -644,10 +690,20 @@ static int probe_pool(struct cluster *c, const char *pool, struct cluster_health
 	}
 	memset(buf, 0, sizeof(buf));
 	snprintf(buf, sizeof(buf), "iputstorm probe %.3f", now_wall());
-	r = rados_write_full(io, "iputstorm-probe", buf, sizeof(buf));
+	r = rados_write_full(io, obj, buf, sizeof(buf));
 	if (r >= 0)
-		r = rados_read(io, "iputstorm-probe", back, sizeof(back), 0);
+		r = rados_read(io, obj, back, sizeof(back), 0);
+	if (c->external)
+		rados_remove(io, obj);
 	rados_ioctx_destroy(io);
+	if (r == -EPERM || r == -EACCES) {
+		snprintf(h->reason, sizeof(h->reason),
+			 "client.%s may not write to pool %s (%s): it needs the caps of `ceph fs "
+			 "authorize %s client.%s / rw`",
+			 c->id ? c->id : "admin", pool, strerror(-r), c->fs ? c->fs : CLUSTER_FS,
+			 c->id ? c->id : "admin");
+		return -1;
+	}
 	if (r < 0 || memcmp(buf, back, sizeof(buf)) != 0) {
 		snprintf(h->reason, sizeof(h->reason),
 			 "cluster not serving I/O: probe write/read on pool %s %s after %.1f s",
@@ -659,6 +715,9 @@ static int probe_pool(struct cluster *c, const char *pool, struct cluster_health
 
 static int probe_io(struct cluster *c, struct cluster_health *h)
 {
+	/* A restricted client may touch only the file system's data pool. */
+	if (c->external)
+		return probe_pool(c, c->data_pool, h);
 	if (probe_pool(c, DATA_POOL, h) < 0 || probe_pool(c, META_POOL, h) < 0)
 		return -1;
 	return 0;
@@ -731,6 +790,12 @@ int cluster_ceph_cli(struct cluster *c, const char *words, char **out)
 	strv_push(&argv, "ceph");
 	strv_push(&argv, "-c");
 	strv_push(&argv, c->conf);
+	if (c->external) {
+		strv_push(&argv, "--id");
+		strv_push(&argv, c->id);
+		strv_push(&argv, "--keyring");
+		strv_push(&argv, c->keyring);
+	}
 	strv_push(&argv, "--connect-timeout");
 	strv_push(&argv, "10");
 	strv_split_ws(&argv, words);

@@ -90,6 +90,23 @@ int run_opt(int id, const char *arg, void *ctx)
 	case OPT_CLUSTER:
 		a->cluster = arg;
 		break;
+	case OPT_CEPH_CONF:
+		a->ext.conf = arg;
+		break;
+	case OPT_KEYRING:
+		a->ext.keyring = arg;
+		break;
+	case OPT_ID:
+		if (!*arg || strpbrk(arg, " \t\n,=") || str_startswith(arg, "client."))
+			return err_set("--id takes the NAME of client.NAME, not '%s'", arg);
+		a->ext.id = arg;
+		break;
+	case OPT_FS:
+		a->ext.fs = arg;
+		break;
+	case OPT_DISRUPTIVE:
+		a->ext.allow_disruptive = true;
+		break;
 	case OPT_UNTIL:
 		a->until_significant = true;
 		break;
@@ -133,25 +150,91 @@ uint64_t run_seed(const struct scenario *s)
 	return seed & 0xffffffffULL;
 }
 
-/* Brings up the embedded cluster for this run, or attaches to a named one. */
+int run_args_check_external(const struct run_args *a)
+{
+	const struct cluster_ext *x = &a->ext;
+	char *key;
+	bool any = x->conf || x->keyring || x->id || x->fs || x->allow_disruptive;
+
+	if (!any)
+		return 0;
+	if (!x->conf || !x->keyring || !x->id)
+		return err_set(
+			"an existing cluster needs all of --ceph-conf FILE, --keyring FILE and "
+			"--id NAME (missing: %s%s%s)",
+			x->conf ? "" : "--ceph-conf ", x->keyring ? "" : "--keyring ",
+			x->id ? "" : "--id");
+	if (a->cluster)
+		return err_set("--cluster names an embedded cluster and --ceph-conf an existing "
+			       "one: give one of them");
+	if (access(x->conf, R_OK) < 0)
+		return err_set("--ceph-conf %s: %s", x->conf, strerror(errno));
+	/* Before a results directory is made for a run that could never mount. */
+	key = cluster_keyring_key(x->keyring, x->id);
+	if (!key)
+		return -1;
+	free(key);
+	return 0;
+}
+
+/*
+ * On somebody else's cluster a timed `ceph` action or a config change hits
+ * every client there, and a restricted identity could not do it anyway.
+ */
+static int refuse_disruptive(const struct scenario *scn, const struct run_args *a, const char *cmd)
+{
+	if (!a->ext.conf || a->ext.allow_disruptive)
+		return 0;
+	if (scn->cluster.ceph_config.n) {
+		p_err("%s: %s: [cluster] ceph_config changes the configuration of the whole "
+		      "cluster, and %s is not ours: add --allow-disruptive if it is yours to "
+		      "change, or run the scenario on the embedded cluster",
+		      cmd, scn->path, a->ext.conf);
+		return -1;
+	}
+	for (size_t i = 0; i < scn->ngroups; i++)
+		if (scn->groups[i].type == SEC_CEPH) {
+			p_err("%s: %s:%d: [%s] (type = ceph) acts on the whole cluster, and %s is "
+			      "not "
+			      "ours: add --allow-disruptive if it is yours to disturb, or run the "
+			      "scenario on the embedded cluster",
+			      cmd, scn->path, scn->groups[i].line, scn->groups[i].name,
+			      a->ext.conf);
+			return -1;
+		}
+	return 0;
+}
+
+/* Sessions and clients a killed run left behind on a cluster that outlives it. */
+static void sweep_leftovers(struct cluster *c)
+{
+	int swept = client_sweep(c);
+
+	if (swept < 0)
+		p_warn("cluster %s: what a killed run left was not swept: %s", c->name, err_msg());
+	else if (swept)
+		p_info("cluster %s: removed %d client(s) or session(s) a killed run left", c->name,
+		       swept);
+}
+
+/* Brings up the embedded cluster for this run, or attaches to a named or an existing one. */
 static int open_cluster(const struct run_args *a, struct run_results *r, const struct scenario *s,
 			struct cluster *c, bool *ours)
 {
 	const struct scn_cluster *cl = &s->cluster;
 
-	*ours = !a->cluster;
-	if (a->cluster) {
-		int swept;
+	*ours = !a->cluster && !a->ext.conf;
+	if (a->ext.conf) {
+		double t0 = now_mono();
 
+		if (cluster_attach_external(c, &a->ext) < 0)
+			return -1;
+		c->ready_secs = now_mono() - t0;
+		sweep_leftovers(c);
+	} else if (a->cluster) {
 		if (cluster_attach(c, a->cluster) < 0)
 			return -1;
-		/* A killed run's guests left their clients (and maybe sessions) behind. */
-		swept = client_sweep(c);
-		if (swept < 0)
-			p_warn("cluster %s: leftover clients not swept: %s", a->cluster, err_msg());
-		else if (swept)
-			p_info("cluster %s: removed %d client(s) a killed run left", a->cluster,
-			       swept);
+		sweep_leftovers(c);
 	} else {
 		_cleanup_free_ char *logs = path_join(r->dir, "cluster");
 		_cleanup_free_ char *name = xasprintf("r%d", (int)getpid());
@@ -331,10 +414,8 @@ enum verdict session_trial(struct run_session *st, int i, int n)
 static pid_t start_worker(struct run_session *st, const struct trial_job *j)
 {
 	_cleanup_free_ char *exe = realpath("/proc/self/exe", NULL);
+	_cleanup_strv_ struct strv argv = {0};
 	char n[16];
-	char *argv[] = {exe,	     "trial",	 "--run-dir", st->r.dir,
-			"--trial",   n,		 "--kernel",  st->k[j->kernel].name,
-			"--cluster", st->c.name, NULL};
 	/* A worker whose run is killed stops its trial and cleans up after itself. */
 	struct spawn_opts o = {.pdeathsig = SIGTERM};
 	pid_t pid;
@@ -342,7 +423,28 @@ static pid_t start_worker(struct run_session *st, const struct trial_job *j)
 	if (!exe)
 		return err_set("cannot find this program (/proc/self/exe): %s", strerror(errno));
 	snprintf(n, sizeof(n), "%d", j->n);
-	pid = spawn(argv, &o);
+	strv_push(&argv, exe);
+	strv_push(&argv, "trial");
+	strv_push(&argv, "--run-dir");
+	strv_push(&argv, st->r.dir);
+	strv_push(&argv, "--trial");
+	strv_push(&argv, n);
+	strv_push(&argv, "--kernel");
+	strv_push(&argv, st->k[j->kernel].name);
+	if (st->c.external) {
+		strv_push(&argv, "--ceph-conf");
+		strv_push(&argv, st->c.conf);
+		strv_push(&argv, "--keyring");
+		strv_push(&argv, st->c.keyring);
+		strv_push(&argv, "--id");
+		strv_push(&argv, st->c.id);
+		strv_push(&argv, "--fs");
+		strv_push(&argv, st->c.fs);
+	} else {
+		strv_push(&argv, "--cluster");
+		strv_push(&argv, st->c.name);
+	}
+	pid = spawn(argv.v, &o);
 	if (pid < 0)
 		return err_set("cannot start a trial worker: %s", strerror(errno));
 	if (record_add_pid(&st->rec, "trial", pid) < 0)
@@ -439,7 +541,8 @@ void session_run_trials(struct run_session *st, int at_once)
 }
 
 /* `iputstorm trial`: one trial of a run that another process (run, matrix -j N) holds. */
-int session_trial_worker(const char *run_dir, int n, const char *kernel, const char *cluster)
+int session_trial_worker(const char *run_dir, int n, const char *kernel, const char *cluster,
+			 const struct cluster_ext *ext)
 {
 	_cleanup_free_ char *runp = path_join(run_dir, "run.json");
 	_cleanup_free_ char *scnp = path_join(run_dir, "scenario.ini");
@@ -463,7 +566,8 @@ int session_trial_worker(const char *run_dir, int n, const char *kernel, const c
 		return EXIT_USAGE;
 	}
 	if (scenario_load_string(&scn, name, text) < 0 || kernel_resolve(kernel, &k) < 0 ||
-	    prepare_kernel(&scn, &k) < 0 || cluster_attach(&c, cluster) < 0) {
+	    prepare_kernel(&scn, &k) < 0 ||
+	    (ext->conf ? cluster_attach_external(&c, ext) : cluster_attach(&c, cluster)) < 0) {
 		p_err("trial %d: %s", n, err_msg());
 		goto out;
 	}
@@ -586,6 +690,9 @@ static int open_run(struct run_session *s, const struct run_args *a)
 	json_object_set_new(run, "cluster",
 			    json_pack("{s:s, s:s, s:b}", "name", s->c.name, "fsid", s->c.fsid,
 				      "embedded", s->own_cluster));
+	if (s->c.external)
+		json_object_set_new(json_object_get(run, "cluster"), "external",
+				    cluster_describe(&s->c));
 	s->t0 = now_mono();
 	return results_save(&s->r);
 }
@@ -624,7 +731,12 @@ int session_open(struct run_session *s, const struct run_args *a, const char *cm
 		      cmd);
 		return EXIT_USAGE;
 	}
-	if (a->jobs > 1 && refuse_shared_actions(&s->scn, cmd) < 0)
+	if (run_args_check_external(a) < 0) {
+		p_err("%s: %s", cmd, err_msg());
+		return EXIT_USAGE;
+	}
+	if ((a->jobs > 1 && refuse_shared_actions(&s->scn, cmd) < 0) ||
+	    refuse_disruptive(&s->scn, a, cmd) < 0)
 		return EXIT_USAGE;
 	reap_orphans(false);
 	if (open_run(s, a) < 0) {

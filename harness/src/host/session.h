@@ -25,7 +25,32 @@
 
 #define SESSION_MAX_KERNELS 8
 
-enum { OPT_RESULTS = 300, OPT_CLUSTER, OPT_UNTIL, OPT_ALPHA };
+enum {
+	OPT_RESULTS = 300,
+	OPT_CLUSTER,
+	OPT_UNTIL,
+	OPT_ALPHA,
+	OPT_CEPH_CONF,
+	OPT_KEYRING,
+	OPT_ID,
+	OPT_FS,
+	OPT_DISRUPTIVE,
+};
+
+/* The option table rows of an existing cluster, shared by run, matrix and reproduce. */
+#define RUN_EXTERNAL_OPTS                                                                         \
+	{OPT_CEPH_CONF, "ceph-conf", "FILE",                                                      \
+	 "use the existing cluster of this ceph.conf (with --keyring and --id)"},                 \
+		{OPT_KEYRING, "keyring", "FILE", "the keyring holding the --id client's key"},    \
+		{OPT_ID, "id", "NAME",                                                            \
+		 "the CephFS client every guest mounts as (client.NAME, e.g. made by `ceph fs "   \
+		 "authorize`)"},                                                                  \
+		{OPT_FS, "fs", "NAME",                                                            \
+		 "the file system to mount (default: the cluster's only one)"},                   \
+	{                                                                                         \
+		OPT_DISRUPTIVE, "allow-disruptive", NULL,                                         \
+			"let the scenario fail MDSs and change the config of an existing cluster" \
+	}
 #define SESSION_MAX_JOBS 16
 
 struct run_args {
@@ -35,6 +60,7 @@ struct run_args {
 	struct strv overrides;
 	const char *results;
 	const char *cluster;
+	struct cluster_ext ext; /* --ceph-conf ...: a cluster the harness did not start */
 	bool until_significant;
 	double alpha;
 	int jobs; /* trials at once (-j); 0 or 1: one */
@@ -89,7 +115,10 @@ void session_trials(struct run_session *s, struct trial_job *jobs, int njobs, in
 /* Every trial of a one-kernel session (run, reproduce), at_once at a time. */
 void session_run_trials(struct run_session *s, int at_once);
 /* The body of `iputstorm trial`: trial n of the run in run_dir; its exit code. */
-int session_trial_worker(const char *run_dir, int n, const char *kernel, const char *cluster);
+int session_trial_worker(const char *run_dir, int n, const char *kernel, const char *cluster,
+			 const struct cluster_ext *ext);
+/* The --ceph-conf family: complete, and not mixed with --cluster; 0 or -1 with err_msg(). */
+int run_args_check_external(const struct run_args *a);
 /*
  * Records the run's verdict, prints the summary and returns the exit code
  * (when ret is 0), tears the cluster down and frees everything.

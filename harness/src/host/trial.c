@@ -50,7 +50,9 @@ struct trial {
 	char *root_image;     /* ROOT_BLK: the cached image on virtio-blk */
 	char *tap;
 	struct slot slot;	   /* the guest's address on the bridge */
-	char *client, *client_key; /* the guest's own cephx client */
+	char *host;		   /* the guest's host name: "iputstorm-PID-N" */
+	char *client, *client_key; /* the cephx client it mounts as */
+	bool own_client;	   /* made for the trial (embedded), removed after */
 	int con_log, ev_log;
 	struct line_splitter con_ls, ev_ls;
 	struct klog_parser kp;
@@ -136,7 +138,8 @@ static int write_payload(struct trial *t, char **initrd)
 			    .scenario_name = ts->scn->name,
 			    .trial = ts->n,
 			    .seed = ts->seed,
-			    .mon_addr = CLUSTER_IP ":6789",
+			    .mon_addr = cluster_mon_addrs(ts->c),
+			    .fs = ts->c->external ? ts->c->fs : NULL,
 			    .client = t->client,
 			    .secret = t->client_key,
 			    .fsid = ts->c->fsid,
@@ -149,8 +152,8 @@ static int write_payload(struct trial *t, char **initrd)
 
 	trialjson = json_dumps(j, JSON_INDENT(1) | JSON_PRESERVE_ORDER);
 	json_decref(j);
-	env = xasprintf("GUEST_ADDR=%s\nEXE=%s\nROOT=%s\n", t->slot.addr, exe,
-			t->root == ROOT_BLK ? "blk" : "9p");
+	env = xasprintf("GUEST_ADDR=%s\nGUEST_GW=%s\nGUEST_HOST=%s\nEXE=%s\nROOT=%s\n",
+			t->slot.addr, t->slot.gw, t->host, exe, t->root == ROOT_BLK ? "blk" : "9p");
 	if (cpio_open(&c, cpio_path) < 0)
 		return -1;
 	if (cpio_init(&c) < 0 || cpio_dir(&c, "payload", 0755) < 0 ||
@@ -961,9 +964,13 @@ static json_t *build_verdict(struct trial *t, struct verdict_result *vr)
 				      "evicted_before_boot", t->evicted));
 	if (t->slot.fd >= 0)
 		json_object_set_new(v, "guest",
-				    json_pack("{s:i, s:s, s:s, s:s?}", "slot", t->slot.n, "addr",
-					      t->slot.addr, "mac", t->slot.mac, "client",
-					      t->client));
+				    json_pack("{s:i, s:s, s:s, s:s?, s:s?}", "slot", t->slot.n,
+					      "addr", t->slot.addr, "mac", t->slot.mac, "client",
+					      t->client, "host", t->host));
+	else if (t->slot.user_net)
+		json_object_set_new(v, "guest",
+				    json_pack("{s:s, s:s, s:s?, s:s?}", "net", "user", "addr",
+					      t->slot.addr, "client", t->client, "host", t->host));
 	json_object_set(v, "stuck", t->stuck);
 	json_object_set(v, "reports", t->reports);
 	json_object_set(v, "bounded_waits", t->bounded);
@@ -992,9 +999,13 @@ static json_t *build_verdict(struct trial *t, struct verdict_result *vr)
 /* The guest is gone: its sessions, its cephx client and its address go too. */
 static void release_guest_identity(struct trial *t)
 {
-	if (t->client_key && client_remove(t->ts->c, t->client) < 0)
+	if (t->own_client && client_remove(t->ts->c, t->client) < 0)
+		p_warn("trial cleanup: %s", err_msg());
+	/* A shared identity stays; only this guest's sessions go, if it left any. */
+	if (!t->own_client && t->client && client_evict(t->ts->c, t->client, t->host) < 0)
 		p_warn("trial cleanup: %s", err_msg());
 	slot_release(&t->slot);
+	free(t->host);
 	free(t->client);
 	free(t->client_key);
 }
@@ -1070,7 +1081,8 @@ static int trial_start(struct trial *t)
 	t->ev_log = open_log(ts->dir, "events.jsonl");
 	if (t->con_log < 0 || t->ev_log < 0 || slot_take(ts->c, &t->slot) < 0)
 		return -1;
-	t->client = client_id_for(ts->n);
+	t->host = client_id_for(ts->n);
+	t->client = xstrdup(ts->c->external ? ts->c->id : t->host);
 	{
 		/*
 		 * Trials must not inherit each other's damage: a guest killed
@@ -1080,37 +1092,46 @@ static int trial_start(struct trial *t)
 		struct cluster_health h;
 		double t0 = now_mono();
 
-		t->evicted = client_ready_for_trial(ts->c, t->client, CLUSTER_READY_SECS, &h);
+		t->evicted = client_ready_for_trial(
+			ts->c, t->client, ts->c->external ? t->host : NULL, CLUSTER_READY_SECS, &h);
 		t->ready_secs = now_mono() - t0;
 		if (t->evicted < 0)
 			return err_set("the cluster was not ready within %d s: %s",
 				       CLUSTER_READY_SECS, h.reason);
 	}
-	t->client_key = client_add(ts->c, t->client);
-	if (!t->client_key)
+	t->own_client = !ts->c->external;
+	t->client_key = t->own_client ? client_add(ts->c, t->client) : xstrdup(ts->c->key);
+	if (!t->client_key) {
+		t->own_client = false;
 		return -1;
+	}
 	if (record_create(&t->rec, "vm", id, false) < 0)
 		return -1;
 	t->sock_dir = xasprintf("%s/vm/%s", state_dir(), id);
 	t->exe_dir = xasprintf("%s/guest-bin/%s", cache_dir(), id);
-	t->tap = xasprintf("tap%d.%d", (int)getpid() % 100000, ts->n % 100);
-	tapspec = xasprintf("%s/%s", ts->c->netns, t->tap);
 	if (record_add(&t->rec, "dirs", t->sock_dir) < 0 ||
-	    record_add(&t->rec, "dirs", t->exe_dir) < 0 || record_add(&t->rec, "taps", tapspec) < 0)
+	    record_add(&t->rec, "dirs", t->exe_dir) < 0)
 		return -1;
+	if (!t->slot.user_net) {
+		t->tap = xasprintf("tap%d.%d", (int)getpid() % 100000, ts->n % 100);
+		tapspec = xasprintf("%s/%s", ts->c->netns, t->tap);
+		if (record_add(&t->rec, "taps", tapspec) < 0)
+			return -1;
+	}
 	if (mkdir_p(t->sock_dir, 0700) < 0 || mkdir_p(t->exe_dir, 0755) < 0)
 		return err_set("cannot create %s or %s: %s", t->sock_dir, t->exe_dir,
 			       strerror(errno));
 	if (copy_exe(t) < 0 || choose_root(t) < 0 || write_payload(t, &initrd) < 0 ||
-	    netns_add_tap(ts->c->netns, t->tap) < 0)
+	    (t->tap && netns_add_tap(ts->c->netns, t->tap) < 0))
 		return -1;
 	vc.image = ts->k->boot_image;
 	vc.initrd = initrd;
 	vc.cmdline_extra = t->g->kernel_cmdline;
 	vc.cpus = (int)t->g->vm_cpus;
 	vc.mem = t->g->vm_memory;
-	vc.netns = ts->c->netns;
+	vc.netns = t->tap ? ts->c->netns : NULL;
 	vc.tap = t->tap;
+	vc.user_net = t->slot.user_net;
 	vc.mac = t->slot.mac;
 	vc.sock_dir = t->sock_dir;
 	vc.qemu_log = qemu_log;

@@ -117,9 +117,12 @@ static void build_argv(struct strv *argv, struct vm *vm, const struct vm_config 
 		strv_push(argv, "-device");
 		strv_push(argv, "virtio-9p-pci,fsdev=root,mount_tag=hostroot");
 	}
-	if (c->netns) {
+	if (c->netns || c->user_net) {
 		strv_push(argv, "-netdev");
-		strv_pushf(argv, "tap,id=n0,ifname=%s,script=no,downscript=no", c->tap);
+		if (c->user_net)
+			strv_push(argv, "user,id=n0");
+		else
+			strv_pushf(argv, "tap,id=n0,ifname=%s,script=no,downscript=no", c->tap);
 		strv_push(argv, "-device");
 		strv_pushf(argv, "virtio-net-pci,netdev=n0,mac=%s",
 			   c->mac ? c->mac : "52:54:00:12:34:56");

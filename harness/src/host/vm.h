@@ -21,8 +21,9 @@ struct vm_config {
 	const char *cmdline_extra;
 	int cpus;
 	uint64_t mem;
-	const char *netns; /* NULL: no network */
+	const char *netns; /* NULL: no bridge (user_net, or no network) */
 	const char *tap;
+	bool user_net;	 /* QEMU's user-mode NAT to wherever this host reaches */
 	const char *mac; /* the guest's, unique on the bridge */
 	const char *sock_dir;
 	const char *qemu_log;

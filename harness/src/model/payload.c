@@ -15,6 +15,8 @@ json_t *payload_to_json(const struct payload *p)
 
 	if (p->inject_module)
 		json_object_set_new(j, "inject_module", json_string(p->inject_module));
+	if (p->fs)
+		json_object_set_new(j, "fs", json_string(p->fs));
 	return j;
 }
 
@@ -45,6 +47,7 @@ int payload_from_json(json_t *j, struct payload *p)
 	p->trial = (int)json_integer_value(json_object_get(j, "trial"));
 	p->seed = (uint64_t)json_integer_value(json_object_get(j, "seed"));
 	p->inject_module = json_string_value(json_object_get(j, "inject_module"));
+	p->fs = json_string_value(json_object_get(j, "fs"));
 	if (missing)
 		return -1;
 	p->json = json_incref(j);

@@ -15,7 +15,8 @@ struct payload {
 	const char *scenario_name;
 	int trial;
 	uint64_t seed;
-	const char *mon_addr; /* "10.78.0.1:6789" */
+	const char *mon_addr; /* "10.78.0.1:6789", or several joined by commas */
+	const char *fs;	      /* the file system to mount; NULL: the cluster's default */
 	const char *client;   /* the cephx client the guest mounts as ("iputstorm-PID-N") */
 	const char *secret;   /* its key */
 	const char *fsid;
