@@ -82,6 +82,21 @@ static void release_persistent_records(void)
 		closedir(d);
 }
 
+/* The Slurm a test started (tools/slurm-local), if a failed assertion left it running. */
+static void stop_test_slurm(void)
+{
+	_cleanup_free_ char *tool = xasprintf("%s/../../../tools/slurm-local", TEST_DATA_DIR);
+	_cleanup_free_ char *sdir = xasprintf("%s-slurm", results);
+	_cleanup_free_ char *exp = xasprintf("%s-export", results);
+	_cleanup_free_ char *out = NULL;
+	char *argv[] = {tool, "stop", sdir, NULL};
+
+	if (path_exists(sdir))
+		run_capture(argv, 120, &out);
+	rm_rf(sdir);
+	rm_rf(exp);
+}
+
 static void setup(void)
 {
 	struct kernel k;
@@ -110,6 +125,7 @@ static void teardown(void)
 		}
 	}
 	harness = -1;
+	stop_test_slurm();
 	/* Whatever a failed test left behind is in the records. */
 	reap_orphans(true);
 	release_persistent_records();
@@ -477,6 +493,64 @@ START_TEST(an_existing_cluster_is_used_through_its_conf_and_a_restricted_client)
 	json_decref(v2);
 	ck_assert_int_eq(finish(start_cmd("cluster", down), 120), 0);
 	rm_rf(exp);
+}
+END_TEST
+
+/*
+ * The matrix as a Slurm array job on a single-node Slurm (Debian's slurmctld,
+ * slurmd and munge, started here and stopped after): one `iputstorm run` per
+ * task into the matrix's own directory, merged into one run.json that
+ * compare reads like any matrix.
+ */
+START_TEST(a_slurm_matrix_runs_each_task_as_a_run_and_merges_them)
+{
+	_cleanup_free_ char *tool = xasprintf("%s/../../../tools/slurm-local", TEST_DATA_DIR);
+	_cleanup_free_ char *sdir = xasprintf("%s-slurm", results);
+	_cleanup_free_ char *runp = xasprintf("%s/latest/run.json", results);
+	_cleanup_free_ char *con = xasprintf("%s/latest/trials/2/console.log", results);
+	_cleanup_free_ char *log = xasprintf("%s.log", results);
+	char *start_argv[] = {tool, "start", sdir, NULL};
+	char *stop_argv[] = {tool, "stop", sdir, NULL};
+	char *argv[] = {
+		tool, "exec", sdir, IPUTSTORM_BIN, "matrix", "--results", results, "-s", "smoke",
+		"-k", DEFAULT_KERNEL, "-k", "6.1.0-56-amd64", "-n", "1", "-o", "duration=10",
+		/* One task at a time: two clusters and two TCG guests on two cores is slow. */
+		"--sbatch=--cpus-per-task=2", "--slurm", NULL};
+	struct spawn_opts o = {.stdout_path = log,
+			       .stderr_path = "=stdout",
+			       .stdout_append = true,
+			       .pdeathsig = SIGTERM};
+	_cleanup_free_ char *out = NULL;
+	json_t *run, *trials, *t;
+	size_t i;
+	int code;
+
+	rm_rf(sdir);
+	ck_assert_msg(run_capture(start_argv, 120, &out) == 0, "tools/slurm-local start: %s", out);
+	harness = spawn(argv, &o);
+	ck_assert_int_gt(harness, 0);
+	code = finish(harness, 1200);
+	{
+		_cleanup_free_ char *o2 = NULL;
+
+		run_capture(stop_argv, 120, &o2);
+	}
+	run = load(runp);
+	ck_assert_msg(code == 0, "exit %d", code);
+	ck_assert_str_eq(json_string_value(json_object_get(run, "verdict")), "PASS");
+	ck_assert(json_is_true(json_object_get(run, "matrix")));
+	ck_assert_int_eq(json_array_size(json_object_get(json_object_get(run, "slurm"), "jobs")),
+			 1);
+	trials = json_object_get(run, "trials");
+	ck_assert_int_eq(json_array_size(trials), 2);
+	json_array_foreach (trials, i, t) {
+		ck_assert_str_eq(json_string_value(json_object_get(t, "verdict")), "PASS");
+		ck_assert(json_is_object(json_object_get(t, "task")));
+	}
+	/* Each merged trial leads to what its task's run kept. */
+	ck_assert_msg(path_exists(con), "%s is not there", con);
+	json_decref(run);
+	rm_rf(sdir);
 }
 END_TEST
 
@@ -1013,6 +1087,7 @@ Suite *test_suite(void)
 	tcase_add_test(tc, smoke_passes_with_a_complete_results_directory);
 	tcase_add_test(tc, two_trials_at_once_get_their_own_guest_address_and_client);
 	tcase_add_test(tc, an_existing_cluster_is_used_through_its_conf_and_a_restricted_client);
+	tcase_add_test(tc, a_slurm_matrix_runs_each_task_as_a_run_and_merges_them);
 	tcase_add_test(tc, a_report_from_a_kernel_not_in_the_store_is_fetched_and_reproduced);
 	tcase_add_test(tc, newest_7_3_kernel_is_fetched_from_its_suite_and_passes_smoke);
 	tcase_add_test(tc, cloud_kernel_without_9p_runs_from_the_root_image);

@@ -76,10 +76,17 @@ static void md_report(const struct comparison *c, FILE *f)
 		const struct kstat *k = &c->k[i];
 		double med = kstat_median(k);
 
-		fprintf(f, "| %s%s | %zu | %d | %d | %d | %d | %.2f | [%.2f, %.2f] | ", k->name,
+		char rate[16];
+
+		/* No decided trial: no rate, not a number that reads like one. */
+		if (isnan(k->rate))
+			snprintf(rate, sizeof(rate), "-");
+		else
+			snprintf(rate, sizeof(rate), "%.2f", k->rate);
+		fprintf(f, "| %s%s | %zu | %d | %d | %d | %d | %s | [%.2f, %.2f] | ", k->name,
 			i == c->base ? " (baseline)" : "", k->ntrials, k->tally.n[V_FAIL],
-			k->tally.n[V_PASS], k->tally.n[V_ERROR], k->tally.n[V_MISS], k->rate,
-			k->ci.lo, k->ci.hi);
+			k->tally.n[V_PASS], k->tally.n[V_ERROR], k->tally.n[V_MISS], rate, k->ci.lo,
+			k->ci.hi);
 		if (isnan(med))
 			fprintf(f, "not reached |\n");
 		else

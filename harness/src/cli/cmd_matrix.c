@@ -8,6 +8,7 @@
 #include "analysis/sequential.h"
 #include "cli/cmd.h"
 #include "host/session.h"
+#include "host/slurm.h"
 #include "lib/base.h"
 #include "lib/cmdline.h"
 #include "lib/output.h"
@@ -34,6 +35,12 @@ static const struct opt matrix_opts[] = {
 	{'j', "jobs", "N",
 	 "trials at once, each in its own guest on the one cluster (default 1); with "
 	 "--until-significant, N / kernels rounds at a time"},
+	{OPT_SLURM, "slurm", NULL,
+	 "run the matrix as Slurm array jobs, one `iputstorm run` per task, into the results "
+	 "directory (which every node must see), then merge (host/slurm.h)"},
+	{OPT_SBATCH, "sbatch", "ARG",
+	 "an sbatch option for every job (repeatable): --sbatch=--partition=ci"},
+	{OPT_SLURM_TRIALS, "slurm-trials", "N", "trials per Slurm task (default 1)"},
 	{0},
 };
 
@@ -42,7 +49,7 @@ static const struct cmd_spec matrix_spec = {
 	.usage = "-s SCENARIO -k A -k B [-k C]... [-n N] [--until-significant [--alpha P]] "
 		 "[-o KEY=VALUE]... [--results DIR] [--cluster NAME | --ceph-conf FILE --keyring "
 		 "FILE "
-		 "--id NAME [--fs NAME]] [-j N]",
+		 "--id NAME [--fs NAME]] [-j N | --slurm [--sbatch ARG]... [--slurm-trials N]]",
 	.summary = "Run SCENARIO on several kernels with trials interleaved (A B A B ...) in one "
 		   "run directory; then `iputstorm compare` on it reports the statistics.",
 	.opts = matrix_opts,
@@ -70,6 +77,17 @@ int cmd_matrix(int argc, char **argv)
 		      SESSION_MAX_KERNELS);
 		run_args_release(&a);
 		return EXIT_USAGE;
+	}
+	if (a.slurm) {
+		if (a.jobs > 1) {
+			p_err("matrix: --slurm runs each task on its own node; -j is for one "
+			      "machine");
+			ret = EXIT_USAGE;
+		} else {
+			ret = slurm_matrix(&a);
+		}
+		run_args_release(&a);
+		return ret;
 	}
 	ret = session_open(&s, &a, "matrix", true);
 	if (ret == 0 && a.until_significant) {

@@ -42,7 +42,7 @@ static void on_signal(int sig)
 	interrupted = sig;
 }
 
-static void catch_signals(void)
+void session_catch_signals(void)
 {
 	struct sigaction sa = {.sa_handler = on_signal};
 
@@ -106,6 +106,19 @@ int run_opt(int id, const char *arg, void *ctx)
 		break;
 	case OPT_DISRUPTIVE:
 		a->ext.allow_disruptive = true;
+		break;
+	case OPT_SLURM:
+		a->slurm = true;
+		break;
+	case OPT_SBATCH:
+		strv_push(&a->sbatch, arg);
+		break;
+	case OPT_SLURM_TRIALS:
+		if (parse_int(arg, &n) < 0 || n < 1 || n > 100000)
+			return err_set("--slurm-trials takes a number of trials per task >= 1, not "
+				       "'%s'",
+				       arg);
+		a->slurm_trials = (int)n;
 		break;
 	case OPT_UNTIL:
 		a->until_significant = true;
@@ -283,7 +296,7 @@ static void progress_done(void)
  * Builds (or finds) iputstorm_inject.ko for k when the scenario injects or
  * wants telemetry. -1 only when an injection needs it; telemetry alone warns.
  */
-static int prepare_kernel(const struct scenario *s, struct kernel *k)
+int session_prepare_kernel(const struct scenario *s, struct kernel *k)
 {
 	bool inject = scenario_has_injection(s);
 
@@ -558,7 +571,7 @@ int session_trial_worker(const char *run_dir, int n, const char *kernel, const c
 	struct accel_choice accel;
 	int ret = EXIT_UNDECIDED;
 
-	catch_signals();
+	session_catch_signals();
 	if (!text || !name || !id || !path_exists(dir)) {
 		p_err("trial: %s is not a run in progress (scenario.ini, run.json with its "
 		      "scenario and id, trials/%d)",
@@ -566,7 +579,7 @@ int session_trial_worker(const char *run_dir, int n, const char *kernel, const c
 		return EXIT_USAGE;
 	}
 	if (scenario_load_string(&scn, name, text) < 0 || kernel_resolve(kernel, &k) < 0 ||
-	    prepare_kernel(&scn, &k) < 0 ||
+	    session_prepare_kernel(&scn, &k) < 0 ||
 	    (ext->conf ? cluster_attach_external(&c, ext) : cluster_attach(&c, cluster)) < 0) {
 		p_err("trial %d: %s", n, err_msg());
 		goto out;
@@ -618,7 +631,7 @@ static int open_kernels(struct run_session *s, const struct run_args *a)
 		_cleanup_free_ char *file = NULL;
 
 		if (kernel_resolve(a->kernels.n ? a->kernels.v[i] : DEFAULT_KERNEL, k) < 0 ||
-		    prepare_kernel(&s->scn, k) < 0) {
+		    session_prepare_kernel(&s->scn, k) < 0) {
 			json_decref(names);
 			return -1;
 		}
@@ -720,7 +733,7 @@ int session_open(struct run_session *s, const struct run_args *a, const char *cm
 	s->cmd = cmd;
 	s->matrix = matrix;
 	tty = isatty(2);
-	catch_signals();
+	session_catch_signals();
 	if (load_scenario(a, &s->scn) < 0) {
 		p_err("%s", err_msg());
 		return EXIT_USAGE;
@@ -799,4 +812,5 @@ void run_args_release(struct run_args *a)
 {
 	strv_release(&a->overrides);
 	strv_release(&a->kernels);
+	strv_release(&a->sbatch);
 }

@@ -35,6 +35,9 @@ enum {
 	OPT_ID,
 	OPT_FS,
 	OPT_DISRUPTIVE,
+	OPT_SLURM,
+	OPT_SBATCH,
+	OPT_SLURM_TRIALS,
 };
 
 /* The option table rows of an existing cluster, shared by run, matrix and reproduce. */
@@ -63,7 +66,10 @@ struct run_args {
 	struct cluster_ext ext; /* --ceph-conf ...: a cluster the harness did not start */
 	bool until_significant;
 	double alpha;
-	int jobs; /* trials at once (-j); 0 or 1: one */
+	int jobs;	    /* trials at once (-j); 0 or 1: one */
+	bool slurm;	    /* matrix --slurm: as Slurm array jobs (host/slurm.h) */
+	struct strv sbatch; /* --sbatch ARG: passed to sbatch as given */
+	int slurm_trials;   /* trials per array task */
 };
 
 /* The option handler of run and matrix (their tables share the ids above). */
@@ -98,6 +104,10 @@ int session_open(struct run_session *s, const struct run_args *a, const char *cm
 /* Trial n of the session on kernel i; returns its verdict. */
 enum verdict session_trial(struct run_session *s, int i, int n);
 bool session_interrupted(void);
+/* SIGINT, SIGTERM and SIGHUP set what session_interrupted() answers. */
+void session_catch_signals(void);
+/* The inject module the scenario needs (or its telemetry wants) for k. */
+int session_prepare_kernel(const struct scenario *s, struct kernel *k);
 
 /* One trial to run: kernel index, trial number; its verdict once run. */
 struct trial_job {
