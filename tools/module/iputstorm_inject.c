@@ -90,6 +90,12 @@ enum stat_id {
 	ST_BUSY_OSD,	  /* a busy msgr eviction on an OSD connection's own worker */
 	ST_BUSY_OSD_MAX,  /* the longest of those, ms */
 	ST_INJ_UNTRACKED, /* lost-truncate inodes not watched: the table was full */
+	ST_BUSY_READ,	  /* a busy msgr eviction with a netfs read request alive */
+	ST_BUSY_READ_LIVE, /* ... one still in progress: its data not all collected */
+	ST_BUSY_OSD_READ_LIVE, /* ... that, on an OSD connection's own worker */
+	ST_BUSY_WRITE,	  /* a busy msgr eviction with a netfs write request alive */
+	ST_BUSY_UNNAMED,  /* a busy msgr eviction whose requests were not seen */
+	ST_RREQ_UNTRACKED, /* netfs requests not watched: the table was full */
 	NR_STATS,
 };
 
@@ -120,6 +126,12 @@ static const char *const stat_names[NR_STATS] = {
 	"msgr_evict_busy_osd",
 	"msgr_evict_busy_osd_wait_max_ms",
 	"injected_untracked",
+	"msgr_evict_busy_read",
+	"msgr_evict_busy_read_live",
+	"msgr_evict_busy_osd_read_live",
+	"msgr_evict_busy_write",
+	"msgr_evict_busy_unnamed",
+	"netfs_requests_untracked",
 };
 
 static atomic_long_t stats[NR_STATS];
@@ -329,6 +341,146 @@ static bool evict_would_wait(struct inode *inode)
 #endif
 }
 
+/* ---- observe-only: which netfs requests a busy eviction waits for ---- */
+
+/*
+ * Every netfs request on a ceph inode from its allocation to the start of its
+ * freeing (both global symbols of netfs; netfs_free_request() is a work
+ * function, so never inlined). A busy eviction on ceph-msgr looks here for
+ * what keeps io_count up: a read still in progress whose reply has to come
+ * through the very worker that waits is path #2 closing. Entries leave the
+ * table under its lock before the request's memory is freed, so a request
+ * found here can be read.
+ */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 10, 0)
+#define RREQ_SLOTS 512
+static struct netfs_io_request *rreqs[RREQ_SLOTS];
+static DEFINE_SPINLOCK(rreq_lock);
+static bool rreq_probes;
+
+static bool origin_is_read(enum netfs_io_origin o)
+{
+	return o < NETFS_WRITEBACK;
+}
+
+static int rreq_alloc_ret(struct kretprobe_instance *ri, struct pt_regs *regs)
+{
+	struct netfs_io_request *rreq = (struct netfs_io_request *)regs_return_value(regs);
+	unsigned long flags;
+	int i;
+
+	if (IS_ERR_OR_NULL(rreq) || !rreq->inode || !is_ceph(rreq->inode))
+		return 0;
+	spin_lock_irqsave(&rreq_lock, flags);
+	for (i = 0; i < RREQ_SLOTS && rreqs[i]; i++)
+		;
+	if (i < RREQ_SLOTS)
+		rreqs[i] = rreq;
+	else
+		count(ST_RREQ_UNTRACKED);
+	spin_unlock_irqrestore(&rreq_lock, flags);
+	return 0;
+}
+
+static int rreq_free_pre(struct kprobe *p, struct pt_regs *regs)
+{
+	/* The work item leads the request (`work` on 6.12, `cleanup_work` on 7.3). */
+	struct netfs_io_request *rreq = (struct netfs_io_request *)regs->di;
+	unsigned long flags;
+
+	spin_lock_irqsave(&rreq_lock, flags);
+	for (int i = 0; i < RREQ_SLOTS; i++)
+		if (rreqs[i] == rreq) {
+			rreqs[i] = NULL;
+			break;
+		}
+	spin_unlock_irqrestore(&rreq_lock, flags);
+	return 0;
+}
+
+static struct kretprobe rreq_alloc_krp = {.kp.symbol_name = "netfs_alloc_request",
+					  .handler = rreq_alloc_ret,
+					  .maxactive = 64};
+static struct kprobe rreq_free_kp = {.symbol_name = "netfs_free_request",
+				     .pre_handler = rreq_free_pre};
+
+/* Names what a busy eviction of inode waits for, in the counters. */
+static void name_outstanding(struct inode *inode, bool on_osd)
+{
+	bool read = false, live = false, write = false;
+	unsigned long flags;
+
+	if (!rreq_probes) {
+		count(ST_BUSY_UNNAMED);
+		return;
+	}
+	spin_lock_irqsave(&rreq_lock, flags);
+	for (int i = 0; i < RREQ_SLOTS; i++) {
+		struct netfs_io_request *r = rreqs[i];
+
+		if (!r || r->inode != inode)
+			continue;
+		if (origin_is_read(r->origin)) {
+			read = true;
+			live |= test_bit(NETFS_RREQ_IN_PROGRESS, &r->flags);
+		} else {
+			write = true;
+		}
+	}
+	spin_unlock_irqrestore(&rreq_lock, flags);
+	if (read)
+		count(ST_BUSY_READ);
+	if (live)
+		count(ST_BUSY_READ_LIVE);
+	if (live && on_osd)
+		count(ST_BUSY_OSD_READ_LIVE);
+	if (write)
+		count(ST_BUSY_WRITE);
+	if (!read && !write)
+		count(ST_BUSY_UNNAMED);
+}
+
+static void register_rreq_probes(void)
+{
+	/* The free hook first: a table that is only ever added to would fill and lie. */
+	int ret = register_kprobe(&rreq_free_kp);
+
+	if (ret) {
+		pr_info("no netfs request probe on %s (%d)\n", rreq_free_kp.symbol_name, ret);
+		return;
+	}
+	ret = register_kretprobe(&rreq_alloc_krp);
+	if (ret) {
+		pr_info("no netfs request probe on %s (%d)\n", rreq_alloc_krp.kp.symbol_name, ret);
+		unregister_kprobe(&rreq_free_kp);
+		return;
+	}
+	rreq_probes = true;
+}
+
+static void unregister_rreq_probes(void)
+{
+	if (!rreq_probes)
+		return;
+	unregister_kretprobe(&rreq_alloc_krp);
+	unregister_kprobe(&rreq_free_kp);
+	rreq_probes = false;
+}
+#else
+/* 6.1: a busy eviction waits for locked folios, not for counted requests. */
+static void name_outstanding(struct inode *inode, bool on_osd)
+{
+}
+
+static void register_rreq_probes(void)
+{
+}
+
+static void unregister_rreq_probes(void)
+{
+}
+#endif
+
 struct evict_data {
 	ktime_t start;
 	bool busy, on_osd;
@@ -364,6 +516,7 @@ static int ceph_evict_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
 		d->on_osd = on_osd_connection();
 		if (d->on_osd)
 			count(ST_BUSY_OSD);
+		name_outstanding(inode, d->on_osd);
 		if (delay_ms)
 			count(ST_DELAY_WAITS);
 		d->busy = true;
@@ -835,6 +988,7 @@ static void unregister_all(void)
 	if (evict_krp_registered)
 		unregister_kretprobe(&evict_krp);
 	unregister_window_probes();
+	unregister_rreq_probes();
 	if (delay_registered) {
 		if (delay_kp.symbol_name)
 			unregister_kprobe(&delay_kp);
@@ -865,6 +1019,7 @@ static int __init inject_init(void)
 	}
 	evict_krp_registered = true;
 	register_window_probes();
+	register_rreq_probes();
 	proc_dir = proc_mkdir("iputstorm", NULL);
 	if (!proc_dir || !proc_create("ctl", 0200, proc_dir, &ctl_ops) ||
 	    !proc_create_single("stats", 0444, proc_dir, stats_show)) {

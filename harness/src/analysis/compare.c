@@ -13,13 +13,22 @@
 
 /* What tells a fix from a lucky run: where final iputs ran, and what was injected. */
 const char *const compare_counter_keys[] = {
-	"wb_final_iput",	   "evict_with_i_sync",
-	"msgr_final_iput",	   "msgr_final_iput_dir",
-	"msgr_evict_busy",	   "msgr_evict_busy_osd",
-	"inode_work_evict",	   "lost_truncate",
-	"lost_truncate_clean",	   "injected_evicted_safe",
-	"injected_evicted_unsafe", "delays_injected",
-	"vmtruncate_windows",	   "readahead_in_vmtruncate_window",
+	"wb_final_iput",
+	"evict_with_i_sync",
+	"msgr_final_iput",
+	"msgr_final_iput_dir",
+	"msgr_evict_busy",
+	"msgr_evict_busy_osd",
+	"msgr_evict_busy_read_live",
+	"msgr_evict_busy_osd_read_live",
+	"inode_work_evict",
+	"lost_truncate",
+	"lost_truncate_clean",
+	"injected_evicted_safe",
+	"injected_evicted_unsafe",
+	"delays_injected",
+	"vmtruncate_windows",
+	"readahead_in_vmtruncate_window",
 };
 const size_t compare_ncounter_keys = ARRAY_SIZE(compare_counter_keys);
 

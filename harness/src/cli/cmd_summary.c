@@ -23,6 +23,7 @@ static const char *const near_miss_keys[] = {
 	"wb_near_iput",
 	"msgr_final_iput",
 	"msgr_evict_busy",
+	"msgr_evict_busy_osd_read_live",
 	"evict_with_i_sync",
 	"vmtruncate_windows",
 	"readahead_in_vmtruncate_window",
