@@ -1076,6 +1076,20 @@ START_TEST(sigkill_mid_trial_is_cleaned_up_by_the_next_start)
 }
 END_TEST
 
+/* IPUTSTORM_IT_ONLY="name,name": only those tests, for working on one without the hour. */
+static bool wanted(const char *name)
+{
+	const char *only = getenv("IPUTSTORM_IT_ONLY");
+
+	return !only || !*only || strstr(only, name);
+}
+
+#define add_test(tc, t)                        \
+	do {                                   \
+		if (wanted((t)->name))         \
+			tcase_add_test(tc, t); \
+	} while (0)
+
 Suite *test_suite(void)
 {
 	Suite *su = suite_create("integration");
@@ -1084,25 +1098,25 @@ Suite *test_suite(void)
 	tcase_set_timeout(tc, 900);
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_unchecked_fixture(tc, NULL, sweep);
-	tcase_add_test(tc, smoke_passes_with_a_complete_results_directory);
-	tcase_add_test(tc, two_trials_at_once_get_their_own_guest_address_and_client);
-	tcase_add_test(tc, an_existing_cluster_is_used_through_its_conf_and_a_restricted_client);
-	tcase_add_test(tc, a_slurm_matrix_runs_each_task_as_a_run_and_merges_them);
-	tcase_add_test(tc, a_report_from_a_kernel_not_in_the_store_is_fetched_and_reproduced);
-	tcase_add_test(tc, newest_7_3_kernel_is_fetched_from_its_suite_and_passes_smoke);
-	tcase_add_test(tc, cloud_kernel_without_9p_runs_from_the_root_image);
-	tcase_add_test(tc, lost_truncate_injection_deadlocks_the_flusher_with_its_signature);
-	tcase_add_test(tc, a_spoiled_page_is_caught_as_data_corruption_with_its_place);
-	tcase_add_test(tc, patched_kernel_survives_the_injection_that_hangs_the_stock_one);
-	tcase_add_test(tc, bisect_step_calls_the_stock_kernel_bad_and_stops_on_a_bad_scenario);
-	tcase_add_test(tc, stopped_osd_gives_stuck_stacks_and_miss_not_fail);
-	tcase_add_test(tc, tasks_waiting_out_an_mds_outage_are_held_then_released);
-	tcase_add_test(tc, guest_panic_gives_fail_with_the_panic_in_console_log);
-	tcase_add_test(tc, sigterm_mid_trial_leaves_nothing_behind);
-	tcase_add_test(tc, sigkill_mid_trial_is_cleaned_up_by_the_next_start);
-	tcase_add_test(tc, qemu_killed_mid_trial_is_miss_and_nothing_is_left);
-	tcase_add_test(tc, osd_and_mds_killed_mid_trial_give_miss_naming_the_cluster);
-	tcase_add_test(tc, a_full_results_filesystem_stops_the_run_and_keeps_run_json_valid);
+	add_test(tc, smoke_passes_with_a_complete_results_directory);
+	add_test(tc, two_trials_at_once_get_their_own_guest_address_and_client);
+	add_test(tc, an_existing_cluster_is_used_through_its_conf_and_a_restricted_client);
+	add_test(tc, a_slurm_matrix_runs_each_task_as_a_run_and_merges_them);
+	add_test(tc, a_report_from_a_kernel_not_in_the_store_is_fetched_and_reproduced);
+	add_test(tc, newest_7_3_kernel_is_fetched_from_its_suite_and_passes_smoke);
+	add_test(tc, cloud_kernel_without_9p_runs_from_the_root_image);
+	add_test(tc, lost_truncate_injection_deadlocks_the_flusher_with_its_signature);
+	add_test(tc, a_spoiled_page_is_caught_as_data_corruption_with_its_place);
+	add_test(tc, patched_kernel_survives_the_injection_that_hangs_the_stock_one);
+	add_test(tc, bisect_step_calls_the_stock_kernel_bad_and_stops_on_a_bad_scenario);
+	add_test(tc, stopped_osd_gives_stuck_stacks_and_miss_not_fail);
+	add_test(tc, tasks_waiting_out_an_mds_outage_are_held_then_released);
+	add_test(tc, guest_panic_gives_fail_with_the_panic_in_console_log);
+	add_test(tc, sigterm_mid_trial_leaves_nothing_behind);
+	add_test(tc, sigkill_mid_trial_is_cleaned_up_by_the_next_start);
+	add_test(tc, qemu_killed_mid_trial_is_miss_and_nothing_is_left);
+	add_test(tc, osd_and_mds_killed_mid_trial_give_miss_naming_the_cluster);
+	add_test(tc, a_full_results_filesystem_stops_the_run_and_keeps_run_json_valid);
 	suite_add_tcase(su, tc);
 	return su;
 }

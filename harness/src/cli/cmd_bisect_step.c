@@ -41,6 +41,28 @@ struct bargs {
 	struct strv pass; /* --ceph-conf and friends, handed to `iputstorm run` as given */
 };
 
+/* The cluster options, handed to `iputstorm run` as given. */
+static const struct {
+	int id;
+	const char *flag;
+} passed_on[] = {
+	{OPT_CEPH_CONF, "--ceph-conf"},
+	{OPT_KEYRING, "--keyring"},
+	{OPT_ID, "--id"},
+	{OPT_FS, "--fs"},
+	{OPT_DISRUPTIVE, "--allow-disruptive"},
+};
+
+static void pass_on(struct bargs *a, int id, const char *arg)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(passed_on); i++)
+		if (passed_on[i].id == id) {
+			strv_push(&a->pass, passed_on[i].flag);
+			if (arg)
+				strv_push(&a->pass, arg);
+		}
+}
+
 static int bisect_opt(int id, const char *arg, void *ctx)
 {
 	struct bargs *a = ctx;
@@ -70,24 +92,8 @@ static int bisect_opt(int id, const char *arg, void *ctx)
 	case OPT_RESULTS_B:
 		a->results = arg;
 		break;
-	case OPT_CEPH_CONF:
-		strv_push(&a->pass, "--ceph-conf");
-		strv_push(&a->pass, arg);
-		break;
-	case OPT_KEYRING:
-		strv_push(&a->pass, "--keyring");
-		strv_push(&a->pass, arg);
-		break;
-	case OPT_ID:
-		strv_push(&a->pass, "--id");
-		strv_push(&a->pass, arg);
-		break;
-	case OPT_FS:
-		strv_push(&a->pass, "--fs");
-		strv_push(&a->pass, arg);
-		break;
-	case OPT_DISRUPTIVE:
-		strv_push(&a->pass, "--allow-disruptive");
+	default:
+		pass_on(a, id, arg);
 		break;
 	}
 	return 0;

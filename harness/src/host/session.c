@@ -763,13 +763,12 @@ int session_open(struct run_session *s, const struct run_args *a, const char *cm
 	return 0;
 }
 
-/* Every finished run goes into its results directory's history; a failure there only warns. */
-static void record_history(struct run_session *s)
+void session_record_history(const struct run_results *r)
 {
-	_cleanup_free_ char *path = history_default_path(s->r.base);
+	_cleanup_free_ char *path = history_default_path(r->base);
 	struct history *h = history_open(path);
 
-	if (!h || history_import_run(h, s->r.dir) < 0)
+	if (!h || history_import_run(h, r->dir) < 0)
 		p_warn("history: %s (the run itself is complete)", err_msg());
 	history_close(h);
 }
@@ -788,7 +787,7 @@ int session_close(struct run_session *s, int ret)
 		if (interrupted)
 			json_object_set_new(s->r.run, "interrupted", json_true());
 		results_finish(&s->r, v);
-		record_history(s);
+		session_record_history(&s->r);
 		ret = interrupted ? EXIT_UNDECIDED : verdict_exit_code(v);
 		summary(&s->r, s->cmd);
 	}

@@ -135,6 +135,9 @@ int run_args_check_external(const struct run_args *a);
  */
 int session_close(struct run_session *s, int ret);
 
+/* A finished run into its results directory's history; a failure there only warns. */
+void session_record_history(const struct run_results *r);
+
 /* The guest's seed for a trial: the scenario's, or a fresh one. */
 uint64_t run_seed(const struct scenario *s);
 

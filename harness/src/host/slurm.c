@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 #define _GNU_SOURCE
 #include "host/slurm.h"
-#include "analysis/history.h"
 #include "analysis/sequential.h"
 #include "lib/base.h"
 #include "lib/clock.h"
@@ -348,16 +347,6 @@ static void collect_task(struct fleet *f, long job, int idx, const struct task *
 	runfile_release(&rr);
 }
 
-static void record_history(struct fleet *f)
-{
-	_cleanup_free_ char *path = history_default_path(f->r.base);
-	struct history *h = history_open(path);
-
-	if (!h || history_import_run(h, f->r.dir) < 0)
-		p_warn("history: %s (the run itself is complete)", err_msg());
-	history_close(h);
-}
-
 /* One array job: planned, submitted, waited for, merged. 0, or -1 when it could not run. */
 static int run_round(struct fleet *f, int round, int slices)
 {
@@ -454,7 +443,7 @@ int slurm_matrix(const struct run_args *a)
 		json_object_set_new(f.r.run, "interrupted", json_true());
 	v = tally_verdict(&f.r.tally);
 	results_finish(&f.r, v);
-	record_history(&f);
+	session_record_history(&f.r);
 	if (!json_output)
 		run_compare(&f);
 	ret = session_interrupted() ? EXIT_UNDECIDED : verdict_exit_code(v);
