@@ -42,6 +42,8 @@ static const struct verb commands[] = {
 	{"compare", cmd_compare, "statistics and reports (md, html, junit, ktap, kcidb) for runs"},
 	{"reproduce", cmd_reproduce,
 	 "a user's report: fetch its kernel, run the matching scenario, same root or not"},
+	{"nightly", cmd_nightly,
+	 "one night over kernel series and branches: newest kernels, compared, bisected"},
 	{"bisect-step", cmd_bisect_step,
 	 "one `git bisect run` step: build, N trials, good/bad/skip"},
 	{"validate", cmd_validate, "check scenario files; --keys prints every key"},

@@ -28,7 +28,11 @@ static const char schema[] =
 	" duration REAL, time_to_hang REAL, verified_bytes INTEGER, mismatches INTEGER,"
 	" counters TEXT, result_path TEXT,"
 	" PRIMARY KEY (run, trial));"
-	"CREATE INDEX IF NOT EXISTS trials_by_kernel ON trials (kernel, scenario, started);";
+	"CREATE INDEX IF NOT EXISTS trials_by_kernel ON trials (kernel, scenario, started);"
+	"CREATE TABLE IF NOT EXISTS nightly ("
+	" night TEXT NOT NULL, target TEXT NOT NULL, scenario TEXT NOT NULL, kernel TEXT,"
+	" baseline TEXT, status TEXT, run_dir TEXT, detail TEXT,"
+	" PRIMARY KEY (night, target, scenario, kernel));";
 
 static int db_error(struct history *h, const char *what)
 {
@@ -409,4 +413,68 @@ json_t *history_query(struct history *h, const struct history_query *q)
 	}
 	free(g);
 	return out;
+}
+
+/* ---- nightly ---- */
+
+int history_decided(struct history *h, const char *kernel, const char *scenario)
+{
+	static const char sql[] = "SELECT COUNT(*) FROM trials WHERE (kernel = ?1 OR abi = ?1)"
+				  " AND scenario = ?2 AND verdict IN ('PASS', 'FAIL')";
+	sqlite3_stmt *st;
+	int n = -1;
+
+	if (sqlite3_prepare_v2(h->db, sql, -1, &st, NULL) != SQLITE_OK)
+		return db_error(h, "cannot count trials");
+	bind_text(st, 1, kernel);
+	bind_text(st, 2, scenario);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		n = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	return n;
+}
+
+int history_nightly_add(struct history *h, const struct nightly_row *r)
+{
+	static const char sql[] = "INSERT OR REPLACE INTO nightly (night, target, scenario, kernel,"
+				  " baseline, status, run_dir, detail) VALUES (?1, ?2, ?3, ?4, ?5,"
+				  " ?6, ?7, ?8)";
+	sqlite3_stmt *st;
+	int rc;
+
+	if (sqlite3_prepare_v2(h->db, sql, -1, &st, NULL) != SQLITE_OK)
+		return db_error(h, "cannot record the night");
+	bind_text(st, 1, r->night);
+	bind_text(st, 2, r->target);
+	bind_text(st, 3, r->scenario);
+	bind_text(st, 4, r->kernel);
+	bind_text(st, 5, r->baseline);
+	bind_text(st, 6, r->status);
+	bind_text(st, 7, r->run_dir);
+	bind_text(st, 8, r->detail);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : db_error(h, "cannot record the night");
+}
+
+char *history_nightly_last_good(struct history *h, const char *target, const char *scenario,
+				const char *not_kernel)
+{
+	static const char sql[] = "SELECT kernel FROM nightly WHERE target = ?1 AND scenario = ?2"
+				  " AND status = 'good' AND kernel != ?3"
+				  " ORDER BY night DESC, rowid DESC LIMIT 1";
+	sqlite3_stmt *st;
+	char *k = NULL;
+
+	if (sqlite3_prepare_v2(h->db, sql, -1, &st, NULL) != SQLITE_OK) {
+		db_error(h, "cannot read the nights");
+		return NULL;
+	}
+	bind_text(st, 1, target);
+	bind_text(st, 2, scenario);
+	bind_text(st, 3, not_kernel);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		k = xstrdup((const char *)sqlite3_column_text(st, 0));
+	sqlite3_finalize(st);
+	return k;
 }

@@ -43,6 +43,23 @@ json_t *history_query(struct history *h, const struct history_query *q);
  */
 json_t *history_trials(struct history *h, const struct history_query *q);
 
+/* Decided (PASS or FAIL) trials of kernel (name or ABI) under scenario; -1 on error. */
+int history_decided(struct history *h, const char *kernel, const char *scenario);
+
+/*
+ * `iputstorm nightly`'s own record: per night, target and scenario, the
+ * kernel tested, the baseline it was compared with, and the outcome:
+ * "good" (no worse than its baseline; a target's first kernel is good by
+ * definition), "regression", "undecided".
+ */
+struct nightly_row {
+	const char *night, *target, *scenario, *kernel, *baseline, *status, *run_dir, *detail;
+};
+int history_nightly_add(struct history *h, const struct nightly_row *r);
+/* The newest good kernel of target under scenario other than not_kernel, or NULL. */
+char *history_nightly_last_good(struct history *h, const char *target, const char *scenario,
+				const char *not_kernel);
+
 /* The default database for a results directory. */
 char *history_default_path(const char *results_base);
 
