@@ -169,6 +169,10 @@ case_ "a config change on an existing cluster" 2 -- "$exe" run -s "$w/cfg.ini" \
 	--ceph-conf "$w/ext.conf" --keyring "$w/ext.keyring" --id u
 case_ "a keyring without the --id's key" 2 -- "$exe" run -s smoke --results "$w/r" \
 	-k none --ceph-conf "$w/ext.conf" --keyring "$w/ext.keyring" --id u
+printf '[target a]\ntree = /nonexistent-tree\n[scenario smoke]\n' >"$w/ny-tree.ini"
+case_ "nightly: a tree that is not there" 3 -- "$exe" nightly --dry-run "$w/ny-tree.ini"
+printf '[target a]\nkernel = k\n[scenario s]\ntrials = many\n' >"$w/ny-bad.ini"
+case_ "nightly: trials that are no number" 2 -- "$exe" nightly "$w/ny-bad.ini"
 case_ "trial without its run" refuse -- "$exe" trial --trial 1
 case_ "trial of a directory that is no run" refuse -- "$exe" trial --run-dir "$w" --trial 1 \
 	--kernel k --cluster c

@@ -83,6 +83,11 @@ expect 0 "$exe" dashboard --db "$w/h.sqlite" "$w/site"
 expect 2 "$exe" dashboard --db "$w/h.sqlite"
 expect 0 "$exe" kernel list
 expect 2 "$exe" kernel bogus
+# nightly: 1 and 3 need kernels run; a dry run over a stored kernel name needs neither.
+printf '[nightly]\nresults = %s/ny\n[target a]\nkernel = some-store-name\n[scenario smoke]\n' "$w" >"$w/ny.ini"
+expect 0 "$exe" nightly --dry-run "$w/ny.ini"
+expect 2 "$exe" nightly "$w/bad.ini"
+expect 2 "$exe" nightly
 # reproduce: 0 comes from the integration tests (a report from a kernel the store lacks).
 expect 2 "$exe" reproduce
 expect 2 "$exe" reproduce "$w/quiet.log"

@@ -96,6 +96,7 @@ enum stat_id {
 	ST_BUSY_WRITE,	  /* a busy msgr eviction with a netfs write request alive */
 	ST_BUSY_UNNAMED,  /* a busy msgr eviction whose requests were not seen */
 	ST_RREQ_UNTRACKED, /* netfs requests not watched: the table was full */
+	ST_BUSY_IN_READ_DONE, /* a busy msgr eviction inside a read's own completion */
 	NR_STATS,
 };
 
@@ -132,6 +133,7 @@ static const char *const stat_names[NR_STATS] = {
 	"msgr_evict_busy_write",
 	"msgr_evict_busy_unnamed",
 	"netfs_requests_untracked",
+	"msgr_evict_busy_in_read_completion",
 };
 
 static atomic_long_t stats[NR_STATS];
@@ -404,12 +406,68 @@ static struct kretprobe rreq_alloc_krp = {.kp.symbol_name = "netfs_alloc_request
 static struct kprobe rreq_free_kp = {.symbol_name = "netfs_free_request",
 				     .pre_handler = rreq_free_pre};
 
+/*
+ * Tasks inside ceph's finish_netfs_read(): it ends a read subrequest, then
+ * drops the inode reference that subrequest held, on the OSD connection's
+ * worker. If that was the last reference, the eviction waits for the very
+ * request whose reply has just been read (freed from a workqueue): busy, on
+ * the OSD worker, and harmless.
+ */
+#define READ_DONE_SLOTS 32
+static struct task_struct *in_read_done[READ_DONE_SLOTS];
+static DEFINE_SPINLOCK(read_done_lock);
+static bool read_done_probe;
+
+static void mark_read_done(struct task_struct *t, struct task_struct *with)
+{
+	unsigned long flags;
+
+	spin_lock_irqsave(&read_done_lock, flags);
+	for (int i = 0; i < READ_DONE_SLOTS; i++)
+		if (in_read_done[i] == t) {
+			in_read_done[i] = with;
+			break;
+		}
+	spin_unlock_irqrestore(&read_done_lock, flags);
+}
+
+static int read_done_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
+{
+	mark_read_done(NULL, current);
+	return 0;
+}
+
+static int read_done_ret(struct kretprobe_instance *ri, struct pt_regs *regs)
+{
+	mark_read_done(current, NULL);
+	return 0;
+}
+
+static bool inside_read_done(void)
+{
+	unsigned long flags;
+	bool in = false;
+
+	spin_lock_irqsave(&read_done_lock, flags);
+	for (int i = 0; i < READ_DONE_SLOTS && !in; i++)
+		in = in_read_done[i] == current;
+	spin_unlock_irqrestore(&read_done_lock, flags);
+	return in;
+}
+
+static struct kretprobe read_done_krp = {.kp.symbol_name = "finish_netfs_read",
+					 .entry_handler = read_done_entry,
+					 .handler = read_done_ret,
+					 .maxactive = 32};
+
 /* Names what a busy eviction of inode waits for, in the counters. */
 static void name_outstanding(struct inode *inode, bool on_osd)
 {
 	bool read = false, live = false, write = false;
 	unsigned long flags;
 
+	if (read_done_probe && inside_read_done())
+		count(ST_BUSY_IN_READ_DONE);
 	if (!rreq_probes) {
 		count(ST_BUSY_UNNAMED);
 		return;
@@ -442,8 +500,14 @@ static void name_outstanding(struct inode *inode, bool on_osd)
 
 static void register_rreq_probes(void)
 {
-	/* The free hook first: a table that is only ever added to would fill and lie. */
-	int ret = register_kprobe(&rreq_free_kp);
+	int ret = register_kretprobe(&read_done_krp);
+
+	if (ret)
+		pr_info("no probe on %s (%d)\n", read_done_krp.kp.symbol_name, ret);
+	else
+		read_done_probe = true;
+	/* The free hook before the table fills: one only ever added to would lie. */
+	ret = register_kprobe(&rreq_free_kp);
 
 	if (ret) {
 		pr_info("no netfs request probe on %s (%d)\n", rreq_free_kp.symbol_name, ret);
@@ -460,6 +524,9 @@ static void register_rreq_probes(void)
 
 static void unregister_rreq_probes(void)
 {
+	if (read_done_probe)
+		unregister_kretprobe(&read_done_krp);
+	read_done_probe = false;
 	if (!rreq_probes)
 		return;
 	unregister_kretprobe(&rreq_alloc_krp);
