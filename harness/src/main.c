@@ -44,6 +44,8 @@ static const struct verb commands[] = {
 	 "a user's report: fetch its kernel, run the matching scenario, same root or not"},
 	{"nightly", cmd_nightly,
 	 "one night over kernel series and branches: newest kernels, compared, bisected"},
+	{"backport", cmd_backport,
+	 "a fix's backport on every matching Debian kernel: applies, builds, fixes, no new failure"},
 	{"bisect-step", cmd_bisect_step,
 	 "one `git bisect run` step: build, N trials, good/bad/skip"},
 	{"validate", cmd_validate, "check scenario files; --keys prints every key"},

@@ -18,6 +18,7 @@ int cmd_bisect_step(int argc, char **argv);
 int cmd_trial(int argc, char **argv);
 int cmd_reproduce(int argc, char **argv);
 int cmd_nightly(int argc, char **argv);
+int cmd_backport(int argc, char **argv);
 
 /* Verb tables inside a command ("kernel fetch", "cluster up"). */
 struct verb {

@@ -41,18 +41,12 @@ static char *source_package(const char *version)
  * cache_dir()/sources/PKG_VERSION/fs/ceph. The package version must be the
  * base kernel's: a patch tested on other sources proves nothing.
  */
-static char *ceph_sources(struct kernel *base)
+static char *ceph_sources_of(const char *version, const char *pkgver)
 {
-	const char *version = json_string_value(json_object_get(base->meta, "version"));
-	const char *pkgver = json_string_value(json_object_get(base->meta, "package_version"));
 	_cleanup_free_ char *pkg = NULL, *dir = NULL, *tmp = NULL, *log = NULL, *deb = NULL;
 	_cleanup_free_ char *got = NULL, *tarball = NULL, *member = NULL, *root = NULL;
 	char *out;
 
-	if (!version || !pkgver) {
-		err_set("kernel %s has no Debian package version in kernel.json", base->name);
-		return NULL;
-	}
 	pkg = source_package(version);
 	dir = xasprintf("%s/sources/%s_%s", cache_dir(), pkg, pkgver);
 	out = xasprintf("%s/fs/ceph", dir);
@@ -75,9 +69,8 @@ static char *ceph_sources(struct kernel *base)
 			goto fail;
 	}
 	if (strcmp(got, pkgver)) {
-		err_set("apt offers %s %s but kernel %s is %s; fs/ceph must come from the same "
-			"version",
-			pkg, got, base->name, pkgver);
+		err_set("apt offers %s %s, not %s; fs/ceph must come from the same version", pkg,
+			got, pkgver);
 		goto fail;
 	}
 	if (deb_unpack(deb, root, log) < 0)
@@ -108,6 +101,18 @@ fail:
 	return NULL;
 }
 
+static char *ceph_sources(struct kernel *base)
+{
+	const char *version = json_string_value(json_object_get(base->meta, "version"));
+	const char *pkgver = json_string_value(json_object_get(base->meta, "package_version"));
+
+	if (!version || !pkgver) {
+		err_set("kernel %s has no Debian package version in kernel.json", base->name);
+		return NULL;
+	}
+	return ceph_sources_of(version, pkgver);
+}
+
 static int apply_patches(const char *root, char *const patches[], size_t n, const char *log)
 {
 	for (size_t i = 0; i < n; i++) {
@@ -121,6 +126,93 @@ static int apply_patches(const char *root, char *const patches[], size_t n, cons
 			return err_prefix("patch %s does not apply to fs/ceph", patches[i]);
 	}
 	return 0;
+}
+
+/* What patch(1) said of one patch: how it went on, and the hunks that did not. */
+static json_t *patch_outcome(const char *file, int exit_code, const char *out)
+{
+	json_t *failed = json_array();
+	const char *status = exit_code ? "rejected" : "clean";
+	char *copy = xstrdup(out ? out : ""), *save = NULL;
+
+	for (char *l = strtok_r(copy, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
+		int hunk;
+
+		if (sscanf(l, "Hunk #%d FAILED", &hunk) == 1)
+			json_array_append_new(failed, json_integer(hunk));
+		else if (!exit_code && strstr(l, "with fuzz"))
+			status = "fuzz";
+		else if (!exit_code && strstr(l, "offset") && !strcmp(status, "clean"))
+			status = "offset";
+	}
+	free(copy);
+	return json_pack("{s:s, s:s, s:o, s:s}", "file", file, "status", status, "failed_hunks",
+			 failed, "output", out ? out : "");
+}
+
+/* clean < offset < fuzz < rejected: the series is as good as its worst patch. */
+static const char *worse_status(const char *a, const char *b)
+{
+	static const char *const order[] = {"clean", "offset", "fuzz", "rejected"};
+	int ia = 0, ib = 0;
+
+	for (int i = 0; i < (int)ARRAY_SIZE(order); i++) {
+		if (!strcmp(a, order[i]))
+			ia = i;
+		if (!strcmp(b, order[i]))
+			ib = i;
+	}
+	return order[ia > ib ? ia : ib];
+}
+
+json_t *kernel_patch_check(const char *pkgver, char *const patches[], size_t n)
+{
+	char tmpl[] = "/tmp/iputstorm-patchcheck.XXXXXX";
+	_cleanup_free_ char *version = xstrndup(pkgver, strcspn(pkgver, "-~+"));
+	_cleanup_free_ char *src = NULL, *fsdir = NULL;
+	const char *status = "clean";
+	json_t *list = NULL, *res = NULL;
+
+	if (!(src = ceph_sources_of(version, pkgver)))
+		goto out;
+	if (!mkdtemp(tmpl)) {
+		err_set("cannot create a temporary directory: %s", strerror(errno));
+		goto out;
+	}
+	fsdir = path_join(tmpl, "fs");
+	{
+		char *cp[] = {"cp", "-a", src, fsdir, NULL};
+
+		if (mkdir_p(fsdir, 0755) < 0 || run_argv(cp, 120, NULL) < 0)
+			goto out_tmp;
+	}
+	list = json_array();
+	/* In order, each on top of the last: how the series goes on, as build-module applies it. */
+	for (size_t i = 0; i < n; i++) {
+		_cleanup_free_ char *abs = realpath(patches[i], NULL), *out = NULL;
+		char *argv[] = {"patch", "-p1", "--batch", "--forward", "-d",
+				tmpl,	 "-i",	abs,	   NULL};
+		json_t *o;
+		int r;
+
+		if (!abs) {
+			err_set("patch %s: %s", patches[i], strerror(errno));
+			json_decref(list);
+			list = NULL;
+			goto out_tmp;
+		}
+		r = run_capture(argv, 120, &out);
+		o = patch_outcome(patches[i], r < 0, out);
+		status = worse_status(status, json_string_value(json_object_get(o, "status")));
+		json_array_append_new(list, o);
+	}
+	res = json_pack("{s:s, s:s, s:O}", "package_version", pkgver, "status", status, "patches",
+			list);
+out_tmp:
+	rm_rf(tmpl);
+out:
+	json_decref(list);
+	return res;
 }
 
 /* The base's ceph module file (ceph.ko, ceph.ko.xz, ...) under lib/modules/KVER. */

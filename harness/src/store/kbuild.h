@@ -2,6 +2,7 @@
 #ifndef IPUTSTORM_KBUILD_H
 #define IPUTSTORM_KBUILD_H
 
+#include <jansson.h>
 #include <stddef.h>
 
 #include "store/kernel.h"
@@ -40,6 +41,15 @@ int kernel_build_tree(const struct tree_build *b, struct kernel *k);
  * than boot a kernel that cannot mount CephFS or report a hang.
  */
 int kernel_config_check(const char *path);
+
+/*
+ * Whether the patches go on fs/ceph of Debian's linux-source at package
+ * version pkgver ("6.12.43-1~bpo12+1"), in order: {"package_version",
+ * "status": "clean" | "offset" | "fuzz" | "rejected", "patches": [{"file",
+ * "status", "failed_hunks": [N...], "output"}]}; NULL with err_msg() when the
+ * source cannot be had.
+ */
+json_t *kernel_patch_check(const char *pkgver, char *const patches[], size_t n);
 
 /* KCIDB's patchset_hash of these patch files (sha256 of their sha256s, one per line). */
 char *patchset_sha256(char *const patches[], size_t n);
