@@ -358,12 +358,16 @@ int cmd_backport(int argc, char **argv)
 
 		if (!matches(&a.patterns, l.k[i].abi))
 			continue;
-		/* One source per package version: its flavors share the answer. */
-		for (size_t j = 0; j < n && !r->apply; j++)
-			if (!strcmp(rows[j].k->version, l.k[i].version) && rows[j].apply)
+		bool seen = false;
+
+		/* One source per package version: its flavors share the answer, or its absence. */
+		for (size_t j = 0; j < n && !seen; j++)
+			if (!strcmp(rows[j].k->version, l.k[i].version)) {
 				r->apply = json_incref(rows[j].apply);
+				seen = true;
+			}
 		r->k = &l.k[i];
-		if (!r->apply) {
+		if (!seen) {
 			r->apply = kernel_patch_check(l.k[i].version, a.patches.v, a.patches.n);
 			if (!r->apply)
 				p_warn("backport: %s: %s", l.k[i].abi, err_msg());
