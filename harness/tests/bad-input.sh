@@ -173,6 +173,9 @@ printf '[target a]\ntree = /nonexistent-tree\n[scenario smoke]\n' >"$w/ny-tree.i
 case_ "nightly: a tree that is not there" 3 -- "$exe" nightly --dry-run "$w/ny-tree.ini"
 printf '[target a]\nkernel = k\n[scenario s]\ntrials = many\n' >"$w/ny-bad.ini"
 case_ "nightly: trials that are no number" 2 -- "$exe" nightly "$w/ny-bad.ini"
+case_ "matrix --slurm of a kernel not in the store" refuse -- "$exe" matrix --slurm -s smoke \
+	-k none-a -k none-b --results "$w/r"
+case_ "matrix --slurm with -j" 2 -- "$exe" matrix --slurm -j 2 -s smoke -k a -k b
 case_ "trial without its run" refuse -- "$exe" trial --trial 1
 case_ "trial of a directory that is no run" refuse -- "$exe" trial --run-dir "$w" --trial 1 \
 	--kernel k --cluster c

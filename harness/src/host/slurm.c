@@ -95,7 +95,7 @@ static int write_scenario(struct fleet *f)
 static int open_fleet(struct fleet *f, const struct run_args *a)
 {
 	_cleanup_free_ char *spath = scenario_resolve(a->scenario);
-	json_t *names = json_array(), *sb = json_array();
+	json_t *names, *sb;
 	char *abs;
 
 	f->a = a;
@@ -104,6 +104,11 @@ static int open_fleet(struct fleet *f, const struct run_args *a)
 		return -1;
 	for (size_t i = 0; i < a->overrides.n; i++)
 		if (scenario_override(&f->scn, a->overrides.v[i]) < 0)
+			return -1;
+	/* Fetched and made ready once, here: tasks racing to build one module would not be. */
+	for (int i = 0; i < f->nk; i++)
+		if (kernel_resolve(a->kernels.v[i], &f->k[i]) < 0 ||
+		    session_prepare_kernel(&f->scn, &f->k[i]) < 0)
 			return -1;
 	f->per_kernel = a->trials ? a->trials : (int)f->scn.global.trials;
 	f->slice = a->slurm_trials > 0 ? a->slurm_trials : 1;
@@ -129,14 +134,11 @@ static int open_fleet(struct fleet *f, const struct run_args *a)
 		return err_set("cannot write %s: %s", f->script, strerror(errno));
 	if (write_scenario(f) < 0)
 		return -1;
-	/* Fetched and made ready once, here: tasks racing to build one module would not be. */
+	names = json_array();
+	sb = json_array();
 	for (int i = 0; i < f->nk; i++) {
-		_cleanup_free_ char *file = NULL;
+		_cleanup_free_ char *file = xasprintf("kernel-%s.json", f->k[i].name);
 
-		if (kernel_resolve(a->kernels.v[i], &f->k[i]) < 0 ||
-		    session_prepare_kernel(&f->scn, &f->k[i]) < 0)
-			return -1;
-		file = xasprintf("kernel-%s.json", f->k[i].name);
 		results_write_json(&f->r, file, f->k[i].meta);
 		json_array_append_new(names, json_string(f->k[i].name));
 	}
