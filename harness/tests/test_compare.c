@@ -2,6 +2,7 @@
 /* `iputstorm compare` on a recorded run directory: statistics and every report. */
 #define _GNU_SOURCE
 #include <check.h>
+#include <regex.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -330,6 +331,187 @@ START_TEST(ten_vs_zero_shows_the_fix_in_every_report)
 }
 END_TEST
 
+/*
+ * KCIDB I/O schema v5.3's rules, as the kernelci schema states them: every
+ * object's own properties only, its required ones, ids of the form
+ * ORIGIN:..., origin [a-z0-9_]+, test paths of dot-separated
+ * [a-zA-Z0-9_-] words, https:// repository URLs, 40- and 64-hex hashes, the
+ * six statuses, and resources with a '/'-free name and a URL.
+ */
+static bool only_keys(json_t *o, const char *const allowed[], size_t n)
+{
+	const char *k;
+	json_t *v;
+
+	json_object_foreach (o, k, v) {
+		bool ok = false;
+
+		for (size_t i = 0; i < n && !ok; i++)
+			ok = !strcmp(k, allowed[i]);
+		ck_assert_msg(ok, "KCIDB v5 has no property '%s' here", k);
+		ck_assert_msg(!json_is_null(v), "'%s' is null", k);
+	}
+	return true;
+}
+
+static bool matches_re(const char *s, const char *re)
+{
+	regex_t r;
+	bool m;
+
+	ck_assert_int_eq(regcomp(&r, re, REG_EXTENDED | REG_NOSUB), 0);
+	m = s && regexec(&r, s, 0, NULL, 0) == 0;
+	regfree(&r);
+	return m;
+}
+
+static void check_id(json_t *o, const char *key, const char *origin)
+{
+	const char *id = json_string_value(json_object_get(o, key));
+
+	ck_assert_msg(id && str_startswith(id, origin) && id[strlen(origin)] == ':', "%s '%s'", key,
+		      id);
+}
+
+static void check_resources(json_t *list)
+{
+	json_t *r;
+	size_t i;
+
+	json_array_foreach (list, i, r) {
+		static const char *const keys[] = {"name", "url"};
+
+		only_keys(r, keys, 2);
+		ck_assert(matches_re(json_string_value(json_object_get(r, "name")), "^[^/]+$"));
+		ck_assert(matches_re(json_string_value(json_object_get(r, "url")),
+				     "^(file:///|https://)[^ ]*$"));
+	}
+}
+
+static void check_kcidb_v5(json_t *k)
+{
+	static const char *const top[] = {"version", "checkouts", "builds",
+					  "tests",   "issues",	  "incidents"};
+	static const char *const checkout[] = {"id",
+					       "origin",
+					       "tree_name",
+					       "git_repository_url",
+					       "git_commit_hash",
+					       "git_commit_name",
+					       "git_repository_branch",
+					       "patchset_files",
+					       "patchset_hash",
+					       "comment",
+					       "start_time",
+					       "log_url",
+					       "log_excerpt",
+					       "valid",
+					       "misc"};
+	static const char *const build[] = {"id",	  "origin",	 "checkout_id",	 "comment",
+					    "start_time", "duration",	 "architecture", "command",
+					    "compiler",	  "config_name", "log_url",	 "status",
+					    "misc"};
+	static const char *const test[] = {"id",       "origin",       "build_id", "path",
+					   "comment",  "log_url",      "status",   "start_time",
+					   "duration", "output_files", "misc"};
+	static const char *const status_re = "^(FAIL|ERROR|MISS|PASS|DONE|SKIP)$";
+	json_t *o;
+	size_t i;
+
+	only_keys(k, top, ARRAY_SIZE(top));
+	ck_assert_int_eq(
+		json_integer_value(json_object_get(json_object_get(k, "version"), "major")), 5);
+	json_array_foreach (json_object_get(k, "checkouts"), i, o) {
+		const char *origin = json_string_value(json_object_get(o, "origin"));
+
+		only_keys(o, checkout, ARRAY_SIZE(checkout));
+		ck_assert(matches_re(origin, "^[a-z0-9_]+$"));
+		check_id(o, "id", origin);
+		if (json_object_get(o, "git_repository_url"))
+			ck_assert(matches_re(
+				json_string_value(json_object_get(o, "git_repository_url")),
+				"^https://"));
+		if (json_object_get(o, "git_commit_hash"))
+			ck_assert(
+				matches_re(json_string_value(json_object_get(o, "git_commit_hash")),
+					   "^[0-9a-f]{40}$"));
+		if (json_object_get(o, "patchset_hash"))
+			ck_assert(matches_re(json_string_value(json_object_get(o, "patchset_hash")),
+					     "^$|^[0-9a-f]{64}$"));
+		check_resources(json_object_get(o, "patchset_files"));
+		ck_assert(json_is_boolean(json_object_get(o, "valid")));
+	}
+	json_array_foreach (json_object_get(k, "builds"), i, o) {
+		const char *origin = json_string_value(json_object_get(o, "origin"));
+
+		only_keys(o, build, ARRAY_SIZE(build));
+		check_id(o, "id", origin);
+		check_id(o, "checkout_id", origin);
+		ck_assert(matches_re(json_string_value(json_object_get(o, "architecture")),
+				     "^[a-z0-9_]*$"));
+		ck_assert(matches_re(json_string_value(json_object_get(o, "status")), status_re));
+	}
+	json_array_foreach (json_object_get(k, "tests"), i, o) {
+		const char *origin = json_string_value(json_object_get(o, "origin"));
+
+		only_keys(o, test, ARRAY_SIZE(test));
+		check_id(o, "id", origin);
+		check_id(o, "build_id", origin);
+		ck_assert_msg(matches_re(json_string_value(json_object_get(o, "path")),
+					 "^([a-zA-Z0-9_-]+([.][a-zA-Z0-9_-]+)*)?$"),
+			      "path %s", json_string_value(json_object_get(o, "path")));
+		ck_assert(matches_re(json_string_value(json_object_get(o, "status")), status_re));
+		ck_assert(json_number_value(json_object_get(o, "duration")) >= 0);
+		if (json_object_get(o, "log_url"))
+			ck_assert(matches_re(json_string_value(json_object_get(o, "log_url")),
+					     "^file:///[^ ]*$"));
+		check_resources(json_object_get(o, "output_files"));
+	}
+}
+
+/* What users feed in that KCIDB would refuse comes out in a form it takes. */
+START_TEST(kcidb_json_keeps_to_the_kcidb_v5_schema)
+{
+	_cleanup_free_ char *kp = path_join(test_dir, "kcidb.json");
+	_cleanup_free_ char *kj = path_join(test_dir, "kernel-fix.json");
+	_cleanup_free_ char *rp = path_join(test_dir, "run.json");
+	json_t *k, *run, *co;
+
+	write_run(3);
+	/* A scenario file named as users name theirs, and an scp-like remote. */
+	run = json_load_file(rp, 0, NULL);
+	json_object_set_new(run, "scenario", json_string("my scenario+v2.1"));
+	ck_assert_int_eq(json_dump_file(run, rp, 0), 0);
+	json_decref(run);
+	k = json_pack("{s:s, s:[s, s], s:s, s:s, s:s}", "name", "fix", "patches",
+		      "/p/0001 fix #1.patch", "/p/dir/", "patchset_hash",
+		      "7b77b1b66500ed66bdb3e5f10e78f55ab6d4b404fa676ec1bee2ab5b31346a80", "commit",
+		      "0123456789abcdef0123456789abcdef01234567", "repository",
+		      "git@git.example.org:ceph/linux.git");
+	ck_assert_int_eq(json_dump_file(k, kj, 0), 0);
+	json_decref(k);
+	setenv("IPUTSTORM_KCIDB_ORIGIN", "My-CI", 1);
+	ck_assert_int_eq(compare("--mixed"), 0);
+	unsetenv("IPUTSTORM_KCIDB_ORIGIN");
+	k = json_load_file(kp, 0, NULL);
+	ck_assert(k);
+	check_kcidb_v5(k);
+	co = json_array_get(json_object_get(k, "checkouts"), 1);
+	ck_assert_str_eq(json_string_value(json_object_get(co, "git_repository_url")),
+			 "https://git.example.org/ceph/linux.git");
+	ck_assert_str_eq(json_string_value(json_object_get(co, "origin")), "iputstorm");
+	/* The patch with no file name is left out; the other's name keeps its spaces. */
+	ck_assert_uint_eq(json_array_size(json_object_get(co, "patchset_files")), 1);
+	ck_assert_str_eq(json_string_value(json_object_get(
+				 json_array_get(json_object_get(co, "patchset_files"), 0), "url")),
+			 "file:///p/0001%20fix%20%231.patch");
+	ck_assert_str_eq(json_string_value(json_object_get(
+				 json_array_get(json_object_get(k, "tests"), 0), "path")),
+			 "iputstorm.my_scenario_v2_1");
+	json_decref(k);
+}
+END_TEST
+
 START_TEST(too_few_trials_is_undecided_and_a_missing_fix_fails)
 {
 	write_run(2);
@@ -361,12 +543,12 @@ START_TEST(a_hang_the_baseline_never_showed_is_news_whatever_the_rate)
 			     "ERROR trial(s) on patched, none on stock"),
 		      "%s", md);
 	/* Counters summed per kernel; a counter a kernel never reported is a dash. */
-	ck_assert_msg(
-		strstr(md, "| stock | 8 | – | 400 | – | – | – | – | – | – | – | – | – | – | – | – | – |"),
-		"%s", md);
-	ck_assert_msg(
-		strstr(md, "| patched | 0 | – | 0 | – | – | – | – | – | 120 | – | – | – | – | – | – | – |"),
-		"%s", md);
+	ck_assert_msg(strstr(md, "| stock | 8 | – | 400 | – | – | – | – | – | – | – | – | – | – | "
+				 "– | – | – |"),
+		      "%s", md);
+	ck_assert_msg(strstr(md, "| patched | 0 | – | 0 | – | – | – | – | – | 120 | – | – | – | – "
+				 "| – | – | – |"),
+		      "%s", md);
 	/* The baseline's own hang is not news. */
 	ck_assert(!strstr(md, "new hang on patched: \"task hung in truncate"));
 }
@@ -415,6 +597,7 @@ Suite *test_suite(void)
 	tcase_add_checked_fixture(tc, tmpdir_setup, tmpdir_teardown);
 	tcase_add_test(tc, report_markdown_becomes_tables_lists_and_escaped_text);
 	tcase_add_test(tc, ten_vs_zero_shows_the_fix_in_every_report);
+	tcase_add_test(tc, kcidb_json_keeps_to_the_kcidb_v5_schema);
 	tcase_add_test(tc, junit_escapes_run_ids_reasons_and_control_bytes);
 	tcase_add_test(tc, summary_gives_no_time_to_hang_for_a_fail_that_did_not_hang);
 	tcase_add_test(tc, a_run_reached_twice_counts_once);

@@ -8,9 +8,11 @@
 #include "lib/json.h"
 #include "lib/output.h"
 #include "lib/path.h"
+#include "lib/strbuf.h"
 #include "model/runfile.h"
 #include "model/verdict.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
@@ -329,7 +331,74 @@ static const char *kcidb_origin(void)
 {
 	const char *o = getenv("IPUTSTORM_KCIDB_ORIGIN");
 
-	return o && *o ? o : "iputstorm";
+	if (!o || !*o)
+		return "iputstorm";
+	/* KCIDB takes [a-z0-9_]+ only; anything else would void every id in the report. */
+	if (o[strspn(o, "abcdefghijklmnopqrstuvwxyz0123456789_")]) {
+		p_warn("IPUTSTORM_KCIDB_ORIGIN '%s' is not [a-z0-9_]+ as KCIDB requires; using "
+		       "'iputstorm'",
+		       o);
+		return "iputstorm";
+	}
+	return o;
+}
+
+/* KCIDB test paths are dot-separated [a-zA-Z0-9_-] words: the scenario name as one word. */
+static char *kcidb_path(const char *scenario)
+{
+	char *p = xasprintf("iputstorm.%s", scenario && *scenario ? scenario : "unknown");
+
+	for (char *c = p + strlen("iputstorm."); *c; c++)
+		if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-", *c))
+			*c = '_';
+	return p;
+}
+
+/*
+ * KCIDB v5 takes https:// repository URLs only: scp-like, ssh:// and git://
+ * forms of a host's repository become its https:// form; a local path has
+ * none, and is left out.
+ */
+static char *kcidb_repo_url(const char *url)
+{
+	const char *colon = strchr(url, ':'), *slash = strchr(url, '/'), *at;
+
+	if (str_startswith(url, "https://"))
+		return xstrdup(url);
+	if (str_startswith(url, "ssh://") || str_startswith(url, "git://") ||
+	    str_startswith(url, "http://")) {
+		const char *rest = strstr(url, "://") + 3;
+
+		slash = strchr(rest, '/');
+		at = strchr(rest, '@');
+		if (at && (!slash || at < slash))
+			rest = at + 1;
+		return xasprintf("https://%s", rest);
+	}
+	/* scp-like [user@]host:path: a ':' before any '/'. */
+	if (colon && (!slash || colon < slash) && colon[1]) {
+		at = strchr(url, '@');
+		at = at && at < colon ? at + 1 : url;
+		return xasprintf("https://%.*s/%s", (int)(colon - at), at, colon + 1);
+	}
+	return NULL;
+}
+
+/* A local file as a file:// URI: absolute, with what a URI cannot hold percent-encoded. */
+static char *kcidb_file_url(const char *path)
+{
+	_cleanup_free_ char *abs = realpath(path, NULL);
+	const char *p = abs ? abs : path;
+	struct strbuf sb;
+
+	sb_init(&sb);
+	sb_printf(&sb, "file://");
+	for (const unsigned char *c = (const unsigned char *)p; *c; c++)
+		if (isalnum(*c) || strchr("/-._~+", *c))
+			sb_printf(&sb, "%c", *c);
+		else
+			sb_printf(&sb, "%%%02X", *c);
+	return sb_detach(&sb);
 }
 
 /*
@@ -352,8 +421,13 @@ static void checkout_source(json_t *co, const char *run_dir, const char *kernel)
 
 	if (commit)
 		json_object_set_new(co, "git_commit_hash", json_string(commit));
-	if (repo)
-		json_object_set_new(co, "git_repository_url", json_string(repo));
+	if (repo) {
+		char *url = kcidb_repo_url(repo);
+
+		if (url)
+			json_object_set_new(co, "git_repository_url", json_string(url));
+		free(url);
+	}
 	if (!json_array_size(patches))
 		return;
 	if (hash)
@@ -361,11 +435,14 @@ static void checkout_source(json_t *co, const char *run_dir, const char *kernel)
 	files = json_array();
 	json_array_foreach (patches, i, p) {
 		const char *path = json_string_value(p) ?: "";
-		const char *base = strrchr(path, '/');
+		const char *base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
+		_cleanup_free_ char *url = NULL;
 
-		json_array_append_new(files,
-				      json_pack("{s:s, s:s+}", "name", base ? base + 1 : path,
-						"url", "file://", path));
+		/* A resource needs a name without '/': no name, no entry. */
+		if (!*base)
+			continue;
+		url = kcidb_file_url(path);
+		json_array_append_new(files, json_pack("{s:s, s:s}", "name", base, "url", url));
 	}
 	json_object_set_new(co, "patchset_files", files);
 }
@@ -397,11 +474,12 @@ static json_t *kcidb_report(const struct comparison *c)
 			const struct trial_record *t = k->trials[j];
 			_cleanup_free_ char *tid =
 				xasprintf("%s:%s:%s:%d", origin, t->run, k->name, t->trial);
-			_cleanup_free_ char *path = xasprintf("iputstorm.%s", c->scenario);
-			_cleanup_free_ char *log =
-				t->run_dir ? xasprintf("file://%s/trials/%d/console.log",
-						       t->run_dir, t->trial)
-					   : NULL;
+			_cleanup_free_ char *path = kcidb_path(c->scenario);
+			_cleanup_free_ char *logp = t->run_dir
+							    ? xasprintf("%s/trials/%d/console.log",
+									t->run_dir, t->trial)
+							    : NULL;
+			_cleanup_free_ char *log = logp ? kcidb_file_url(logp) : NULL;
 			json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:f, s:{s:s, s:s, s:b}}",
 					      "id", tid, "origin", origin, "build_id", bid, "path",
 					      path, "status", verdict_name(t->verdict), "duration",
@@ -410,12 +488,9 @@ static json_t *kcidb_report(const struct comparison *c)
 
 			if (t->started)
 				json_object_set_new(o, "start_time", json_string(t->started));
-			if (log) {
+			/* KCIDB: the log_url file is not listed again in output_files. */
+			if (log)
 				json_object_set_new(o, "log_url", json_string(log));
-				json_object_set_new(o, "output_files",
-						    json_pack("[{s:s, s:s}]", "name", "console.log",
-							      "url", log));
-			}
 			json_array_append_new(tests, o);
 		}
 	}
