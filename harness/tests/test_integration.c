@@ -203,7 +203,8 @@ static pid_t start_cmd_in(const char *netns, const char *cmd, char *const extra[
 
 	strv_push(&argv, IPUTSTORM_BIN);
 	strv_push(&argv, cmd);
-	if (strcmp(cmd, "kernel") && strcmp(cmd, "compare") && strcmp(cmd, "cluster")) {
+	if (strcmp(cmd, "kernel") && strcmp(cmd, "compare") && strcmp(cmd, "cluster") &&
+	    strcmp(cmd, "nightly")) {
 		strv_push(&argv, "--results");
 		strv_push(&argv, results);
 	}
@@ -551,6 +552,71 @@ START_TEST(a_slurm_matrix_runs_each_task_as_a_run_and_merges_them)
 	ck_assert_msg(path_exists(con), "%s is not there", con);
 	json_decref(run);
 	rm_rf(sdir);
+}
+END_TEST
+
+/*
+ * Two nights of `iputstorm nightly`: the first records the target's first
+ * kernel as its baseline, a second start that night skips what is done, and
+ * the next night a kernel without the fix after one with it is a
+ * regression (exit 1), bisected to that kernel.
+ */
+static void write_nightly(const char *path, const char *kernel)
+{
+	_cleanup_free_ char *text = xasprintf("[nightly]\nresults = %s/nightly\n"
+					      "[target 6.12]\nkernel = %s\n"
+					      "[scenario writeback-iput-fi]\ntrials = 1\n"
+					      "option = duration=40\n",
+					      results, kernel);
+
+	ck_assert_int_eq(write_file(path, text, strlen(text)), 0);
+}
+
+static int run_dirs(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	int n = 0;
+
+	while (d && (de = readdir(d)))
+		n += str_startswith(de->d_name, "2");
+	if (d)
+		closedir(d);
+	return n;
+}
+
+START_TEST(nightly_skips_what_is_done_and_calls_a_lost_fix_a_regression)
+{
+	_cleanup_free_ char *patch = xasprintf(
+		"%s/tools/patches/6.12.117/0001-ceph-defer-final-iput.patch", IPUTSTORM_SOURCE_DIR);
+	_cleanup_free_ char *cfg = xasprintf("%s-nightly.ini", results);
+	_cleanup_free_ char *nres = xasprintf("%s/nightly", results);
+	_cleanup_free_ char *log = xasprintf("%s.log", results);
+	_cleanup_free_ char *text = NULL;
+	char *build[] = {"build-module", "--base", "debian:6.12.117+deb12-amd64",
+			 "--patch",	 patch,	   "--name",
+			 "6.12.117+fix", NULL};
+	char *n1[] = {"--night", "n1", cfg, NULL};
+	char *n2[] = {"--night", "n2", cfg, NULL};
+	int dirs;
+
+	ck_assert_int_eq(finish(start_cmd("kernel", build), 900), 0);
+	write_nightly(cfg, "6.12.117+fix");
+	ck_assert_int_eq(finish(start_cmd("nightly", n1), 900), 0);
+	dirs = run_dirs(nres);
+	ck_assert_int_eq(dirs, 1);
+	/* The same night again: the history has it. */
+	ck_assert_int_eq(finish(start_cmd("nightly", n1), 300), 0);
+	ck_assert_int_eq(run_dirs(nres), dirs);
+	/* The next night's kernel lost the fix. */
+	write_nightly(cfg, "6.12.117+deb12-amd64");
+	ck_assert_int_eq(finish(start_cmd("nightly", n2), 900), 1);
+	text = read_file(log, NULL);
+	ck_assert_msg(text && strstr(text,
+				     "regression: first bad: 6.12.117+deb12-amd64 (last good: "
+				     "6.12.117+fix)"),
+		      "%s", text ? text : "(no log)");
+	unlink(cfg);
 }
 END_TEST
 
@@ -1102,6 +1168,7 @@ Suite *test_suite(void)
 	add_test(tc, two_trials_at_once_get_their_own_guest_address_and_client);
 	add_test(tc, an_existing_cluster_is_used_through_its_conf_and_a_restricted_client);
 	add_test(tc, a_slurm_matrix_runs_each_task_as_a_run_and_merges_them);
+	add_test(tc, nightly_skips_what_is_done_and_calls_a_lost_fix_a_regression);
 	add_test(tc, a_report_from_a_kernel_not_in_the_store_is_fetched_and_reproduced);
 	add_test(tc, newest_7_3_kernel_is_fetched_from_its_suite_and_passes_smoke);
 	add_test(tc, cloud_kernel_without_9p_runs_from_the_root_image);

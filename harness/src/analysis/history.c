@@ -419,7 +419,8 @@ json_t *history_query(struct history *h, const struct history_query *q)
 
 int history_decided(struct history *h, const char *kernel, const char *scenario)
 {
-	static const char sql[] = "SELECT COUNT(*) FROM trials WHERE (kernel = ?1 OR abi = ?1)"
+	/* By name only: a patched kernel shares its base's ABI, never its trials. */
+	static const char sql[] = "SELECT COUNT(*) FROM trials WHERE kernel = ?1"
 				  " AND scenario = ?2 AND verdict IN ('PASS', 'FAIL')";
 	sqlite3_stmt *st;
 	int n = -1;

@@ -43,7 +43,7 @@ json_t *history_query(struct history *h, const struct history_query *q);
  */
 json_t *history_trials(struct history *h, const struct history_query *q);
 
-/* Decided (PASS or FAIL) trials of kernel (name or ABI) under scenario; -1 on error. */
+/* Decided (PASS or FAIL) trials of the kernel of that store name under scenario; -1 on error. */
 int history_decided(struct history *h, const char *kernel, const char *scenario);
 
 /*
