@@ -64,6 +64,7 @@ START_TEST(a_bad_config_says_where_and_what_to_do)
 		{"[targets]\n", ":1: unknown section"},
 		{"x = 1\n", ":1: a key before any section"},
 		{"[nightly]\nkeep_pass_days = -1\n", ":2: keep_pass_days"},
+		{"[target a]\nkernel = k\nkernel = j\n[scenario s]\n", ":3: a target names its"},
 	};
 
 	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {

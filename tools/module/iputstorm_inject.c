@@ -346,13 +346,13 @@ static bool evict_would_wait(struct inode *inode)
 /* ---- observe-only: which netfs requests a busy eviction waits for ---- */
 
 /*
- * Every netfs request on a ceph inode from its allocation to the start of its
- * freeing (both global symbols of netfs; netfs_free_request() is a work
- * function, so never inlined). A busy eviction on ceph-msgr looks here for
- * what keeps io_count up: a read still in progress whose reply has to come
- * through the very worker that waits is path #2 closing. Entries leave the
- * table under its lock before the request's memory is freed, so a request
- * found here can be read.
+ * Every netfs request on a ceph inode from its allocation to its RCU free:
+ * netfs_free_request_rcu() is only ever called through call_rcu(), so it is
+ * never inlined (6.12's netfs_free_request() may be, where netfs_put_request()
+ * calls it directly). A request stays here a grace period after its io_count
+ * went down. A busy eviction on ceph-msgr looks here for what keeps io_count
+ * up. Entries leave the table under its lock before the request's memory is
+ * freed, so a request found here can be read.
  */
 #if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 10, 0)
 #define RREQ_SLOTS 512
@@ -386,7 +386,7 @@ static int rreq_alloc_ret(struct kretprobe_instance *ri, struct pt_regs *regs)
 
 static int rreq_free_pre(struct kprobe *p, struct pt_regs *regs)
 {
-	/* The work item leads the request (`work` on 6.12, `cleanup_work` on 7.3). */
+	/* The rcu head leads the request, in a union with its work item (6.12, 7.3). */
 	struct netfs_io_request *rreq = (struct netfs_io_request *)regs->di;
 	unsigned long flags;
 
@@ -403,7 +403,7 @@ static int rreq_free_pre(struct kprobe *p, struct pt_regs *regs)
 static struct kretprobe rreq_alloc_krp = {.kp.symbol_name = "netfs_alloc_request",
 					  .handler = rreq_alloc_ret,
 					  .maxactive = 64};
-static struct kprobe rreq_free_kp = {.symbol_name = "netfs_free_request",
+static struct kprobe rreq_free_kp = {.symbol_name = "netfs_free_request_rcu",
 				     .pre_handler = rreq_free_pre};
 
 /*

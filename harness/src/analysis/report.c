@@ -367,14 +367,19 @@ static char *kcidb_repo_url(const char *url)
 		return xstrdup(url);
 	if (str_startswith(url, "ssh://") || str_startswith(url, "git://") ||
 	    str_startswith(url, "http://")) {
-		const char *rest = strstr(url, "://") + 3;
+		const char *rest = strstr(url, "://") + 3, *host, *end;
 
 		slash = strchr(rest, '/');
 		at = strchr(rest, '@');
-		if (at && (!slash || at < slash))
-			rest = at + 1;
-		return xasprintf("https://%s", rest);
+		host = at && (!slash || at < slash) ? at + 1 : rest;
+		/* The host without an ssh or git port: https has its own. */
+		end = strchr(host, '/') ? strchr(host, '/') : host + strlen(host);
+		colon = memchr(host, ':', (size_t)(end - host));
+		return xasprintf("https://%.*s%s", (int)((colon ? colon : end) - host), host, end);
 	}
+	/* Any other scheme (file://, git+ssh://) names no https form. */
+	if (strstr(url, "://"))
+		return NULL;
 	/* scp-like [user@]host:path: a ':' before any '/'. */
 	if (colon && (!slash || colon < slash) && colon[1]) {
 		at = strchr(url, '@');

@@ -151,6 +151,7 @@ static int matrix_and_compare(const char *exe, const char *results, const char *
 {
 	struct strv args = {0};
 	char n[16];
+	_cleanup_free_ char *before = results_latest(results);
 	int code;
 
 	snprintf(n, sizeof(n), "%d", trials);
@@ -176,7 +177,8 @@ static int matrix_and_compare(const char *exe, const char *results, const char *
 	{
 		_cleanup_free_ char *id = results_latest(results);
 
-		*run = id ? path_join(results, id) : NULL;
+		/* Never an earlier kernel's run read as this one's. */
+		*run = id && (!before || strcmp(id, before)) ? path_join(results, id) : NULL;
 	}
 	if (code == 2 || code < 0 || !*run)
 		return -1;
@@ -335,8 +337,10 @@ int cmd_backport(int argc, char **argv)
 	size_t n = 0;
 	_cleanup_free_ char *exe = self_exe();
 
-	if (first < 0)
-		return OPT_EXIT(first);
+	if (first < 0) {
+		ret = OPT_EXIT(first);
+		goto out;
+	}
 	if (first != argc || !a.patches.n || !a.patterns.n) {
 		p_err("backport: needs --patch FILE and --kernels PATTERN; see `iputstorm backport "
 		      "--help`");

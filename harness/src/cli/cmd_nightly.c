@@ -193,11 +193,12 @@ static void push_trials(struct strv *args, const struct nightly_scenario *s, con
 	}
 }
 
-static char *latest_run(const char *results)
+/* The run the last command made: never an earlier one read as its own. */
+static char *new_run(const char *results, const char *before)
 {
 	_cleanup_free_ char *id = results_latest(results);
 
-	return id ? path_join(results, id) : NULL;
+	return id && (!before || strcmp(id, before)) ? path_join(results, id) : NULL;
 }
 
 /*
@@ -208,6 +209,7 @@ static char *latest_run(const char *results)
 static const char *test_kernel(struct night *n, const struct nightly_scenario *s,
 			       const char *kernel, const char *base, char **run_dir)
 {
+	_cleanup_free_ char *before = results_latest(n->c.results);
 	struct strv args = {0};
 	int code;
 
@@ -221,7 +223,7 @@ static const char *test_kernel(struct night *n, const struct nightly_scenario *s
 	strv_push(&args, kernel);
 	code = run_self(n, &args);
 	strv_release(&args);
-	*run_dir = latest_run(n->c.results);
+	*run_dir = new_run(n->c.results, before);
 	if (code == 2 || code < 0 || !*run_dir)
 		return "undecided";
 	if (!base)
@@ -277,7 +279,7 @@ static char *bisect_debian(struct night *n, const struct nightly_scenario *s, co
 	struct strv mid = {0};
 	int lo = -1, hi;
 	char *answer;
-	bool in = false;
+	bool in = false, got_bad = false;
 
 	if (debian_kernels(&l, NULL) < 0)
 		return xasprintf("not bisected: %s", err_msg());
@@ -286,12 +288,25 @@ static char *bisect_debian(struct night *n, const struct nightly_scenario *s, co
 			in = true;
 			continue;
 		}
-		if (!strcmp(l.k[i].abi, bad))
+		if (!strcmp(l.k[i].abi, bad)) {
+			got_bad = true;
 			break;
+		}
 		if (in && same_series(l.k[i].abi, bad) && !strv_contains(&mid, l.k[i].abi))
 			strv_push(&mid, l.k[i].abi);
 	}
 	debian_kernels_free(&l);
+	/*
+	 * Only a range the archive still lists in order can be bisected: a good
+	 * kernel it no longer lists (or one that is no Debian ABI, a patched
+	 * kernel) leaves nothing to say which ABIs lie between.
+	 */
+	if (!in || !got_bad) {
+		strv_release(&mid);
+		return xasprintf("not bisected: the archive does not list %s%s%s; %s came right "
+				 "after %s in this target's nights",
+				 in ? bad : good, in ? " after " : "", in ? good : "", bad, good);
+	}
 	/* Invariant: mid[lo] (or good) is good, mid[hi] (or bad) is bad. */
 	hi = (int)mid.n;
 	while (hi - lo > 1) {
@@ -321,6 +336,8 @@ static char *bisect_debian(struct night *n, const struct nightly_scenario *s, co
 static char *bisect_git(struct night *n, const struct nightly_target *t,
 			const struct nightly_scenario *s, const char *good, const char *bad)
 {
+	_cleanup_free_ char *tree = realpath(t->tree, NULL);
+	_cleanup_free_ char *results = realpath(n->c.results, NULL);
 	_cleanup_free_ char *gc = git_commit(t->tree, good + strlen(t->name) + 1);
 	_cleanup_free_ char *bc = git_commit(t->tree, bad + strlen(t->name) + 1), *out = NULL;
 	char *reset[] = {"git", "-C", t->tree, "bisect", "reset", NULL};
@@ -328,8 +345,9 @@ static char *bisect_git(struct night *n, const struct nightly_target *t,
 	char *first, *answer;
 	int r;
 
-	if (!gc || !bc)
-		return xasprintf("not bisected: %s", err_msg());
+	if (!gc || !bc || !tree || !results)
+		return xasprintf("not bisected: %s",
+				 !tree || !results ? strerror(errno) : err_msg());
 	{
 		char *start[] = {"git", "-C", t->tree, "bisect", "start", bc, gc, NULL};
 
@@ -347,12 +365,22 @@ static char *bisect_git(struct night *n, const struct nightly_target *t,
 	strv_push(&argv, n->exe);
 	strv_push(&argv, "bisect-step");
 	strv_push(&argv, "--tree");
-	strv_push(&argv, t->tree);
+	strv_push(&argv, tree);
+	/* git runs the steps inside the tree: every path they take must be absolute. */
 	for (size_t i = 0; i < t->patches.n; i++) {
+		_cleanup_free_ char *p = realpath(t->patches.v[i], NULL);
+
 		strv_push(&argv, "-p");
-		strv_push(&argv, t->patches.v[i]);
+		strv_push(&argv, p ? p : t->patches.v[i]);
 	}
-	push_trials(&argv, s, n->c.results);
+	{
+		struct nightly_scenario abs_s = *s;
+		_cleanup_free_ char *sp = strchr(s->name, '/') ? realpath(s->name, NULL) : NULL;
+
+		if (sp)
+			abs_s.name = sp;
+		push_trials(&argv, &abs_s, results);
+	}
 	r = run_capture(argv.v, -1, &out);
 	strv_release(&argv);
 	first = out ? strstr(out, " is the first bad commit") : NULL;

@@ -676,8 +676,9 @@ int cluster_mds_active(struct cluster *c)
 static int probe_pool(struct cluster *c, const char *pool, struct cluster_health *h)
 {
 	/* Somebody else's pool: an object of our own, removed again. */
-	_cleanup_free_ char *obj = c->external ? xasprintf("iputstorm-probe-%d", (int)getpid())
-					       : xstrdup("iputstorm-probe");
+	_cleanup_free_ char *obj =
+		c->external ? xasprintf("iputstorm-probe-%s-%d", machine_token(), (int)getpid())
+			    : xstrdup("iputstorm-probe");
 	rados_ioctx_t io;
 	char buf[4096], back[4096];
 	double t0 = now_mono();

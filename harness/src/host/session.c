@@ -194,7 +194,7 @@ int run_args_check_external(const struct run_args *a)
  * On somebody else's cluster a timed `ceph` action or a config change hits
  * every client there, and a restricted identity could not do it anyway.
  */
-static int refuse_disruptive(const struct scenario *scn, const struct run_args *a, const char *cmd)
+int session_refuse_disruptive(const struct scenario *scn, const struct run_args *a, const char *cmd)
 {
 	if (!a->ext.conf || a->ext.allow_disruptive)
 		return 0;
@@ -749,7 +749,7 @@ int session_open(struct run_session *s, const struct run_args *a, const char *cm
 		return EXIT_USAGE;
 	}
 	if ((a->jobs > 1 && refuse_shared_actions(&s->scn, cmd) < 0) ||
-	    refuse_disruptive(&s->scn, a, cmd) < 0)
+	    session_refuse_disruptive(&s->scn, a, cmd) < 0)
 		return EXIT_USAGE;
 	reap_orphans(false);
 	if (open_run(s, a) < 0) {

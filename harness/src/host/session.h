@@ -129,6 +129,9 @@ int session_trial_worker(const char *run_dir, int n, const char *kernel, const c
 			 const struct cluster_ext *ext);
 /* The --ceph-conf family: complete, and not mixed with --cluster; 0 or -1 with err_msg(). */
 int run_args_check_external(const struct run_args *a);
+/* -1 (after printing why) for a scenario that would disturb an existing cluster. */
+int session_refuse_disruptive(const struct scenario *scn, const struct run_args *a,
+			      const char *cmd);
 /*
  * Records the run's verdict, prints the summary and returns the exit code
  * (when ret is 0), tears the cluster down and frees everything.

@@ -7,11 +7,13 @@
 #include "lib/json.h"
 #include "lib/output.h"
 #include "lib/path.h"
+#include "lib/proc.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -83,6 +85,11 @@ void slot_release(struct slot *s)
 char *client_id_for(int trial)
 {
 	return xasprintf(CLIENT_PREFIX "%d-%d", (int)getpid(), trial);
+}
+
+char *guest_host_for(int trial)
+{
+	return xasprintf(CLIENT_PREFIX "%s-%d-%d", machine_token(), (int)getpid(), trial);
 }
 
 char *client_add(struct cluster *c, const char *id)
@@ -230,12 +237,22 @@ static bool left_by_a_dead_run(const char *name)
 	return kill(pid, 0) < 0 && errno == ESRCH;
 }
 
-/* On an external cluster: our identity's sessions from guests of dead runs. */
+/*
+ * On an external cluster: our identity's sessions from guests of dead runs
+ * of this machine ("iputstorm-TOKEN-PID-N"); another machine's guests, live
+ * or not, are its own to sweep.
+ */
 static bool left_behind(json_t *session, const void *ctx)
 {
 	const char *id = session_meta(session, "entity_id");
+	const char *host = session_meta(session, "hostname");
+	_cleanup_free_ char *ours = xasprintf(CLIENT_PREFIX "%s-", machine_token());
+	_cleanup_free_ char *rest = NULL;
 
-	return id && !strcmp(id, ctx) && left_by_a_dead_run(session_meta(session, "hostname"));
+	if (!id || strcmp(id, ctx) || !host || !str_startswith(host, ours))
+		return false;
+	rest = xasprintf(CLIENT_PREFIX "%s", host + strlen(ours));
+	return left_by_a_dead_run(rest);
 }
 
 int client_sweep(struct cluster *c)

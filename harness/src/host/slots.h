@@ -14,7 +14,7 @@
  *
  * On an external cluster (--ceph-conf) the guest is behind QEMU's user-mode
  * NAT (no bridge to share) and every guest mounts as the one identity it was
- * given; the guest's host name ("iputstorm-PID-N", which the kernel client
+ * given; the guest's host name ("iputstorm-TOKEN-PID-N", which the kernel client
  * sends in its session metadata) tells its sessions from everybody else's.
  */
 
@@ -42,6 +42,8 @@ void slot_release(struct slot *s);
  * Returns its key, or NULL.
  */
 char *client_id_for(int trial);
+/* A guest's host name "iputstorm-TOKEN-PID-N" (TOKEN: machine_token()). */
+char *guest_host_for(int trial);
 char *client_add(struct cluster *c, const char *id);
 /* Evicts its sessions (blocklisting them) and removes it; -1 if either failed. */
 int client_remove(struct cluster *c, const char *id);

@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #define POLL_SECS 2.0
+#define ARRAY_MAX 1000
 
 /*
  * Line SLURM_ARRAY_TASK_ID + 1 of the plan is "KERNEL<tab>TRIALS<tab>DIR";
@@ -92,6 +93,7 @@ static int write_scenario(struct fleet *f)
 	return 0;
 }
 
+/* 0, or the exit code after the message: usage (bad arguments) or undecided. */
 static int open_fleet(struct fleet *f, const struct run_args *a)
 {
 	_cleanup_free_ char *spath = scenario_resolve(a->scenario);
@@ -100,24 +102,28 @@ static int open_fleet(struct fleet *f, const struct run_args *a)
 
 	f->a = a;
 	f->nk = (int)a->kernels.n;
-	if (need_slurm() < 0 || scenario_load(&f->scn, spath) < 0)
-		return -1;
+	if (need_slurm() < 0 || run_args_check_external(a) < 0 || scenario_load(&f->scn, spath) < 0)
+		goto usage;
 	for (size_t i = 0; i < a->overrides.n; i++)
 		if (scenario_override(&f->scn, a->overrides.v[i]) < 0)
-			return -1;
+			goto usage;
+	if (session_refuse_disruptive(&f->scn, a, "matrix --slurm") < 0)
+		return EXIT_USAGE;
 	/* Fetched and made ready once, here: tasks racing to build one module would not be. */
 	for (int i = 0; i < f->nk; i++)
 		if (kernel_resolve(a->kernels.v[i], &f->k[i]) < 0 ||
 		    session_prepare_kernel(&f->scn, &f->k[i]) < 0)
-			return -1;
+			goto undecided;
 	f->per_kernel = a->trials ? a->trials : (int)f->scn.global.trials;
 	f->slice = a->slurm_trials > 0 ? a->slurm_trials : 1;
 	if (results_create(&f->r, a->results ? a->results : "results", f->scn.name) < 0)
-		return -1;
+		goto undecided;
 	/* Nodes see it by this path: relative paths mean nothing there. */
 	abs = realpath(f->r.dir, NULL);
-	if (!abs)
-		return err_set("%s: %s", f->r.dir, strerror(errno));
+	if (!abs) {
+		err_set("%s: %s", f->r.dir, strerror(errno));
+		goto undecided;
+	}
 	free(f->r.dir);
 	f->r.dir = abs;
 	f->exe = self_exe();
@@ -126,14 +132,18 @@ static int open_fleet(struct fleet *f, const struct run_args *a)
 		/* Slurm writes no log at all into a directory that is not there. */
 		_cleanup_free_ char *logs = path_join(f->r.dir, "slurm");
 
-		if (mkdir_p(logs, 0755) < 0)
-			return err_set("cannot create %s: %s", logs, strerror(errno));
+		if (mkdir_p(logs, 0755) < 0) {
+			err_set("cannot create %s: %s", logs, strerror(errno));
+			goto undecided;
+		}
 	}
 	if (write_file(f->script, task_script, strlen(task_script)) < 0 ||
-	    chmod(f->script, 0755) < 0)
-		return err_set("cannot write %s: %s", f->script, strerror(errno));
+	    chmod(f->script, 0755) < 0) {
+		err_set("cannot write %s: %s", f->script, strerror(errno));
+		goto undecided;
+	}
 	if (write_scenario(f) < 0)
-		return -1;
+		goto undecided;
 	names = json_array();
 	sb = json_array();
 	for (int i = 0; i < f->nk; i++) {
@@ -155,7 +165,18 @@ static int open_fleet(struct fleet *f, const struct run_args *a)
 	json_object_set_new(f->r.run, "slurm",
 			    json_pack("{s:o, s:i, s:o}", "jobs", json_incref(f->jobs),
 				      "trials_per_task", f->slice, "sbatch", sb));
-	return results_save(&f->r);
+	return results_save(&f->r) < 0 ? EXIT_UNDECIDED : 0;
+usage:
+	p_err("matrix --slurm: %s", err_msg());
+	return EXIT_USAGE;
+undecided:
+	p_err("matrix --slurm: %s", err_msg());
+	if (f->r.run) {
+		/* A run directory made is a run closed, with why. */
+		json_object_set_new(f->r.run, "error", json_string(err_msg()));
+		results_finish(&f->r, V_MISS);
+	}
+	return EXIT_UNDECIDED;
 }
 
 /* One round's tasks: up to `slices` slices per kernel, kernels interleaved. */
@@ -180,9 +201,9 @@ static int plan_round(struct fleet *f, int round, int slices, struct task **task
 	return n;
 }
 
-static char *write_plan(struct fleet *f, int round, const struct task *tasks, int n)
+static char *write_plan(struct fleet *f, int round, int part, const struct task *tasks, int n)
 {
-	_cleanup_free_ char *name = xasprintf("plan-r%d.tsv", round);
+	_cleanup_free_ char *name = xasprintf("plan-r%d-%d.tsv", round, part);
 	char *path = path_join(f->r.dir, name);
 	struct strbuf sb;
 	int r;
@@ -251,15 +272,16 @@ static long submit(struct fleet *f, int round, const char *plan, int n)
 	return id;
 }
 
-static bool job_listed(long id)
+/* 1 while the controller lists the job, 0 once it does not, -1 when it does not answer. */
+static int job_listed(long id)
 {
 	_cleanup_free_ char *jid = xasprintf("%ld", id), *out = NULL;
 	char *argv[] = {"squeue", "-h", "-j", jid, "-o", "%i", NULL};
 
-	/* A job gone from the controller's list (or an unknown id) has ended. */
 	if (run_capture(argv, 60, &out) < 0)
-		return false;
-	return out && *str_strip(out);
+		/* A job the controller forgot (MinJobAge) is an invalid id: ended. */
+		return out && strstr(out, "Invalid job id") ? 0 : -1;
+	return out && *str_strip(out) ? 1 : 0;
 }
 
 static void cancel(long id)
@@ -271,19 +293,22 @@ static void cancel(long id)
 		p_warn("scancel %ld: %s", id, out ? str_strip(out) : err_msg());
 }
 
+/* Until the job has ended; an unanswering controller is asked again, not believed gone. */
 static void wait_job(long id)
 {
-	bool cancelled = false;
-	double t0 = now_mono();
+	double cancelled_at = 0;
+	int r;
 
-	while (job_listed(id)) {
-		if (session_interrupted() && !cancelled) {
+	while ((r = job_listed(id)) != 0) {
+		if (r < 0)
+			p_debug("squeue for job %ld did not answer; asking again", id);
+		if (session_interrupted() && !cancelled_at) {
 			p_info("interrupted: cancelling Slurm job %ld", id);
 			cancel(id);
-			cancelled = true;
+			cancelled_at = now_mono();
 		}
 		/* Cancelled tasks get KillWait to stop and clean up; then stop asking. */
-		if (cancelled && now_mono() - t0 > 600)
+		if (cancelled_at && now_mono() - cancelled_at > 600)
 			break;
 		sleep_s(POLL_SECS);
 	}
@@ -350,32 +375,44 @@ static void collect_task(struct fleet *f, long job, int idx, const struct task *
 }
 
 /* One array job: planned, submitted, waited for, merged. 0, or -1 when it could not run. */
+/* One array job of n tasks (at most ARRAY_MAX): submitted, waited for, merged. */
+static int run_part(struct fleet *f, int round, int part, struct task *tasks, int n)
+{
+	_cleanup_free_ char *plan = write_plan(f, round, part, tasks, n);
+	long job = plan ? submit(f, round, plan, n) : -1;
+	double t0 = now_mono();
+
+	if (job < 0)
+		return -1;
+	json_array_append_new(f->jobs, json_integer(job));
+	results_save(&f->r);
+	if (!json_output)
+		p_info("round %d: Slurm job %ld, %d task(s) of up to %d trial(s)", round + 1, job,
+		       n, f->slice);
+	wait_job(job);
+	for (int i = 0; i < n; i++)
+		collect_task(f, job, i, &tasks[i]);
+	if (!json_output)
+		p_info("round %d: job %ld done in %.0f s", round + 1, job, now_mono() - t0);
+	return 0;
+}
+
+/*
+ * A round's tasks, as array jobs of at most ARRAY_MAX tasks (Slurm's default
+ * MaxArraySize is 1001). 0, or -1 when a job could not be submitted.
+ */
 static int run_round(struct fleet *f, int round, int slices)
 {
 	struct task *tasks = NULL;
-	int n = plan_round(f, round, slices, &tasks), ret = -1;
-	_cleanup_free_ char *plan = n ? write_plan(f, round, tasks, n) : NULL;
-	long job = plan ? submit(f, round, plan, n) : -1;
+	int n = plan_round(f, round, slices, &tasks), ret = 0;
 
-	if (job >= 0) {
-		double t0 = now_mono();
-
-		json_array_append_new(f->jobs, json_integer(job));
-		results_save(&f->r);
-		if (!json_output)
-			p_info("round %d: Slurm job %ld, %d task(s) of up to %d trial(s)",
-			       round + 1, job, n, f->slice);
-		wait_job(job);
-		for (int i = 0; i < n; i++)
-			collect_task(f, job, i, &tasks[i]);
-		if (!json_output)
-			p_info("round %d: job %ld done in %.0f s", round + 1, job, now_mono() - t0);
-		ret = 0;
-	}
+	for (int at = 0, part = 0; at < n && ret == 0 && !session_interrupted();
+	     at += ARRAY_MAX, part++)
+		ret = run_part(f, round, part, tasks + at, MIN(ARRAY_MAX, n - at));
 	for (int i = 0; i < n; i++)
 		free(tasks[i].dir);
 	free(tasks);
-	return n ? ret : 0;
+	return ret;
 }
 
 static void close_fleet(struct fleet *f)
@@ -406,14 +443,13 @@ int slurm_matrix(const struct run_args *a)
 	struct fleet f = {0};
 	double level = a->alpha;
 	int rounds, ret;
+	bool failed = false;
 	enum verdict v;
 
 	session_catch_signals();
-	if (open_fleet(&f, a) < 0) {
-		p_err("matrix --slurm: %s", err_msg());
-		ret = f.r.run ? EXIT_UNDECIDED : EXIT_USAGE;
+	ret = open_fleet(&f, a);
+	if (ret)
 		goto out;
-	}
 	rounds = (f.per_kernel + f.slice - 1) / f.slice;
 	if (a->until_significant) {
 		level = sequential_level(f.per_kernel, a->alpha);
@@ -427,6 +463,7 @@ int slurm_matrix(const struct run_args *a)
 		if (run_round(&f, round, a->until_significant ? 1 : rounds) < 0) {
 			p_err("matrix --slurm: %s", err_msg());
 			json_object_set_new(f.r.run, "error", json_string(err_msg()));
+			failed = true;
 			break;
 		}
 		if (!a->until_significant)
@@ -448,7 +485,8 @@ int slurm_matrix(const struct run_args *a)
 	session_record_history(&f.r);
 	if (!json_output)
 		run_compare(&f);
-	ret = session_interrupted() ? EXIT_UNDECIDED : verdict_exit_code(v);
+	/* A matrix cut short says nothing of the kernels it did not run. */
+	ret = session_interrupted() || failed ? EXIT_UNDECIDED : verdict_exit_code(v);
 out:
 	close_fleet(&f);
 	return ret;

@@ -50,7 +50,7 @@ struct trial {
 	char *root_image;     /* ROOT_BLK: the cached image on virtio-blk */
 	char *tap;
 	struct slot slot;	   /* the guest's address on the bridge */
-	char *host;		   /* the guest's host name: "iputstorm-PID-N" */
+	char *host;		   /* the guest's host name: "iputstorm-TOKEN-PID-N" */
 	char *client, *client_key; /* the cephx client it mounts as */
 	bool own_client;	   /* made for the trial (embedded), removed after */
 	int con_log, ev_log;
@@ -1081,8 +1081,8 @@ static int trial_start(struct trial *t)
 	t->ev_log = open_log(ts->dir, "events.jsonl");
 	if (t->con_log < 0 || t->ev_log < 0 || slot_take(ts->c, &t->slot) < 0)
 		return -1;
-	t->host = client_id_for(ts->n);
-	t->client = xstrdup(ts->c->external ? ts->c->id : t->host);
+	t->host = guest_host_for(ts->n);
+	t->client = ts->c->external ? xstrdup(ts->c->id) : client_id_for(ts->n);
 	{
 		/*
 		 * Trials must not inherit each other's damage: a guest killed

@@ -4,7 +4,9 @@
 #include "lib/fileio.h"
 
 #include <stdio.h>
+#include <stdint.h>
 #include <string.h>
+#include <unistd.h>
 
 /* Field 22 of /proc/PID/stat: with the PID it names one process for good. */
 unsigned long long proc_starttime(pid_t pid)
@@ -50,4 +52,28 @@ bool proc_alive(pid_t pid, unsigned long long starttime)
 	if (!st || (starttime && st != starttime))
 		return false;
 	return proc_state(pid) != 'Z';
+}
+
+/*
+ * Eight hex digits of /etc/machine-id (or of the host name): PIDs repeat
+ * across the machines that share an existing cluster, this does not.
+ */
+const char *machine_token(void)
+{
+	static char token[9];
+	char buf[256] = "";
+
+	if (token[0])
+		return token;
+	if (read_file_trim("/etc/machine-id", buf, sizeof(buf)) < 0 || strlen(buf) < 8) {
+		uint64_t h = 1469598103934665603ULL;
+
+		gethostname(buf, sizeof(buf) - 1);
+		for (const char *c = buf; *c; c++)
+			h = (h ^ (unsigned char)*c) * 1099511628211ULL;
+		snprintf(token, sizeof(token), "%08x", (unsigned)(h & 0xffffffffu));
+	} else {
+		snprintf(token, sizeof(token), "%.8s", buf);
+	}
+	return token;
 }

@@ -12,4 +12,7 @@ char proc_state(pid_t pid);
 /* Alive, not a zombie, and (starttime != 0) the same process as recorded. */
 bool proc_alive(pid_t pid, unsigned long long starttime);
 
+/* Eight hex digits of /etc/machine-id (or of the host name): this machine among others. */
+const char *machine_token(void);
+
 #endif

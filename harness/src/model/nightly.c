@@ -56,13 +56,15 @@ static int open_section(struct parse_ctx *p, const struct ini_item *it)
 static int target_key(struct parse_ctx *p, const struct ini_item *it)
 {
 	struct nightly_target *t = p->t;
+	char **slot = !strcmp(it->key, "kernel")   ? &t->kernel
+		      : !strcmp(it->key, "tree")   ? &t->tree
+		      : !strcmp(it->key, "branch") ? &t->branch
+						   : NULL;
 
-	if (!strcmp(it->key, "kernel"))
-		t->kernel = xstrdup(it->value);
-	else if (!strcmp(it->key, "tree"))
-		t->tree = xstrdup(it->value);
-	else if (!strcmp(it->key, "branch"))
-		t->branch = xstrdup(it->value);
+	if (slot && *slot)
+		return at(it, p->c->path, "a target names its kernel, tree and branch once");
+	if (slot)
+		*slot = xstrdup(it->value);
 	else if (!strcmp(it->key, "patch"))
 		strv_push(&t->patches, it->value);
 	else
