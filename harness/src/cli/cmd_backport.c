@@ -360,7 +360,14 @@ int cmd_backport(int argc, char **argv)
 	for (size_t i = 0; i < l.n; i++) {
 		struct row *r = &rows[n];
 
+		bool dup = false;
+
 		if (!matches(&a.patterns, l.k[i].abi))
+			continue;
+		/* An ABI that several suites list is one kernel. */
+		for (size_t j = 0; j < n && !dup; j++)
+			dup = !strcmp(rows[j].k->abi, l.k[i].abi);
+		if (dup)
 			continue;
 		bool seen = false;
 

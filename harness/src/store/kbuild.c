@@ -138,7 +138,8 @@ static json_t *patch_outcome(const char *file, int exit_code, const char *out)
 	for (char *l = strtok_r(copy, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
 		int hunk;
 
-		if (sscanf(l, "Hunk #%d FAILED", &hunk) == 1)
+		/* sscanf stops at the number: "FAILED" must be checked on its own. */
+		if (sscanf(l, "Hunk #%d", &hunk) == 1 && strstr(l, " FAILED"))
 			json_array_append_new(failed, json_integer(hunk));
 		else if (!exit_code && strstr(l, "with fuzz"))
 			status = "fuzz";
