@@ -493,9 +493,24 @@ static json_t *kcidb_report(const struct comparison *c)
 
 			if (t->started)
 				json_object_set_new(o, "start_time", json_string(t->started));
-			/* KCIDB: the log_url file is not listed again in output_files. */
-			if (log)
+			/*
+			 * The console log is the test's log_url; KCIDB lists everything
+			 * else the trial left in output_files, never the log again.
+			 */
+			if (log) {
+				_cleanup_free_ char *ev = xasprintf("%s/trials/%d/events.jsonl",
+								    t->run_dir, t->trial);
+				_cleanup_free_ char *vd = xasprintf("%s/trials/%d/verdict.json",
+								    t->run_dir, t->trial);
+				_cleanup_free_ char *evu = kcidb_file_url(ev);
+				_cleanup_free_ char *vdu = kcidb_file_url(vd);
+
 				json_object_set_new(o, "log_url", json_string(log));
+				json_object_set_new(o, "output_files",
+						    json_pack("[{s:s, s:s}, {s:s, s:s}]", "name",
+							      "events.jsonl", "url", evu, "name",
+							      "verdict.json", "url", vdu));
+			}
 			json_array_append_new(tests, o);
 		}
 	}
