@@ -26,7 +26,7 @@ struct wd_task {
 };
 
 /* A task the module saw close a deadlock's cycle is stuck after this long in D. */
-#define WD_CYCLE_CONFIRM 2.0
+#define WD_CYCLE_CONFIRM 1.0
 #define WD_SUSPECTS 8
 
 struct watchdog {
