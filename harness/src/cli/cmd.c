@@ -2,9 +2,14 @@
 #define _GNU_SOURCE
 #include "cli/cmd.h"
 #include "lib/output.h"
+#include "lib/path.h"
+#include "lib/spawn.h"
+#include "lib/strv.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 
 int verb_select(const char *cmd, const struct verb *verbs, int argc, char **argv)
 {
@@ -25,4 +30,21 @@ int verb_select(const char *cmd, const struct verb *verbs, int argc, char **argv
 	else
 		p_err("%s: unknown verb '%s'; see `iputstorm %s --help`", cmd, argv[0], cmd);
 	return EXIT_USAGE;
+}
+
+int cmd_run_self(const struct strv *args)
+{
+	_cleanup_free_ char *exe = self_exe();
+	struct strv argv = {0};
+	pid_t pid;
+	int st;
+
+	strv_push(&argv, exe);
+	for (size_t i = 0; i < args->n; i++)
+		strv_push(&argv, args->v[i]);
+	pid = spawn(argv.v, NULL);
+	strv_release(&argv);
+	if (pid < 0 || wait_timeout(pid, -1, &st) != 0 || !WIFEXITED(st))
+		return -1;
+	return WEXITSTATUS(st);
 }

@@ -28,4 +28,8 @@ struct verb {
 };
 int verb_select(const char *cmd, const struct verb *verbs, int argc, char **argv);
 
+struct strv;
+/* This program with args, as a child; its exit code, or -1 when it did not exit. */
+int cmd_run_self(const struct strv *args);
+
 #endif

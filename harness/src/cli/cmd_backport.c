@@ -128,26 +128,10 @@ struct row {
 	char *fix_run, *natural_run;
 };
 
-static int run_self(const char *exe, struct strv *args)
-{
-	struct strv argv = {0};
-	pid_t pid;
-	int st;
-
-	strv_push(&argv, exe);
-	for (size_t i = 0; i < args->n; i++)
-		strv_push(&argv, args->v[i]);
-	pid = spawn(argv.v, NULL);
-	strv_release(&argv);
-	if (pid < 0 || wait_timeout(pid, -1, &st) != 0 || !WIFEXITED(st))
-		return -1;
-	return WEXITSTATUS(st);
-}
-
 /* matrix stock vs patched, then compare; compare's exit code, -1 when no run. */
-static int matrix_and_compare(const char *exe, const char *results, const char *scenario,
-			      int trials, const struct strv *options, const char *stock,
-			      const char *fixed, bool until, bool expect_fixed, char **run)
+static int matrix_and_compare(const char *results, const char *scenario, int trials,
+			      const struct strv *options, const char *stock, const char *fixed,
+			      bool until, bool expect_fixed, char **run)
 {
 	struct strv args = {0};
 	char n[16];
@@ -168,11 +152,8 @@ static int matrix_and_compare(const char *exe, const char *results, const char *
 	strv_push(&args, results);
 	if (until)
 		strv_push(&args, "--until-significant");
-	for (size_t i = 0; i < options->n; i++) {
-		strv_push(&args, "-o");
-		strv_push(&args, options->v[i]);
-	}
-	code = run_self(exe, &args);
+	strv_push_each(&args, "-o", options);
+	code = cmd_run_self(&args);
 	strv_release(&args);
 	{
 		_cleanup_free_ char *id = results_latest(results);
@@ -186,12 +167,12 @@ static int matrix_and_compare(const char *exe, const char *results, const char *
 	if (expect_fixed)
 		strv_push(&args, "--expect-fixed");
 	strv_push(&args, *run);
-	code = run_self(exe, &args);
+	code = cmd_run_self(&args);
 	strv_release(&args);
 	return code;
 }
 
-static void test_row(const char *exe, const struct bargs *a, struct row *r)
+static void test_row(const struct bargs *a, struct row *r)
 {
 	struct strv args = {0};
 	_cleanup_free_ char *hash = patchset_sha256(a->patches.v, a->patches.n), *base = NULL;
@@ -208,23 +189,19 @@ static void test_row(const char *exe, const struct bargs *a, struct row *r)
 	strv_push(&args, "build-module");
 	strv_push(&args, "--base");
 	strv_push(&args, base);
-	for (size_t i = 0; i < a->patches.n; i++) {
-		strv_push(&args, "--patch");
-		strv_push(&args, a->patches.v[i]);
-	}
+	strv_push_each(&args, "--patch", &a->patches);
 	strv_push(&args, "--name");
 	strv_push(&args, r->name);
-	code = run_self(exe, &args);
+	code = cmd_run_self(&args);
 	strv_release(&args);
 	r->build = code == 0 ? "built" : "failed";
 	if (code)
 		return;
-	code = matrix_and_compare(exe, a->results, a->scenario, a->trials, &a->options, base,
-				  r->name, true, true, &r->fix_run);
+	code = matrix_and_compare(a->results, a->scenario, a->trials, &a->options, base, r->name,
+				  true, true, &r->fix_run);
 	r->fixed = code == 0 ? "fixed" : code == 1 ? "not shown" : "undecided";
-	code = matrix_and_compare(exe, a->results, a->natural, a->natural_trials,
-				  &a->natural_options, base, r->name, false, false,
-				  &r->natural_run);
+	code = matrix_and_compare(a->results, a->natural, a->natural_trials, &a->natural_options,
+				  base, r->name, false, false, &r->natural_run);
 	r->natural = code == 0 ? "no new failure" : code == 1 ? "new failure" : "undecided";
 }
 
@@ -335,7 +312,6 @@ int cmd_backport(int argc, char **argv)
 	struct deb_kernels l = {0};
 	struct row *rows = NULL;
 	size_t n = 0;
-	_cleanup_free_ char *exe = self_exe();
 
 	if (first < 0) {
 		ret = OPT_EXIT(first);
@@ -383,7 +359,7 @@ int cmd_backport(int argc, char **argv)
 			if (!r->apply)
 				p_warn("backport: %s: %s", l.k[i].abi, err_msg());
 		}
-		test_row(exe, &a, r);
+		test_row(&a, r);
 		ret = MAX(ret, row_exit(r, &a) == 1 ? 4 : row_exit(r, &a));
 		n++;
 	}

@@ -84,23 +84,6 @@ static const struct cmd_spec nightly_spec = {
 		"something could not be decided (and no regression).",
 };
 
-/* Runs this program with args; its exit code, or -1. */
-static int run_self(struct night *n, struct strv *args)
-{
-	struct strv argv = {0};
-	pid_t pid;
-	int st;
-
-	strv_push(&argv, n->exe);
-	for (size_t i = 0; i < args->n; i++)
-		strv_push(&argv, args->v[i]);
-	pid = spawn(argv.v, NULL);
-	strv_release(&argv);
-	if (pid < 0 || wait_timeout(pid, -1, &st) != 0 || !WIFEXITED(st))
-		return -1;
-	return WEXITSTATUS(st);
-}
-
 static char *git_commit(const char *tree, const char *rev)
 {
 	_cleanup_free_ char *spec = xasprintf("%s^{commit}", rev), *out = NULL;
@@ -165,13 +148,10 @@ static int ensure_kernel(struct night *n, const struct nightly_target *t, const 
 	strv_push(&args, t->tree);
 	strv_push(&args, "--ref");
 	strv_push(&args, r->commit);
-	for (size_t i = 0; i < t->patches.n; i++) {
-		strv_push(&args, "--patch");
-		strv_push(&args, t->patches.v[i]);
-	}
+	strv_push_each(&args, "--patch", &t->patches);
 	strv_push(&args, "--name");
 	strv_push(&args, r->name);
-	code = run_self(n, &args);
+	code = cmd_run_self(&args);
 	strv_release(&args);
 	return code == 0 ? 0 : err_set("building %s at %.12s failed", t->tree, r->commit);
 }
@@ -187,10 +167,7 @@ static void push_trials(struct strv *args, const struct nightly_scenario *s, con
 	strv_push(args, nbuf);
 	strv_push(args, "--results");
 	strv_push(args, results);
-	for (size_t i = 0; i < s->options.n; i++) {
-		strv_push(args, "-o");
-		strv_push(args, s->options.v[i]);
-	}
+	strv_push_each(args, "-o", &s->options);
 }
 
 /* The run the last command made: never an earlier one read as its own. */
@@ -221,7 +198,7 @@ static const char *test_kernel(struct night *n, const struct nightly_scenario *s
 	}
 	strv_push(&args, "-k");
 	strv_push(&args, kernel);
-	code = run_self(n, &args);
+	code = cmd_run_self(&args);
 	strv_release(&args);
 	*run_dir = new_run(n->c.results, before);
 	if (code == 2 || code < 0 || !*run_dir)
@@ -232,7 +209,7 @@ static const char *test_kernel(struct night *n, const struct nightly_scenario *s
 		char *cmp[] = {"compare", "--baseline", (char *)base, *run_dir};
 		struct strv cargs = {.v = cmp, .n = ARRAY_SIZE(cmp)};
 
-		code = run_self(n, &cargs);
+		code = cmd_run_self(&cargs);
 	}
 	return code == 0 ? "good" : code == 1 ? "regression" : "undecided";
 }
@@ -266,7 +243,7 @@ static int bisect_step(struct night *n, const struct nightly_scenario *s, const 
 	strv_push(&args, "-k");
 	strv_push(&args, spec);
 	push_trials(&args, s, n->c.results);
-	code = run_self(n, &args);
+	code = cmd_run_self(&args);
 	strv_release(&args);
 	return code;
 }

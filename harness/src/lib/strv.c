@@ -79,3 +79,11 @@ bool strv_contains(const struct strv *sv, const char *s)
 			return true;
 	return false;
 }
+
+void strv_push_each(struct strv *sv, const char *flag, const struct strv *values)
+{
+	for (size_t i = 0; i < values->n; i++) {
+		strv_push(sv, flag);
+		strv_push(sv, values->v[i]);
+	}
+}

@@ -17,6 +17,8 @@ void strv_push(struct strv *sv, const char *s);
 void strv_pushf(struct strv *sv, const char *fmt, ...) __printf(2, 3);
 void strv_release(struct strv *sv);
 bool strv_contains(const struct strv *sv, const char *s);
+/* "flag v1 flag v2 ...": a repeatable option with each of values. */
+void strv_push_each(struct strv *sv, const char *flag, const struct strv *values);
 #define _cleanup_strv_ _cleanup_(strv_release)
 /* Appends the blank-separated words of s (no quoting: nothing here reaches a shell). */
 int strv_split_ws(struct strv *sv, const char *s);
