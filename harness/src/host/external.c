@@ -64,6 +64,26 @@ static json_t *mon_json(struct cluster *c, const char *prefix, const char *k, co
 	return j;
 }
 
+/*
+ * The v1 addresses of mon_host ("[v2:IP:3300,v1:IP:6789],..." or "IP,IP"):
+ * what a client not allowed `mon dump` has.
+ */
+static void monitors_of_conf(struct cluster *c, struct strbuf *sb)
+{
+	char buf[1024] = "", *save = NULL;
+
+	if (rados_conf_get(c->rados, "mon_host", buf, sizeof(buf)) < 0)
+		return;
+	for (char *t = strtok_r(buf, "[], ", &save); t; t = strtok_r(NULL, "[], ", &save)) {
+		if (str_startswith(t, "v2:"))
+			continue;
+		if (str_startswith(t, "v1:"))
+			t += 3;
+		/* A bare address speaks v1 on 6789 unless it names a port. */
+		sb_printf(sb, "%s%s%s", sb->len ? "," : "", t, strchr(t, ':') ? "" : ":6789");
+	}
+}
+
 /* The monitors' v1 addresses: the kernel client's default protocol. */
 static int read_monitors(struct cluster *c)
 {
@@ -72,9 +92,9 @@ static int read_monitors(struct cluster *c)
 	json_t *m, *a;
 	size_t i, k;
 
-	if (!j)
-		return err_prefix("reading the monitor map");
 	sb_init(&sb);
+	if (!j)
+		monitors_of_conf(c, &sb);
 	json_array_foreach (json_object_get(j, "mons"), i, m)
 		json_array_foreach (json_object_get(json_object_get(m, "public_addrs"), "addrvec"),
 				    k, a) {
