@@ -45,7 +45,8 @@ static const struct verb commands[] = {
 	{"nightly", cmd_nightly,
 	 "one night over kernel series and branches: newest kernels, compared, bisected"},
 	{"backport", cmd_backport,
-	 "a fix's backport on every matching Debian kernel: applies, builds, fixes, no new failure"},
+	 "a fix's backport on every matching Debian kernel: applies, builds, fixes, no new "
+	 "failure"},
 	{"bisect-step", cmd_bisect_step,
 	 "one `git bisect run` step: build, N trials, good/bad/skip"},
 	{"validate", cmd_validate, "check scenario files; --keys prints every key"},

@@ -85,18 +85,18 @@ enum stat_id {
 	ST_VMT_TOTAL_US,    /* all of them, in microseconds */
 	ST_RA_IN_VMT,	    /* a readahead asked for caps while its inode's window was open */
 	ST_VMT_UNTRACKED,   /* windows not timed: the table was full */
-	ST_INJ_SAFE,	  /* a dirty lost-truncate inode evicted outside writeback and ceph-msgr */
-	ST_INJ_UNSAFE,	  /* ... evicted in writeback or on ceph-msgr: the deadlock's place */
-	ST_BUSY_OSD,	  /* a busy msgr eviction on an OSD connection's own worker */
-	ST_BUSY_OSD_MAX,  /* the longest of those, ms */
-	ST_INJ_UNTRACKED, /* lost-truncate inodes not watched: the table was full */
-	ST_BUSY_READ,	  /* a busy msgr eviction with a netfs read request alive */
+	ST_INJ_SAFE,	   /* a dirty lost-truncate inode evicted outside writeback and ceph-msgr */
+	ST_INJ_UNSAFE,	   /* ... evicted in writeback or on ceph-msgr: the deadlock's place */
+	ST_BUSY_OSD,	   /* a busy msgr eviction on an OSD connection's own worker */
+	ST_BUSY_OSD_MAX,   /* the longest of those, ms */
+	ST_INJ_UNTRACKED,  /* lost-truncate inodes not watched: the table was full */
+	ST_BUSY_READ,	   /* a busy msgr eviction with a netfs read request alive */
 	ST_BUSY_READ_LIVE, /* ... one still in progress: its data not all collected */
 	ST_BUSY_OSD_READ_LIVE, /* ... that, on an OSD connection's own worker */
-	ST_BUSY_WRITE,	  /* a busy msgr eviction with a netfs write request alive */
-	ST_BUSY_UNNAMED,  /* a busy msgr eviction whose requests were not seen */
-	ST_RREQ_UNTRACKED, /* netfs requests not watched: the table was full */
-	ST_BUSY_IN_READ_DONE, /* a busy msgr eviction inside a read's own completion */
+	ST_BUSY_WRITE,	       /* a busy msgr eviction with a netfs write request alive */
+	ST_BUSY_UNNAMED,       /* a busy msgr eviction whose requests were not seen */
+	ST_RREQ_UNTRACKED,     /* netfs requests not watched: the table was full */
+	ST_BUSY_IN_READ_DONE,  /* a busy msgr eviction inside a read's own completion */
 	NR_STATS,
 };
 
@@ -400,9 +400,8 @@ static int rreq_free_pre(struct kprobe *p, struct pt_regs *regs)
 	return 0;
 }
 
-static struct kretprobe rreq_alloc_krp = {.kp.symbol_name = "netfs_alloc_request",
-					  .handler = rreq_alloc_ret,
-					  .maxactive = 64};
+static struct kretprobe rreq_alloc_krp = {
+	.kp.symbol_name = "netfs_alloc_request", .handler = rreq_alloc_ret, .maxactive = 64};
 static struct kprobe rreq_free_kp = {.symbol_name = "netfs_free_request_rcu",
 				     .pre_handler = rreq_free_pre};
 
