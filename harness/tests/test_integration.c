@@ -59,6 +59,20 @@ static char *guest_sanitizer_reports(void)
 }
 static pid_t harness = -1;
 
+/* Entries of dir whose names start with prefix and end with suffix. */
+static int count_entries(const char *dir, const char *prefix, const char *suffix)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	int n = 0;
+
+	while (d && (de = readdir(d)))
+		n += str_startswith(de->d_name, prefix) && str_endswith(de->d_name, suffix);
+	if (d)
+		closedir(d);
+	return n;
+}
+
 /* A test's `cluster up` outlives its harness by design: release it with the rest. */
 static void release_persistent_records(void)
 {
@@ -159,15 +173,8 @@ static void sweep(void)
 			setenv("IPUTSTORM_STATE", g.gl_pathv[i], 1);
 			for (int tries = 0; tries < 600 && reap_orphans(true) == 0; tries++) {
 				_cleanup_free_ char *rec = xasprintf("%s/records", g.gl_pathv[i]);
-				DIR *d = opendir(rec);
-				struct dirent *de;
-				int n = 0;
 
-				while (d && (de = readdir(d)))
-					n += str_endswith(de->d_name, ".json");
-				if (d)
-					closedir(d);
-				if (!n)
+				if (!count_entries(rec, "", ".json"))
 					break;
 				sleep_s(0.1); /* an owner still shutting down */
 			}
@@ -329,16 +336,8 @@ static json_t *recorded_pids(void)
 static int records_left(void)
 {
 	_cleanup_free_ char *dir = xasprintf("%s/records", state);
-	DIR *d = opendir(dir);
-	struct dirent *de;
-	int n = 0;
 
-	while (d && (de = readdir(d)))
-		if (str_endswith(de->d_name, ".json"))
-			n++;
-	if (d)
-		closedir(d);
-	return n;
+	return count_entries(dir, "", ".json");
 }
 
 static void assert_nothing_left(pid_t run_pid, json_t *pids)
@@ -572,17 +571,10 @@ static void write_nightly(const char *path, const char *kernel)
 	ck_assert_int_eq(write_file(path, text, strlen(text)), 0);
 }
 
+/* Run directories are named by their start: 2026...-scenario. */
 static int run_dirs(const char *dir)
 {
-	DIR *d = opendir(dir);
-	struct dirent *de;
-	int n = 0;
-
-	while (d && (de = readdir(d)))
-		n += str_startswith(de->d_name, "2");
-	if (d)
-		closedir(d);
-	return n;
+	return count_entries(dir, "2", "");
 }
 
 START_TEST(nightly_skips_what_is_done_and_calls_a_lost_fix_a_regression)
