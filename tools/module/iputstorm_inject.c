@@ -97,6 +97,7 @@ enum stat_id {
 	ST_BUSY_UNNAMED,       /* a busy msgr eviction whose requests were not seen */
 	ST_RREQ_UNTRACKED,     /* netfs requests not watched: the table was full */
 	ST_BUSY_IN_READ_DONE,  /* a busy msgr eviction inside a read's own completion */
+	ST_INJ_SIZE_BACK,      /* the MDS's old size offered back to a lost-truncate inode */
 	NR_STATS,
 };
 
@@ -134,6 +135,7 @@ static const char *const stat_names[NR_STATS] = {
 	"msgr_evict_busy_unnamed",
 	"netfs_requests_untracked",
 	"msgr_evict_busy_in_read_completion",
+	"injected_size_restored",
 };
 
 static atomic_long_t stats[NR_STATS];
@@ -291,6 +293,34 @@ static bool forget_injected(struct inode *inode)
 		}
 	spin_unlock_irqrestore(&inj_lock, flags);
 	return found;
+}
+
+static bool is_injected(struct inode *inode)
+{
+	unsigned long flags;
+	bool found = false;
+
+	spin_lock_irqsave(&inj_lock, flags);
+	for (int i = 0; i < INJ_SLOTS && !found; i++)
+		found = injected[i] == inode;
+	spin_unlock_irqrestore(&inj_lock, flags);
+	return found;
+}
+
+/*
+ * ceph_fill_file_size(inode, issued, truncate_seq, truncate_size, size):
+ * the MDS never saw our truncate, so a cap grant or reply with the same
+ * truncate_seq carries the old size, which is larger and is taken back.
+ * The flusher then writes the folios instead of meeting them beyond EOF.
+ */
+static int fill_size_pre(struct kprobe *p, struct pt_regs *regs)
+{
+	struct inode *inode = (struct inode *)regs->di;
+
+	if (!is_ceph(inode) || (loff_t)regs->r8 <= i_size_read(inode) || !is_injected(inode))
+		return 0;
+	count(ST_INJ_SIZE_BACK);
+	return 0;
 }
 
 static int evict_pre(struct kprobe *p, struct pt_regs *regs)
@@ -972,6 +1002,9 @@ static struct kprobe tele_kps[] = {
 	{.symbol_name = "iput", .pre_handler = iput_pre},
 	{.symbol_name = "evict", .pre_handler = evict_pre},
 };
+/* Optional: without it the injection works, only less often on the first try. */
+static struct kprobe size_kp = {.symbol_name = "ceph_fill_file_size", .pre_handler = fill_size_pre};
+static bool size_kp_registered;
 static bool tele_registered[ARRAY_SIZE(tele_kps)];
 static bool delay_registered;
 static DEFINE_MUTEX(ctl_lock);
@@ -1055,6 +1088,8 @@ static void unregister_all(void)
 		unregister_kretprobe(&evict_krp);
 	unregister_window_probes();
 	unregister_rreq_probes();
+	if (size_kp_registered)
+		unregister_kprobe(&size_kp);
 	if (delay_registered) {
 		if (delay_kp.symbol_name)
 			unregister_kprobe(&delay_kp);
@@ -1086,6 +1121,10 @@ static int __init inject_init(void)
 	evict_krp_registered = true;
 	register_window_probes();
 	register_rreq_probes();
+	ret = register_kprobe(&size_kp);
+	if (ret)
+		pr_info("no probe on %s (%d)\n", size_kp.symbol_name, ret);
+	size_kp_registered = !ret;
 	proc_dir = proc_mkdir("iputstorm", NULL);
 	if (!proc_dir || !proc_create("ctl", 0200, proc_dir, &ctl_ops) ||
 	    !proc_create_single("stats", 0444, proc_dir, stats_show)) {

@@ -249,6 +249,18 @@ static int set_dirty_expire(const char *centisecs)
 	return 0;
 }
 
+static int sync_cwd(void)
+{
+	int fd = open(".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	int r;
+
+	if (fd < 0)
+		return -1;
+	r = fsync(fd);
+	close(fd);
+	return r;
+}
+
 /*
  * One cycle of the lost-truncate injection (path #1): dirty files that the
  * flusher leaves alone, unlinked while still open; after the cap flush has
@@ -281,6 +293,14 @@ static int op_lost_truncate(struct churn *c)
 			break;
 		}
 	}
+	/*
+	 * Each unlink's MDS request holds the inode until the MDS journals it,
+	 * which it may do only at its next tick, seconds away; until then the
+	 * pin is not the last reference and the cycle cannot close. A
+	 * directory fsync asks for the journal flush and waits for it.
+	 */
+	if (made && sync_cwd() < 0)
+		r = fail(c, "fsync", ".");
 	nap(c->o->settle);
 	for (int i = 0; i < made; i++) {
 		if (!stopping && inject_ctl("lost_truncate %d", fds[i]) < 0) {
