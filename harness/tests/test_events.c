@@ -72,6 +72,7 @@ static struct event sample(enum ev_type t)
 	case EV_ACTION:
 		e.action.group = "crash";
 		e.action.sysrq = "c";
+		e.action.what = "nfs-expire: 1 NFS client(s) expired by the server";
 		break;
 	case EV_INJECT:
 		e.inject.group = "delay";
@@ -171,6 +172,15 @@ START_TEST(decoded_fields_are_the_ones_encoded)
 	ck_assert(out.report->frames[1].unreliable);
 	ck_assert_str_eq(out.report->frames[1].module, "ceph");
 	ck_assert_double_eq(out.report->ts, 61.25);
+	json_decref(j);
+	event_release(&out);
+	event_release(&in);
+
+	/* A guest action that is no sysrq says what it did. */
+	in = sample(EV_ACTION);
+	j = event_to_json(&in);
+	ck_assert_int_eq(event_from_json(j, &out), 0);
+	ck_assert_str_eq(out.action.what, "nfs-expire: 1 NFS client(s) expired by the server");
 	json_decref(j);
 	event_release(&out);
 	event_release(&in);

@@ -717,6 +717,47 @@ START_TEST(a_spoiled_page_is_caught_as_data_corruption_with_its_place)
 }
 END_TEST
 
+/* How many lines of the trial's events.jsonl hold every one of the strings. */
+static int count_event_lines(const char *a, const char *b)
+{
+	_cleanup_free_ char *p = trial_file("events.jsonl");
+	_cleanup_free_ char *text = read_file(p, NULL);
+	char *save = NULL;
+	int n = 0;
+
+	for (char *l = text ? strtok_r(text, "\n", &save) : NULL; l;
+	     l = strtok_r(NULL, "\n", &save))
+		n += strstr(l, a) && (!b || strstr(l, b));
+	return n;
+}
+
+START_TEST(a_knfsd_reexport_serves_client_1_and_outlives_its_expired_client)
+{
+	_cleanup_free_ char *scn = data("knfsd-expire.ini");
+	char *args[] = {"-s", scn, NULL};
+	pid_t pid = start(args);
+	int code = finish(pid, 900);
+	_cleanup_free_ char *vp = trial_file("verdict.json");
+	_cleanup_free_ char *cp = trial_file("console.log");
+	_cleanup_free_ char *console = read_file(cp, NULL);
+	json_t *v = load(vp), *c;
+
+	ck_assert_msg(code == 0, "exit %d: %s", code,
+		      json_string_value(json_object_get(v, "reason")));
+	ck_assert_msg(console && strstr(console, "NFSD: starting 10-second grace period"),
+		      "console.log: nfsd did not start");
+	/* The server forgot its one client, and the writers went on. */
+	ck_assert_int_eq(count_event_lines("\"expire\"", "1 NFS client(s) expired"), 1);
+	ck_assert_int_eq(count_event_lines("\"group\":\"nfs-writers\"", "\"failed\":true"), 0);
+	ck_assert_int_eq(count_event_lines("\"group\":\"nfs-writers\"", " operations, "), 2);
+	/* The module watched the re-export: its counter is there, whatever its value. */
+	c = json_object_get(json_object_get(v, "telemetry"), "counters");
+	ck_assert_msg(json_is_integer(json_object_get(c, "nfsd_left_dirty_pin")),
+		      "no nfsd_left_dirty_pin in the telemetry");
+	json_decref(v);
+}
+END_TEST
+
 START_TEST(lost_truncate_injection_deadlocks_the_flusher_with_its_signature)
 {
 	char *args[] = {"-s", "writeback-iput-fi", NULL};
@@ -1167,6 +1208,7 @@ Suite *test_suite(void)
 	add_test(tc, cloud_kernel_without_9p_runs_from_the_root_image);
 	add_test(tc, lost_truncate_injection_deadlocks_the_flusher_with_its_signature);
 	add_test(tc, a_spoiled_page_is_caught_as_data_corruption_with_its_place);
+	add_test(tc, a_knfsd_reexport_serves_client_1_and_outlives_its_expired_client);
 	add_test(tc, patched_kernel_survives_the_injection_that_hangs_the_stock_one);
 	add_test(tc, bisect_step_calls_the_stock_kernel_bad_and_stops_on_a_bad_scenario);
 	add_test(tc, stopped_osd_gives_stuck_stacks_and_miss_not_fail);

@@ -75,6 +75,11 @@ static const struct {
 	{"wrong-section.ini", "wrong-section.ini:4: 'at' does not apply to [w] (type churn)"},
 	{"garbage.ini", "garbage.ini:3: not a `key = value` line"},
 	{"missing-jobfile.ini", "missing-jobfile.ini:3: jobfile: cannot open"},
+	{"nfs-client2.ini", "nfs-client2.ini:8: via = nfs: only client 1's mount is re-exported"},
+	{"nfs-blk.ini", "nfs-blk.ini:7: via = nfs loads the NFS modules from the host's kernel "
+			"store: it needs guest_root = 9p or auto, not blk"},
+	{"nfs-expire-alone.ini", "nfs-expire-alone.ini:5: [expire] (type nfs-expire) expires the "
+				 "clients of the NFS re-export: some group needs via = nfs"},
 };
 
 START_TEST(bad_scenario_is_rejected_with_file_and_line)

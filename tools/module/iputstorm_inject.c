@@ -92,12 +92,14 @@ enum stat_id {
 	ST_INJ_UNTRACKED,  /* lost-truncate inodes not watched: the table was full */
 	ST_BUSY_READ,	   /* a busy msgr eviction with a netfs read request alive */
 	ST_BUSY_READ_LIVE, /* ... one still in progress: its data not all collected */
-	ST_BUSY_OSD_READ_LIVE, /* ... that, on an OSD connection's own worker */
-	ST_BUSY_WRITE,	       /* a busy msgr eviction with a netfs write request alive */
-	ST_BUSY_UNNAMED,       /* a busy msgr eviction whose requests were not seen */
-	ST_RREQ_UNTRACKED,     /* netfs requests not watched: the table was full */
-	ST_BUSY_IN_READ_DONE,  /* a busy msgr eviction inside a read's own completion */
-	ST_INJ_SIZE_BACK,      /* the MDS's old size offered back to a lost-truncate inode */
+	ST_BUSY_OSD_READ_LIVE,	/* ... that, on an OSD connection's own worker */
+	ST_BUSY_WRITE,		/* a busy msgr eviction with a netfs write request alive */
+	ST_BUSY_UNNAMED,	/* a busy msgr eviction whose requests were not seen */
+	ST_RREQ_UNTRACKED,	/* netfs requests not watched: the table was full */
+	ST_BUSY_IN_READ_DONE,	/* a busy msgr eviction inside a read's own completion */
+	ST_INJ_SIZE_BACK,	/* the MDS's old size offered back to a lost-truncate inode */
+	ST_LEFT_DIRTY_PIN,	/* an iput left one reference on a file with dirty pages: the pin */
+	ST_NFSD_LEFT_DIRTY_PIN, /* ... by an nfsd thread (a knfsd re-export dropping its file) */
 	NR_STATS,
 };
 
@@ -136,6 +138,8 @@ static const char *const stat_names[NR_STATS] = {
 	"netfs_requests_untracked",
 	"msgr_evict_busy_in_read_completion",
 	"injected_size_restored",
+	"left_dirty_pin",
+	"nfsd_left_dirty_pin",
 };
 
 static atomic_long_t stats[NR_STATS];
@@ -228,6 +232,23 @@ static void note_caller(enum ctx c, unsigned long ret)
 			c == CTX_WRITEBACK ? "in writeback" : "on ceph-msgr", (void *)ret);
 }
 
+/*
+ * This put leaves one reference on a file that still has dirty or
+ * writeback pages: the pin ceph_dirty_folio took is then all that is
+ * left, and whoever drops it next runs evict(). knfsd does this after each
+ * request (docs/iput-routes-7.3.md), so it is counted apart.
+ */
+static void note_dirty_pin_left(struct inode *inode, int n)
+{
+	if (n != 2 || !S_ISREG(inode->i_mode) ||
+	    !(mapping_tagged(inode->i_mapping, PAGECACHE_TAG_DIRTY) ||
+	      mapping_tagged(inode->i_mapping, PAGECACHE_TAG_WRITEBACK)))
+		return;
+	count(ST_LEFT_DIRTY_PIN);
+	if ((current->flags & PF_KTHREAD) && !strncmp(current->comm, "nfsd", 4))
+		count(ST_NFSD_LEFT_DIRTY_PIN);
+}
+
 static int iput_pre(struct kprobe *p, struct pt_regs *regs)
 {
 	struct inode *inode = (struct inode *)regs->di;
@@ -236,10 +257,11 @@ static int iput_pre(struct kprobe *p, struct pt_regs *regs)
 
 	if (!telemetry || !is_ceph(inode))
 		return 0;
+	n = inode_count_now(inode);
+	note_dirty_pin_left(inode, n);
 	c = current_ctx();
 	if (c != CTX_WRITEBACK && c != CTX_MSGR)
 		return 0;
-	n = inode_count_now(inode);
 	if (n == 1) {
 		count(c == CTX_WRITEBACK ? ST_WB_FINAL : ST_MSGR_FINAL);
 		/* Directories: their eviction waits for no OSD I/O. */

@@ -29,6 +29,8 @@ const char *const compare_counter_keys[] = {
 	"delays_injected",
 	"vmtruncate_windows",
 	"readahead_in_vmtruncate_window",
+	"left_dirty_pin",
+	"nfsd_left_dirty_pin",
 };
 const size_t compare_ncounter_keys = ARRAY_SIZE(compare_counter_keys);
 

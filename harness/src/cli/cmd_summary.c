@@ -27,6 +27,8 @@ static const char *const near_miss_keys[] = {
 	"evict_with_i_sync",
 	"vmtruncate_windows",
 	"readahead_in_vmtruncate_window",
+	"left_dirty_pin",
+	"nfsd_left_dirty_pin",
 };
 
 struct group {

@@ -4,6 +4,7 @@
 #include "guest/cgroup.h"
 #include "guest/channel.h"
 #include "guest/modctl.h"
+#include "guest/reexport.h"
 #include "guest/verify.h"
 #include "guest/watchdog.h"
 #include "guest/workload.h"
@@ -25,6 +26,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <math.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,6 +37,7 @@
 #include <unistd.h>
 
 #define MAX_CLIENTS 4
+#define NFS_MOUNT "/run/iputstorm/mnt/nfs"
 #define TICK 0.1
 
 enum phase {
@@ -79,11 +82,13 @@ struct agent {
 	int nclients;
 	char *mounts[MAX_CLIENTS + 1];
 	int mounted;
+	bool nfs_up; /* client 1's mount is re-exported and mounted at NFS_MOUNT */
 	const char *workdir;
 	struct workload_env env;
 	struct helper h;
 	int step; /* index within the current multi-step phase */
 	bool *actions_done;
+	double *action_next; /* repeated guest actions: when next, seconds into the stress */
 	unsigned long long oom_kills, workload_errors, restarts;
 	bool telemetry; /* the module's counters are read and reported */
 	double last_tele;
@@ -181,8 +186,13 @@ static int do_mount(struct agent *a, int client)
 	return 0;
 }
 
+/* The re-export goes before the final sync: its client's unmount commits its writes. */
 static int do_syncfs(struct agent *a, int unused)
 {
+	if (a->nfs_up && reexport_stop(NFS_MOUNT) < 0) {
+		fprintf(stderr, "iputstorm agent: %s\n", err_msg());
+		return 1;
+	}
 	for (int i = 1; i <= a->mounted; i++) {
 		int fd = open(a->mounts[i], O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 
@@ -227,8 +237,26 @@ static int do_cleanup(struct agent *a, int unused)
 	return 0;
 }
 
+static int do_reexport(struct agent *a, int unused)
+{
+	_cleanup_free_ char *top = xasprintf("%s/%s", a->mounts[1], a->workdir);
+
+	/* The workload directories are made through NFS, under the trial's own top. */
+	if (mkdir_p(top, 0755) < 0) {
+		fprintf(stderr, "iputstorm agent: cannot create %s: %s\n", top, strerror(errno));
+		return 1;
+	}
+	if (reexport_start(a->mounts[1], NFS_MOUNT, a->trial.modules_root) < 0) {
+		fprintf(stderr, "iputstorm agent: %s\n", err_msg());
+		return 1;
+	}
+	return 0;
+}
+
 static int do_umount(struct agent *a, int unused)
 {
+	if (a->nfs_up)
+		reexport_stop(NFS_MOUNT); /* the sync phase did it, unless it was skipped */
 	for (int i = a->mounted; i >= 1; i--)
 		/* EINVAL: not mounted (an earlier unmount got this far). */
 		if (umount2(a->mounts[i], 0) < 0 && errno != EINVAL) {
@@ -270,7 +298,12 @@ static int do_remount_check(struct agent *a, int unused)
 			continue;
 		model = xasprintf("%s.model", in->report);
 		out = xasprintf("%s.remount", in->report);
-		if (verify_recheck(model, a->mounts[in->g->client], a->mounts[1], out))
+		/* A writer through NFS modelled its files under the re-export's mount. */
+		if (verify_recheck(model,
+				   in->g->via == VIA_NFS && a->env.nfs_mount
+					   ? a->env.nfs_mount
+					   : a->mounts[in->g->client],
+				   a->mounts[1], out))
 			ret = REMOUNT_CORRUPT;
 	}
 	return ret;
@@ -375,6 +408,9 @@ static void build_instances(struct agent *a)
 		}
 	}
 	a->actions_done = xcalloc(a->scn.ngroups, sizeof(bool));
+	a->action_next = xcalloc(a->scn.ngroups, sizeof(double));
+	for (size_t i = 0; i < a->scn.ngroups; i++)
+		a->action_next[i] = a->scn.groups[i].at;
 }
 
 /* ---- kernel log and watchdog ---- */
@@ -591,6 +627,19 @@ static void reap(struct agent *a)
 	}
 }
 
+static void expire_nfs_clients(struct agent *a, const struct scn_group *g)
+{
+	int n = reexport_expire_clients();
+	_cleanup_free_ char *what = NULL;
+
+	if (n < 0) {
+		emit_error(a, g->name, err_msg(), false, "agent");
+		return;
+	}
+	what = xasprintf("nfs-expire: %d NFS client(s) expired by the server", n);
+	emit(a, (struct event){.type = EV_ACTION, .action = {.group = g->name, .what = what}});
+}
+
 static void run_actions(struct agent *a)
 {
 	double t = since(a, a->stress_t0);
@@ -598,6 +647,11 @@ static void run_actions(struct agent *a)
 	for (size_t i = 0; i < a->scn.ngroups; i++) {
 		const struct scn_group *g = &a->scn.groups[i];
 
+		if (g->type == SEC_NFS_EXPIRE && a->nfs_up && t >= a->action_next[i]) {
+			expire_nfs_clients(a, g);
+			a->action_next[i] = g->every > 0 ? a->action_next[i] + g->every : HUGE_VAL;
+			continue;
+		}
 		if (g->type != SEC_SYSRQ || a->actions_done[i] || t < g->at)
 			continue;
 		a->actions_done[i] = true;
@@ -682,6 +736,14 @@ static void report_telemetry(struct agent *a)
 
 /* ---- phases ---- */
 
+static void start_stress(struct agent *a)
+{
+	set_phase(a, PH_STRESS);
+	a->stress_t0 = now_mono();
+	a->last_tele = a->stress_t0;
+	arm_injections(a);
+}
+
 static void phase_mounting(struct agent *a)
 {
 	int r = helper_poll(a);
@@ -689,14 +751,34 @@ static void phase_mounting(struct agent *a)
 	if (r < 0) {
 		char msg[128];
 
-		snprintf(msg, sizeof(msg), "mount of client %d did not finish in %.0f s",
-			 a->step + 1, a->g->mount_timeout);
+		if (a->step > a->nclients)
+			snprintf(msg, sizeof(msg), "the NFS re-export did not finish in %.0f s",
+				 a->g->mount_timeout);
+		else
+			snprintf(msg, sizeof(msg), "mount of client %d did not finish in %.0f s",
+				 a->step, a->g->mount_timeout);
 		emit_error(a, "mount", msg, true, "infra");
 		set_phase(a, PH_FAILED);
 		return;
 	}
 	if (r == 1)
 		return;
+	if (a->step > a->nclients) {
+		/* The NFS re-export just finished: the last step. */
+		if (!WIFEXITED(a->h.status) || WEXITSTATUS(a->h.status) != 0) {
+			emit_error(a, "nfs re-export",
+				   "knfsd could not export client 1's mount (see console.log)",
+				   true, "infra");
+			set_phase(a, PH_FAILED);
+			return;
+		}
+		a->nfs_up = true;
+		a->env.nfs_mount = NFS_MOUNT;
+		for (size_t i = 0; i < a->scn.ngroups; i++)
+			a->env.nfs_expires |= a->scn.groups[i].type == SEC_NFS_EXPIRE;
+		start_stress(a);
+		return;
+	}
 	if (a->step > 0) {
 		/* Client a->step just finished. */
 		int st = a->h.status;
@@ -723,10 +805,13 @@ static void phase_mounting(struct agent *a)
 			fail_setup(a, "mount", "agent");
 		return;
 	}
-	set_phase(a, PH_STRESS);
-	a->stress_t0 = now_mono();
-	a->last_tele = a->stress_t0;
-	arm_injections(a);
+	if (scenario_reexports(&a->scn)) {
+		a->step++;
+		if (helper_start(a, "nfs re-export", a->g->mount_timeout, do_reexport, 0) < 0)
+			fail_setup(a, "nfs re-export", "agent");
+		return;
+	}
+	start_stress(a);
 }
 
 /*

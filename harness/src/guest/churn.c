@@ -30,7 +30,7 @@ static void on_term(int sig)
 struct churn {
 	const struct churn_opts *o;
 	uint64_t rng;
-	unsigned long long ops, races;
+	unsigned long long ops, races, lost_state;
 	char *buf;
 };
 
@@ -49,6 +49,11 @@ static int fail(struct churn *c, const char *what, const char *name)
 {
 	if (is_race(errno)) {
 		c->races++;
+		return 0;
+	}
+	/* The server forgot our open state: NFS says EIO until the file is opened again. */
+	if (errno == EIO && c->o->eio_expected) {
+		c->lost_state++;
 		return 0;
 	}
 	fprintf(stderr, "churn %s: %s %s: %s (after %llu operations)\n", c->o->kind, what, name,
@@ -398,6 +403,9 @@ int churn_run(const struct churn_opts *o)
 		"churn %s: %llu operations, %llu expected misses (ENOENT/EEXIST from races or "
 		"order)\n",
 		o->kind, c.ops, c.races);
+	if (c.lost_state)
+		fprintf(stderr, "churn %s: %llu EIO after the server expired our NFS state\n",
+			o->kind, c.lost_state);
 	free(c.buf);
 	return 0;
 }

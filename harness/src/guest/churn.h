@@ -27,6 +27,8 @@ struct churn_opts {
 	const char *report_path;
 	const char *peer_dir; /* the same directory on the other client's mount, or NULL */
 	bool corrupt;
+	/* EIO is expected: the NFS re-export's server expires this client's state (nfs-expire). */
+	bool eio_expected;
 };
 
 /* Returns the process exit status. */

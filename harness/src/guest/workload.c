@@ -53,7 +53,10 @@ char *expand_placeholders(const char *arg, const char *dir, double duration, uin
 
 char *instance_dir(const struct instance *inst, const struct workload_env *env)
 {
-	return xasprintf("%s/%s/%s", env->mounts[inst->g->client], env->workdir, inst->g->dir);
+	const char *top = inst->g->via == VIA_NFS && env->nfs_mount ? env->nfs_mount
+								    : env->mounts[inst->g->client];
+
+	return xasprintf("%s/%s/%s", top, env->workdir, inst->g->dir);
 }
 
 /* The group's directory on the other client's mount (two clients), else NULL. */
@@ -199,6 +202,7 @@ static void instance_child(const struct instance *inst, const struct workload_en
 				.peer_dir = peer,
 				.corrupt =
 					g->type == SEC_INJECT && g->injection == INJ_CORRUPT_PAGE,
+				.eio_expected = g->via == VIA_NFS && env->nfs_expires,
 			};
 			_exit(churn_run(&o));
 		}

@@ -28,6 +28,8 @@ struct instance {
 struct workload_env {
 	const char *workdir;   /* the trial's directory on client N's mount: "%s/<trial dir>" */
 	const char *mounts[5]; /* mount points by client number */
+	const char *nfs_mount; /* knfsd's re-export of client 1, for groups via = nfs; or NULL */
+	bool nfs_expires;      /* an nfs-expire group makes the server forget its clients */
 	const char *log_dir;
 	double duration; /* seconds this instance has left */
 	uint64_t seed;
@@ -41,7 +43,7 @@ char *expand_placeholders(const char *arg, const char *dir, double duration, uin
 /* The last bytes of the instance's log, for an event. */
 char *instance_log_tail(const struct instance *inst, size_t max);
 unsigned long long cgroup_oom_kills(const char *cgroup);
-/* The instance's directory: <mount of its client>/<workdir>/<dir>. */
+/* The instance's directory: <mount of its client, or its NFS re-export>/<workdir>/<dir>. */
 char *instance_dir(const struct instance *inst, const struct workload_env *env);
 
 #endif

@@ -145,7 +145,9 @@ static int write_payload(struct trial *t, char **initrd)
 			    .fsid = ts->c->fsid,
 			    .workdir = workdir,
 			    .guest_addr = t->slot.addr,
-			    .inject_module = ts->k->inject_ko};
+			    .inject_module = ts->k->inject_ko,
+			    /* Over 9p the guest sees the store at the host's path. */
+			    .modules_root = t->root == ROOT_BLK ? NULL : ts->k->dir};
 	json_t *j = payload_to_json(&p);
 	struct cpio c;
 	int r;
@@ -203,6 +205,11 @@ static int choose_root(struct trial *t)
 		t->root = kernel_has_9p(t->ts->k) ? ROOT_9P : ROOT_BLK;
 	if (t->root != ROOT_BLK)
 		return 0;
+	if (scenario_reexports(t->ts->scn))
+		return err_set("%s has no 9p, so the guest cannot load the NFS modules from the "
+			       "kernel store: via = nfs needs a kernel with 9p (not Debian's cloud "
+			       "flavor)",
+			       t->ts->k->name);
 	if (fio)
 		programs[n++] = fio;
 	if (stress)

@@ -85,9 +85,13 @@ static json_t *body_json(const struct event *e)
 		put_str(o, "log", e->workload.log);
 		return o;
 	}
-	case EV_ACTION:
-		return json_pack("{s:s, s:s}", "group", e->action.group ?: "", "sysrq",
-				 e->action.sysrq ?: "");
+	case EV_ACTION: {
+		json_t *o = json_pack("{s:s, s:s}", "group", e->action.group ?: "", "sysrq",
+				      e->action.sysrq ?: "");
+
+		put_str(o, "what", e->action.what);
+		return o;
+	}
 	case EV_INJECT:
 		return json_pack("{s:s, s:s, s:f, s:i}", "group", e->inject.group ?: "",
 				 "injection", e->inject.injection ?: "", "delay", e->inject.delay,
@@ -214,6 +218,7 @@ static int body_from_json(json_t *j, struct event *e)
 	case EV_ACTION:
 		e->action.group = get_str(j, "group");
 		e->action.sysrq = get_str(j, "sysrq");
+		e->action.what = get_str(j, "what");
 		return 0;
 	case EV_INJECT:
 		e->inject.group = get_str(j, "group");

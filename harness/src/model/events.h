@@ -23,7 +23,7 @@
  *   mount      client, ok, error
  *   workload   group, instance, what (start, exit, restart), pid (start);
  *              status, oom, failed, log (exit, restart)
- *   action     group, sysrq: a timed sysrq was triggered
+ *   action     group, sysrq[, what]: a timed sysrq was triggered, or another guest action
  *   inject     group, injection, delay, probability: a delay injection armed
  *   stuck      a task the watchdog found stuck in D: comm, pid, tid, state,
  *              workqueue, wchan, cgroup, stack[], stuck_for, title
@@ -116,6 +116,7 @@ struct event {
 		} workload;
 		struct {
 			const char *group, *sysrq;
+			const char *what; /* an action that is no sysrq, said in words; or NULL */
 		} action;
 		struct {
 			const char *group, *injection;

@@ -17,6 +17,8 @@ json_t *payload_to_json(const struct payload *p)
 		json_object_set_new(j, "inject_module", json_string(p->inject_module));
 	if (p->fs)
 		json_object_set_new(j, "fs", json_string(p->fs));
+	if (p->modules_root)
+		json_object_set_new(j, "modules_root", json_string(p->modules_root));
 	return j;
 }
 
@@ -48,6 +50,7 @@ int payload_from_json(json_t *j, struct payload *p)
 	p->seed = (uint64_t)json_integer_value(json_object_get(j, "seed"));
 	p->inject_module = json_string_value(json_object_get(j, "inject_module"));
 	p->fs = json_string_value(json_object_get(j, "fs"));
+	p->modules_root = json_string_value(json_object_get(j, "modules_root"));
 	if (missing)
 		return -1;
 	p->json = json_incref(j);

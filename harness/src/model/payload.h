@@ -23,6 +23,8 @@ struct payload {
 	const char *workdir;	   /* the trial's top directory on every mount */
 	const char *guest_addr;	   /* "10.78.0.10/24" */
 	const char *inject_module; /* the .ko the host built for this kernel, or NULL */
+	const char *
+		modules_root; /* the kernel store dir with lib/modules/RELEASE (9p root), or NULL */
 	json_t *json;
 };
 

@@ -93,10 +93,17 @@ struct key_def {
 };
 
 static const char *const sec_type_names[SEC_NTYPES + 1] = {
-	[SEC_GLOBAL] = "global",	   [SEC_CLUSTER] = "cluster", [SEC_FIO] = "fio",
-	[SEC_STRESS_NG] = "stress-ng",	   [SEC_CHURN] = "churn",     [SEC_RECLAIM] = "reclaim",
-	[SEC_DROP_CACHES] = "drop_caches", [SEC_SYSRQ] = "sysrq",     [SEC_CEPH] = "ceph",
+	[SEC_GLOBAL] = "global",
+	[SEC_CLUSTER] = "cluster",
+	[SEC_FIO] = "fio",
+	[SEC_STRESS_NG] = "stress-ng",
+	[SEC_CHURN] = "churn",
+	[SEC_RECLAIM] = "reclaim",
+	[SEC_DROP_CACHES] = "drop_caches",
+	[SEC_SYSRQ] = "sysrq",
+	[SEC_CEPH] = "ceph",
 	[SEC_INJECT] = "inject",
+	[SEC_NFS_EXPIRE] = "nfs-expire",
 };
 
 static const char *const churn_kinds[CHURN_NKINDS + 1] = {
@@ -112,6 +119,8 @@ static const char *const oom_policies[] = {
 
 static const char *const guest_roots[] = {
 	[ROOT_AUTO] = "auto", [ROOT_9P] = "9p", [ROOT_BLK] = "blk", NULL};
+
+static const char *const access_vias[] = {[VIA_CEPH] = "ceph", [VIA_NFS] = "nfs", NULL};
 
 static const char *const injection_names[INJ_NKINDS + 1] = {
 	[INJ_LOST_TRUNCATE] = "lost-truncate",
@@ -318,8 +327,9 @@ static const struct key_def keys[] = {
 	 .choices = sec_type_names + SEC_FIO,
 	 .flags = KF_REQUIRED,
 	 .doc = "What the group is: a workload (fio, stress-ng, churn), a pressure injector "
-		"(reclaim, "
-		"drop_caches), a timed action (sysrq, ceph) or a kernel fault injection (inject)."},
+		"(reclaim, drop_caches), a timed action (sysrq, ceph, nfs-expire: the NFS "
+		"re-export's server expires every client's state, as for a client that stopped "
+		"renewing its lease) or a kernel fault injection (inject)."},
 
 	/* Workloads */
 	{.name = "client",
@@ -329,6 +339,15 @@ static const struct key_def keys[] = {
 	 .min = 1,
 	 .max = 4,
 	 .doc = "Which client instance's mount the group works in."},
+	{.name = "via",
+	 .types = T_WORK,
+	 AT(scn_group, via, K_ENUM),
+	 .def = "ceph",
+	 .choices = access_vias,
+	 .doc = "How the group reaches its client's files: `ceph` (the CephFS mount) or `nfs` "
+		"(the in-kernel NFS server re-exports client 1's mount, NFSv4.2 on 127.0.0.1, "
+		"and the guest's NFS client mounts it: a gateway's path, docs/iput-routes-7.3.md). "
+		"`nfs` needs client 1 and guest_root = 9p."},
 	{.name = "dir",
 	 .types = T_WORK | T(SEC_INJECT),
 	 AT(scn_group, dir, K_STR),
@@ -463,14 +482,14 @@ static const struct key_def keys[] = {
 
 	/* Timed actions */
 	{.name = "at",
-	 .types = T(SEC_SYSRQ) | T(SEC_CEPH),
+	 .types = T(SEC_SYSRQ) | T(SEC_CEPH) | T(SEC_NFS_EXPIRE),
 	 AT(scn_group, at, K_SECS),
 	 .min = 0,
 	 .max = 86400,
 	 .flags = KF_REQUIRED,
 	 .doc = "Seconds after stress start."},
 	{.name = "every",
-	 .types = T(SEC_CEPH),
+	 .types = T(SEC_CEPH) | T(SEC_NFS_EXPIRE),
 	 AT(scn_group, every, K_SECS),
 	 .def = "0",
 	 .min = 0,
@@ -1192,6 +1211,15 @@ static int check_group(const struct scenario *s, const struct scn_group *g)
 				   kv->value, s->global.clients);
 	if (in_cgroup(g) && check_dir(s, g) < 0)
 		return -1;
+	if (g->via == VIA_NFS && g->client != 1)
+		return value_error(
+			s, kv_find(sec, "via"),
+			"via = nfs: only client 1's mount is re-exported (client = %lld)",
+			g->client);
+	if (g->via == VIA_NFS && s->global.root == ROOT_BLK)
+		return value_error(s, kv_find(sec, "via"),
+				   "via = nfs loads the NFS modules from the host's kernel store: "
+				   "it needs guest_root = 9p or auto, not blk");
 	if (g->type == SEC_FIO && !g->jobfile && !*g->args)
 		return err_set("%s:%d: [%s] (type fio) needs 'jobfile' or 'args'", s->path, g->line,
 			       g->name);
@@ -1201,6 +1229,10 @@ static int check_group(const struct scenario *s, const struct scn_group *g)
 	if (g->type == SEC_CHURN && g->kind == CHURN_VERIFY_APPEND && s->global.clients < 2)
 		return err_set("%s:%d: [%s] (kind verify-append) appends through a second client: "
 			       "set [global] clients = 2",
+			       s->path, g->line, g->name);
+	if (g->type == SEC_NFS_EXPIRE && !scenario_reexports(s))
+		return err_set("%s:%d: [%s] (type nfs-expire) expires the clients of the NFS "
+			       "re-export: some group needs via = nfs",
 			       s->path, g->line, g->name);
 	if (g->type == SEC_SYSRQ && strlen(g->key) != 1)
 		return value_error(s, kv_find(sec, "key"), "key must be one character");
@@ -1365,6 +1397,14 @@ bool group_is_workload(const struct scn_group *g)
 bool group_is_pressure(const struct scn_group *g)
 {
 	return T(g->type) & T_PRESSURE;
+}
+
+bool scenario_reexports(const struct scenario *s)
+{
+	for (size_t i = 0; i < s->ngroups; i++)
+		if (s->groups[i].via == VIA_NFS)
+			return true;
+	return false;
 }
 
 /* ---- output ---- */

@@ -33,6 +33,7 @@ enum sec_type {
 	SEC_SYSRQ,
 	SEC_CEPH,
 	SEC_INJECT,
+	SEC_NFS_EXPIRE,
 	SEC_NTYPES,
 };
 
@@ -56,6 +57,9 @@ enum oom_policy { OOM_RESTART, OOM_IGNORE, OOM_ERROR };
 enum guest_root { ROOT_AUTO, ROOT_9P, ROOT_BLK };
 
 enum injection_kind { INJ_LOST_TRUNCATE, INJ_READ_DELAY, INJ_CORRUPT_PAGE, INJ_NKINDS };
+
+/* How a workload reaches its client's files: the ceph mount, or knfsd's re-export of it. */
+enum access_via { VIA_CEPH, VIA_NFS };
 
 /* [global]: the trial's settings. */
 struct scn_global {
@@ -101,6 +105,7 @@ struct scn_group {
 	enum sec_type type;
 	int line;
 	long long client;
+	enum access_via via;
 	const char *dir;		  /* default: the section name */
 	const char *cgroup;		  /* default: the section name */
 	uint64_t memory_max, memory_high; /* 0: no limit */
@@ -167,6 +172,7 @@ char *scenario_dump(const struct scenario *s);
 const struct scn_group *scenario_group(const struct scenario *s, const char *name);
 bool group_is_workload(const struct scn_group *g); /* fio, stress-ng, churn, lost-truncate */
 bool group_is_pressure(const struct scn_group *g); /* reclaim, drop_caches */
+bool scenario_reexports(const struct scenario *s); /* a group works via = nfs */
 
 const char *sec_type_name(enum sec_type t);
 const char *churn_kind_name(enum churn_kind k);
