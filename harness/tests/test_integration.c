@@ -758,6 +758,32 @@ START_TEST(a_knfsd_reexport_serves_client_1_and_outlives_its_expired_client)
 }
 END_TEST
 
+START_TEST(a_local_fscache_serves_reads_and_is_withdrawn_under_them)
+{
+	char *args[] = {"-s", "fscache-reads", "-o", "duration=30", NULL};
+	pid_t pid = start(args);
+	int code = finish(pid, 900);
+	_cleanup_free_ char *vp = trial_file("verdict.json");
+	_cleanup_free_ char *cp = trial_file("console.log");
+	_cleanup_free_ char *console = read_file(cp, NULL);
+	json_t *v = load(vp), *c;
+
+	ck_assert_msg(code == 0, "exit %d: %s", code,
+		      json_string_value(json_object_get(v, "reason")));
+	ck_assert_msg(console && strstr(console, "CacheFiles: File cache on iputstorm registered"),
+		      "console.log: the cache was never bound");
+	/* Withdrawn at 10 s and 20 s, and bound again each time. */
+	ck_assert_int_ge(count_event_lines("\"withdraw\"", "withdrawn and is being bound"), 2);
+	ck_assert_msg(strstr(strstr(console, "Withdrawing cache") ?: "",
+			     "CacheFiles: File cache on iputstorm registered"),
+		      "console.log: no cache bound after a withdrawal");
+	c = json_object_get(json_object_get(v, "telemetry"), "counters");
+	ck_assert_msg(json_is_integer(json_object_get(c, "netfs_cache_reads")),
+		      "no netfs_cache_reads in the telemetry");
+	json_decref(v);
+}
+END_TEST
+
 START_TEST(lost_truncate_injection_deadlocks_the_flusher_with_its_signature)
 {
 	char *args[] = {"-s", "writeback-iput-fi", NULL};
@@ -1209,6 +1235,7 @@ Suite *test_suite(void)
 	add_test(tc, lost_truncate_injection_deadlocks_the_flusher_with_its_signature);
 	add_test(tc, a_spoiled_page_is_caught_as_data_corruption_with_its_place);
 	add_test(tc, a_knfsd_reexport_serves_client_1_and_outlives_its_expired_client);
+	add_test(tc, a_local_fscache_serves_reads_and_is_withdrawn_under_them);
 	add_test(tc, patched_kernel_survives_the_injection_that_hangs_the_stock_one);
 	add_test(tc, bisect_step_calls_the_stock_kernel_bad_and_stops_on_a_bad_scenario);
 	add_test(tc, stopped_osd_gives_stuck_stacks_and_miss_not_fail);

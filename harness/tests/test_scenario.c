@@ -80,6 +80,11 @@ static const struct {
 			"store: it needs guest_root = 9p or auto, not blk"},
 	{"nfs-expire-alone.ini", "nfs-expire-alone.ini:5: [expire] (type nfs-expire) expires the "
 				 "clients of the NFS re-export: some group needs via = nfs"},
+	{"fscache-withdraw-alone.ini",
+	 "fscache-withdraw-alone.ini:5: [x] (type fscache-withdraw) "
+	 "withdraws the local cache: it needs [global] fscache = true"},
+	{"fscache-blk.ini", "fscache-blk.ini:3: fscache loads brd, ext4 and cachefiles from the "
+			    "host's kernel store: it needs guest_root = 9p or auto, not blk"},
 };
 
 START_TEST(bad_scenario_is_rejected_with_file_and_line)

@@ -3,6 +3,7 @@
 #include "guest/agent.h"
 #include "guest/cgroup.h"
 #include "guest/channel.h"
+#include "guest/fscache.h"
 #include "guest/modctl.h"
 #include "guest/reexport.h"
 #include "guest/verify.h"
@@ -82,7 +83,8 @@ struct agent {
 	int nclients;
 	char *mounts[MAX_CLIENTS + 1];
 	int mounted;
-	bool nfs_up; /* client 1's mount is re-exported and mounted at NFS_MOUNT */
+	bool nfs_up;	   /* client 1's mount is re-exported and mounted at NFS_MOUNT */
+	pid_t fscache_pid; /* the process holding the local cache bound, or 0 */
 	const char *workdir;
 	struct workload_env env;
 	struct helper h;
@@ -173,10 +175,14 @@ static int do_mount(struct agent *a, int client)
 	_cleanup_free_ char *src = xasprintf("%s:/", a->trial.mon_addr);
 	/* mds_namespace, not fs=: every kernel from 6.1 on takes it. */
 	_cleanup_free_ char *fs = a->trial.fs ? xasprintf(",mds_namespace=%s", a->trial.fs) : NULL;
+	/* A second instance of one fsid needs its own cache volume: fsc=UNIQUIFIER. */
+	_cleanup_free_ char *fsc = !a->g->fscache ? xstrdup("")
+				   : client > 1	  ? xasprintf(",fsc=c%d", client)
+						  : xstrdup(",fsc");
 	/* noshare: each client is its own instance with its own id and caps. */
-	_cleanup_free_ char *opts =
-		xasprintf("name=%s,secret=%s%s%s%s%s", a->trial.client, a->trial.secret,
-			  fs ? fs : "", client > 1 ? ",noshare" : "", *extra ? "," : "", extra);
+	_cleanup_free_ char *opts = xasprintf(
+		"name=%s,secret=%s%s%s%s%s%s", a->trial.client, a->trial.secret, fs ? fs : "",
+		client > 1 ? ",noshare" : "", fsc, *extra ? "," : "", extra);
 
 	if (mount(src, a->mounts[client], "ceph", 0, opts) < 0) {
 		fprintf(stderr, "iputstorm agent: mount -t ceph %s %s: %s\n", src,
@@ -454,6 +460,8 @@ static void read_kmsg(struct agent *a)
 	}
 }
 
+static void report_telemetry(struct agent *a);
+
 static void on_stuck(struct ev_stuck *task, void *ctx)
 {
 	struct agent *a = ctx;
@@ -474,6 +482,14 @@ static void on_stuck(struct ev_stuck *task, void *ctx)
 			"(%s); not a hang before %.0f s\n",
 			task->comm, task->tid, c ? (int)strcspn(c, " ") : 1, c ? c : "?",
 			task->bound, task->waits_for, task->bound + BOUNDED_GRACE);
+	}
+	/*
+	 * The host may end the trial on this event, long before the next
+	 * periodic counters: these are the ones of the hang's moment.
+	 */
+	if (a->phase == PH_STRESS) {
+		report_telemetry(a);
+		a->last_tele = now_mono();
 	}
 	/* The watchdog keeps its stack: the event only borrows it. */
 	e.stuck.title = title;
@@ -640,6 +656,22 @@ static void expire_nfs_clients(struct agent *a, const struct scn_group *g)
 	emit(a, (struct event){.type = EV_ACTION, .action = {.group = g->name, .what = what}});
 }
 
+/* The keeper goes with the cache it holds; a new one binds the same cache again. */
+static void withdraw_fscache(struct agent *a, const struct scn_group *g)
+{
+	if (a->fscache_pid > 0)
+		kill(a->fscache_pid, SIGTERM);
+	if (fscache_start(false, &a->fscache_pid) < 0) {
+		a->fscache_pid = 0;
+		emit_error(a, g->name, err_msg(), false, "agent");
+		return;
+	}
+	emit(a, (struct event){.type = EV_ACTION,
+			       .action = {.group = g->name,
+					  .what = "fscache-withdraw: the cache was withdrawn and "
+						  "is being bound again"}});
+}
+
 static void run_actions(struct agent *a)
 {
 	double t = since(a, a->stress_t0);
@@ -647,6 +679,11 @@ static void run_actions(struct agent *a)
 	for (size_t i = 0; i < a->scn.ngroups; i++) {
 		const struct scn_group *g = &a->scn.groups[i];
 
+		if (g->type == SEC_FSCACHE_WITHDRAW && t >= a->action_next[i]) {
+			withdraw_fscache(a, g);
+			a->action_next[i] = g->every > 0 ? a->action_next[i] + g->every : HUGE_VAL;
+			continue;
+		}
 		if (g->type == SEC_NFS_EXPIRE && a->nfs_up && t >= a->action_next[i]) {
 			expire_nfs_clients(a, g);
 			a->action_next[i] = g->every > 0 ? a->action_next[i] + g->every : HUGE_VAL;
@@ -729,6 +766,8 @@ static void report_telemetry(struct agent *a)
 	c = inject_stats();
 	if (!c)
 		return;
+	if (a->g->fscache)
+		fscache_add_netfs_stats(c);
 	emit(a, (struct event){
 			.type = EV_TELEMETRY,
 			.telemetry = {.stress_secs = now_mono() - a->stress_t0, .counters = c}});
@@ -1084,6 +1123,11 @@ static int agent_setup(struct agent *a)
 	}
 	if (setup_inject(a) < 0)
 		return -1;
+	if (a->g->fscache && (fscache_prepare(a->trial.modules_root) < 0 ||
+			      fscache_start(true, &a->fscache_pid) < 0)) {
+		fail_setup(a, "fscache", "infra");
+		return -1;
+	}
 	build_instances(a);
 	set_phase(a, PH_MOUNTING);
 	return 0;

@@ -205,10 +205,10 @@ static int choose_root(struct trial *t)
 		t->root = kernel_has_9p(t->ts->k) ? ROOT_9P : ROOT_BLK;
 	if (t->root != ROOT_BLK)
 		return 0;
-	if (scenario_reexports(t->ts->scn))
-		return err_set("%s has no 9p, so the guest cannot load the NFS modules from the "
-			       "kernel store: via = nfs needs a kernel with 9p (not Debian's cloud "
-			       "flavor)",
+	if (scenario_reexports(t->ts->scn) || t->ts->scn->global.fscache)
+		return err_set("%s has no 9p, so the guest cannot load modules from the kernel "
+			       "store: via = nfs and fscache need a kernel with 9p (not Debian's "
+			       "cloud flavor)",
 			       t->ts->k->name);
 	if (fio)
 		programs[n++] = fio;

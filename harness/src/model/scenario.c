@@ -104,6 +104,7 @@ static const char *const sec_type_names[SEC_NTYPES + 1] = {
 	[SEC_CEPH] = "ceph",
 	[SEC_INJECT] = "inject",
 	[SEC_NFS_EXPIRE] = "nfs-expire",
+	[SEC_FSCACHE_WITHDRAW] = "fscache-withdraw",
 };
 
 static const char *const churn_kinds[CHURN_NKINDS + 1] = {
@@ -297,6 +298,14 @@ static const struct key_def keys[] = {
 	 .doc = "Count the dangerous paths (final iput in writeback or on ceph-msgr) with tracefs "
 		"kprobes and report them per minute."},
 
+	{.name = "fscache",
+	 .types = T_GLOBAL,
+	 AT(scn_global, fscache, K_BOOL),
+	 .def = "false",
+	 .doc = "Give the guest a local fscache (cachefiles on a 128 MiB RAM disk, bound without "
+		"cachefilesd) and mount every client with `fsc`, so reads are served from it too. "
+		"Needs guest_root = 9p or auto (the modules come from the kernel store)."},
+
 	/* [cluster] */
 	{.name = "ceph_config",
 	 .types = T_CLUSTER,
@@ -329,7 +338,9 @@ static const struct key_def keys[] = {
 	 .doc = "What the group is: a workload (fio, stress-ng, churn), a pressure injector "
 		"(reclaim, drop_caches), a timed action (sysrq, ceph, nfs-expire: the NFS "
 		"re-export's server expires every client's state, as for a client that stopped "
-		"renewing its lease) or a kernel fault injection (inject)."},
+		"renewing its lease; fscache-withdraw: the local cache is withdrawn under the "
+		"reads it serves and bound again, as when cachefilesd stops) or a kernel fault "
+		"injection (inject)."},
 
 	/* Workloads */
 	{.name = "client",
@@ -482,14 +493,14 @@ static const struct key_def keys[] = {
 
 	/* Timed actions */
 	{.name = "at",
-	 .types = T(SEC_SYSRQ) | T(SEC_CEPH) | T(SEC_NFS_EXPIRE),
+	 .types = T(SEC_SYSRQ) | T(SEC_CEPH) | T(SEC_NFS_EXPIRE) | T(SEC_FSCACHE_WITHDRAW),
 	 AT(scn_group, at, K_SECS),
 	 .min = 0,
 	 .max = 86400,
 	 .flags = KF_REQUIRED,
 	 .doc = "Seconds after stress start."},
 	{.name = "every",
-	 .types = T(SEC_CEPH) | T(SEC_NFS_EXPIRE),
+	 .types = T(SEC_CEPH) | T(SEC_NFS_EXPIRE) | T(SEC_FSCACHE_WITHDRAW),
 	 AT(scn_group, every, K_SECS),
 	 .def = "0",
 	 .min = 0,
@@ -968,17 +979,15 @@ static int resolve_type(struct scenario *s, struct scn_section *sec)
 
 	if (sec->type == SEC_GLOBAL || sec->type == SEC_CLUSTER)
 		return 0;
+	_cleanup_free_ char *types = choices_text(sec_type_names + SEC_FIO);
+
 	t = kv_find(sec, "type");
 	if (!t)
-		return err_set("%s:%d: [%s] has no 'type'; say what the group is (fio, stress-ng, "
-			       "churn, reclaim, drop_caches, sysrq, ceph, inject)",
-			       s->path, sec->line, sec->name);
+		return err_set("%s:%d: [%s] has no 'type'; say what the group is (%s)", s->path,
+			       sec->line, sec->name, types);
 	i = choice_index(sec_type_names + SEC_FIO, t->value);
 	if (i < 0)
-		return value_error(s, t,
-				   "type must be one of fio, stress-ng, churn, reclaim, "
-				   "drop_caches, sysrq, ceph, inject, not '%s'",
-				   t->value);
+		return value_error(s, t, "type must be one of %s, not '%s'", types, t->value);
 	sec->type = SEC_FIO + i;
 	return 0;
 }
@@ -1230,6 +1239,10 @@ static int check_group(const struct scenario *s, const struct scn_group *g)
 		return err_set("%s:%d: [%s] (kind verify-append) appends through a second client: "
 			       "set [global] clients = 2",
 			       s->path, g->line, g->name);
+	if (g->type == SEC_FSCACHE_WITHDRAW && !s->global.fscache)
+		return err_set("%s:%d: [%s] (type fscache-withdraw) withdraws the local cache: "
+			       "it needs [global] fscache = true",
+			       s->path, g->line, g->name);
 	if (g->type == SEC_NFS_EXPIRE && !scenario_reexports(s))
 		return err_set("%s:%d: [%s] (type nfs-expire) expires the clients of the NFS "
 			       "re-export: some group needs via = nfs",
@@ -1312,6 +1325,18 @@ static int check_end_when_safe(const struct scenario *s)
 			   "= inject and injection = lost-truncate, or remove it");
 }
 
+/* The cache's modules come from the kernel store, which only the 9p root shows. */
+static int check_fscache(const struct scenario *s)
+{
+	const struct scn_kv *kv = kv_find(section_find(s, "global"), "fscache");
+
+	if (s->global.fscache && s->global.root == ROOT_BLK)
+		return value_error(s, kv,
+				   "fscache loads brd, ext4 and cachefiles from the host's kernel "
+				   "store: it needs guest_root = 9p or auto, not blk");
+	return 0;
+}
+
 static int scenario_validate(struct scenario *s)
 {
 	for (size_t i = 0; i < s->nsec; i++)
@@ -1326,7 +1351,7 @@ static int scenario_validate(struct scenario *s)
 	for (size_t i = 0; i < s->ngroups; i++)
 		if (check_group(s, &s->groups[i]) < 0)
 			return -1;
-	if (check_verify_files(s) < 0 || check_end_when_safe(s) < 0)
+	if (check_verify_files(s) < 0 || check_end_when_safe(s) < 0 || check_fscache(s) < 0)
 		return -1;
 	return check_cgroups(s);
 }

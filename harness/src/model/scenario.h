@@ -34,6 +34,7 @@ enum sec_type {
 	SEC_CEPH,
 	SEC_INJECT,
 	SEC_NFS_EXPIRE,
+	SEC_FSCACHE_WITHDRAW,
 	SEC_NTYPES,
 };
 
@@ -87,6 +88,7 @@ struct scn_global {
 	bool fail_on_warning;
 	long long end_when_safe; /* injected inodes evicted safely that end the stress; 0: off */
 	bool telemetry;
+	bool fscache; /* a local cachefiles cache, every client mounted with fsc */
 };
 
 /* [cluster]: what the host sets on the cluster before a trial. */
