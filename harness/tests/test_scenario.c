@@ -83,6 +83,10 @@ static const struct {
 	{"fscache-withdraw-alone.ini",
 	 "fscache-withdraw-alone.ini:5: [x] (type fscache-withdraw) "
 	 "withdraws the local cache: it needs [global] fscache = true"},
+	{"fscache-errors-alone.ini", "fscache-errors-alone.ini:2: fscache_read_errors fails reads "
+				     "of the local cache: it needs fscache = true"},
+	{"fscache-errors-short.ini", "fscache-errors-short.ini:3: fscache_read_errors must be 2 s "
+				     "or more"},
 	{"fscache-blk.ini", "fscache-blk.ini:3: fscache loads brd, ext4 and cachefiles from the "
 			    "host's kernel store: it needs guest_root = 9p or auto, not blk"},
 };

@@ -28,12 +28,42 @@ static int run_or_say(char *const argv[], const char *what)
 	return 0;
 }
 
-int fscache_prepare(const char *modules_root)
+/*
+ * dm-flakey over the RAM disk, failing reads only (error_reads) for 1 s in
+ * every `every`: a cache read then ends in EIO and netfs retries it from
+ * the OSDs, while writes to the cache go on (ext4 stays up).
+ */
+static int make_flaky(const char *modules_root, double every, const char **dev)
 {
+	char *modprobe[] = {"modprobe", "-d", (char *)modules_root, "dm-flakey", NULL};
+	char sectors[32] = "";
+	_cleanup_free_ char *table = NULL;
+	int up = (int)(every + 0.5) - 1;
+
+	if (run_or_say(modprobe, "modprobe dm-flakey") < 0)
+		return -1;
+	if (read_file_trim("/sys/block/ram0/size", sectors, sizeof(sectors)) <= 0)
+		return err_set("/sys/block/ram0/size: %s", strerror(errno));
+	table = xasprintf("0 %s flakey %s 0 %d 1 1 error_reads", sectors, CACHE_DEV,
+			  up > 0 ? up : 1);
+	{
+		char *create[] = {"dmsetup", "--noudevsync", "create", "iputstorm-cache",
+				  "--table", table,	     NULL};
+
+		if (run_or_say(create, "dmsetup create (dm-flakey)") < 0)
+			return -1;
+	}
+	/* No udev in the guest: devtmpfs has the node, /dev/mapper does not. */
+	*dev = "/dev/dm-0";
+	return 0;
+}
+
+int fscache_prepare(const char *modules_root, double read_errors_every)
+{
+	const char *dev = CACHE_DEV;
 	char *modprobe[] = {"modprobe",		 "-d", (char *)modules_root, "brd", "rd_nr=1",
 			    "rd_size=" CACHE_KB, NULL};
 	char *more[] = {"modprobe", "-d", (char *)modules_root, "-a", "ext4", "cachefiles", NULL};
-	char *mkfs[] = {"mkfs.ext4", "-q", "-F", "-b", "4096", CACHE_DEV, NULL};
 
 	if (!modules_root || access(modules_root, F_OK) < 0)
 		return err_set("the kernel's modules are not visible in the guest (%s): fscache "
@@ -41,11 +71,16 @@ int fscache_prepare(const char *modules_root)
 			       modules_root ? modules_root : "none given");
 	if (run_or_say(modprobe, "modprobe brd") < 0 ||
 	    run_or_say(more, "modprobe ext4 cachefiles") < 0 ||
-	    run_or_say(mkfs, "mkfs.ext4 " CACHE_DEV) < 0)
+	    (read_errors_every > 0 && make_flaky(modules_root, read_errors_every, &dev) < 0))
 		return err_prefix("fscache");
-	if (mkdir_p(CACHE_MNT, 0755) < 0 || mount(CACHE_DEV, CACHE_MNT, "ext4", 0, NULL) < 0)
-		return err_set("fscache: mount %s on %s: %s", CACHE_DEV, CACHE_MNT,
-			       strerror(errno));
+	{
+		char *mkfs[] = {"mkfs.ext4", "-q", "-F", "-b", "4096", (char *)dev, NULL};
+
+		if (run_or_say(mkfs, "mkfs.ext4") < 0)
+			return err_prefix("fscache");
+	}
+	if (mkdir_p(CACHE_MNT, 0755) < 0 || mount(dev, CACHE_MNT, "ext4", 0, NULL) < 0)
+		return err_set("fscache: mount %s on %s: %s", dev, CACHE_MNT, strerror(errno));
 	return 0;
 }
 

@@ -16,8 +16,12 @@
 #include <stdbool.h>
 #include <sys/types.h>
 
-/* Modules, RAM disk, file system: once per guest. 0 or -1 with err_msg(). */
-int fscache_prepare(const char *modules_root);
+/*
+ * Modules, RAM disk, file system: once per guest. read_errors_every > 0
+ * puts dm-flakey under it, failing every read for 1 s in each such period.
+ * 0 or -1 with err_msg().
+ */
+int fscache_prepare(const char *modules_root, double read_errors_every);
 
 /*
  * Forks the keeper: it binds the cache, then waits for SIGTERM. With wait,

@@ -306,6 +306,16 @@ static const struct key_def keys[] = {
 		"cachefilesd) and mount every client with `fsc`, so reads are served from it too. "
 		"Needs guest_root = 9p or auto (the modules come from the kernel store)."},
 
+	{.name = "fscache_read_errors",
+	 .types = T_GLOBAL,
+	 AT(scn_global, fscache_read_errors, K_SECS),
+	 .def = "0",
+	 .min = 0,
+	 .max = 3600,
+	 .doc = "With fscache: every this many seconds (at least 2), reads from the cache device "
+		"fail for 1 s (dm-flakey `error_reads` under the cache; writes go on), so netfs "
+		"retries those reads from the OSDs. 0: never."},
+
 	/* [cluster] */
 	{.name = "ceph_config",
 	 .types = T_CLUSTER,
@@ -1330,6 +1340,15 @@ static int check_fscache(const struct scenario *s)
 {
 	const struct scn_kv *kv = kv_find(section_find(s, "global"), "fscache");
 
+	if (s->global.fscache_read_errors > 0 && !s->global.fscache)
+		return value_error(s, kv_find(section_find(s, "global"), "fscache_read_errors"),
+				   "fscache_read_errors fails reads of the local cache: it needs "
+				   "fscache = true");
+	if (s->global.fscache_read_errors > 0 && s->global.fscache_read_errors < 2)
+		return value_error(
+			s, kv_find(section_find(s, "global"), "fscache_read_errors"),
+			"fscache_read_errors must be 2 s or more: the reads fail for 1 s "
+			"of each period");
 	if (s->global.fscache && s->global.root == ROOT_BLK)
 		return value_error(s, kv,
 				   "fscache loads brd, ext4 and cachefiles from the host's kernel "

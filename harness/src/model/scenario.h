@@ -88,7 +88,8 @@ struct scn_global {
 	bool fail_on_warning;
 	long long end_when_safe; /* injected inodes evicted safely that end the stress; 0: off */
 	bool telemetry;
-	bool fscache; /* a local cachefiles cache, every client mounted with fsc */
+	bool fscache;		    /* a local cachefiles cache, every client mounted with fsc */
+	double fscache_read_errors; /* > 0: its reads fail for 1 s in every this many seconds */
 };
 
 /* [cluster]: what the host sets on the cluster before a trial. */
