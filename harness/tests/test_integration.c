@@ -731,19 +731,28 @@ static int count_event_lines(const char *a, const char *b)
 	return n;
 }
 
-START_TEST(a_knfsd_reexport_serves_client_1_and_outlives_its_expired_client)
+/* One trial that must PASS: its verdict.json, and its console.log in *console. */
+static json_t *run_passing_trial(char **args, char **console)
 {
-	_cleanup_free_ char *scn = data("knfsd-expire.ini");
-	char *args[] = {"-s", scn, NULL};
 	pid_t pid = start(args);
 	int code = finish(pid, 900);
 	_cleanup_free_ char *vp = trial_file("verdict.json");
 	_cleanup_free_ char *cp = trial_file("console.log");
-	_cleanup_free_ char *console = read_file(cp, NULL);
-	json_t *v = load(vp), *c;
+	json_t *v = load(vp);
 
 	ck_assert_msg(code == 0, "exit %d: %s", code,
 		      json_string_value(json_object_get(v, "reason")));
+	*console = read_file(cp, NULL);
+	return v;
+}
+
+START_TEST(a_knfsd_reexport_serves_client_1_and_outlives_its_expired_client)
+{
+	_cleanup_free_ char *scn = data("knfsd-expire.ini");
+	char *args[] = {"-s", scn, NULL};
+	_cleanup_free_ char *console = NULL;
+	json_t *v = run_passing_trial(args, &console), *c;
+
 	ck_assert_msg(console && strstr(console, "NFSD: starting 10-second grace period"),
 		      "console.log: nfsd did not start");
 	/* The server forgot its one client, and the writers went on. */
@@ -763,15 +772,9 @@ START_TEST(a_local_fscache_serves_reads_and_is_withdrawn_under_them)
 	/* Without the cache device's read errors: 6.12 returns them as EIO (bench/README.md). */
 	char *args[] = {"-s", "fscache-reads",	       "-o", "duration=30",
 			"-o", "fscache_read_errors=0", NULL};
-	pid_t pid = start(args);
-	int code = finish(pid, 900);
-	_cleanup_free_ char *vp = trial_file("verdict.json");
-	_cleanup_free_ char *cp = trial_file("console.log");
-	_cleanup_free_ char *console = read_file(cp, NULL);
-	json_t *v = load(vp), *c;
+	_cleanup_free_ char *console = NULL;
+	json_t *v = run_passing_trial(args, &console), *c;
 
-	ck_assert_msg(code == 0, "exit %d: %s", code,
-		      json_string_value(json_object_get(v, "reason")));
 	ck_assert_msg(console && strstr(console, "CacheFiles: File cache on iputstorm registered"),
 		      "console.log: the cache was never bound");
 	/* Withdrawn at 10 s and 20 s, and bound again each time. */
