@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 #define _GNU_SOURCE
 #include "guest/fscache.h"
+#include "guest/modctl.h"
 #include "lib/base.h"
 #include "lib/fileio.h"
 #include "lib/output.h"
@@ -35,12 +36,12 @@ static int run_or_say(char *const argv[], const char *what)
  */
 static int make_flaky(const char *modules_root, double every, const char **dev)
 {
-	char *modprobe[] = {"modprobe", "-d", (char *)modules_root, "dm-flakey", NULL};
+	char *flakey[] = {"dm-flakey", NULL};
 	char sectors[32] = "";
 	_cleanup_free_ char *table = NULL;
 	int up = (int)(every + 0.5) - 1;
 
-	if (run_or_say(modprobe, "modprobe dm-flakey") < 0)
+	if (store_modprobe(modules_root, flakey) < 0)
 		return -1;
 	if (read_file_trim("/sys/block/ram0/size", sectors, sizeof(sectors)) <= 0)
 		return err_set("/sys/block/ram0/size: %s", strerror(errno));
@@ -61,16 +62,10 @@ static int make_flaky(const char *modules_root, double every, const char **dev)
 int fscache_prepare(const char *modules_root, double read_errors_every)
 {
 	const char *dev = CACHE_DEV;
-	char *modprobe[] = {"modprobe",		 "-d", (char *)modules_root, "brd", "rd_nr=1",
-			    "rd_size=" CACHE_KB, NULL};
-	char *more[] = {"modprobe", "-d", (char *)modules_root, "-a", "ext4", "cachefiles", NULL};
+	char *brd[] = {"brd", "rd_nr=1", "rd_size=" CACHE_KB, NULL};
+	char *more[] = {"-a", "ext4", "cachefiles", NULL};
 
-	if (!modules_root || access(modules_root, F_OK) < 0)
-		return err_set("the kernel's modules are not visible in the guest (%s): fscache "
-			       "needs guest_root = 9p",
-			       modules_root ? modules_root : "none given");
-	if (run_or_say(modprobe, "modprobe brd") < 0 ||
-	    run_or_say(more, "modprobe ext4 cachefiles") < 0 ||
+	if (store_modprobe(modules_root, brd) < 0 || store_modprobe(modules_root, more) < 0 ||
 	    (read_errors_every > 0 && make_flaky(modules_root, read_errors_every, &dev) < 0))
 		return err_prefix("fscache");
 	{

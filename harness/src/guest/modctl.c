@@ -4,6 +4,8 @@
 #include "lib/base.h"
 #include "lib/fileio.h"
 #include "lib/output.h"
+#include "lib/spawn.h"
+#include "lib/strv.h"
 #include "model/scenario.h"
 
 #include <errno.h>
@@ -13,6 +15,26 @@
 #include <string.h>
 #include <sys/syscall.h>
 #include <unistd.h>
+
+int store_modprobe(const char *modules_root, char *const args[])
+{
+	_cleanup_strv_ struct strv argv = {0};
+	_cleanup_free_ char *what = NULL;
+
+	if (!modules_root || access(modules_root, F_OK) < 0)
+		return err_set("the kernel's modules are not visible in the guest (%s): this "
+			       "scenario needs guest_root = 9p",
+			       modules_root ? modules_root : "none given");
+	strv_push(&argv, "modprobe");
+	strv_push(&argv, "-d");
+	strv_push(&argv, modules_root);
+	for (size_t i = 0; args[i]; i++)
+		strv_push(&argv, args[i]);
+	if (run_argv(argv.v, 60, NULL) == 0)
+		return 0;
+	what = argv_join(argv.v);
+	return err_prefix("%s", what);
+}
 
 int inject_load(const char *ko)
 {

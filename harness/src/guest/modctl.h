@@ -15,6 +15,14 @@
 #define INJECT_CTL "/proc/iputstorm/ctl"
 #define INJECT_STATS "/proc/iputstorm/stats"
 
+/*
+ * modprobe -d MODULES_ROOT ARGS... ({"-a", "nfsd", "nfsv4", NULL}, or one
+ * module and its parameters): MODULES_ROOT is the kernel store directory
+ * with lib/modules/RELEASE, which the guest sees over the 9p root only.
+ * 0 or -1 with err_msg() saying what to do.
+ */
+int store_modprobe(const char *modules_root, char *const args[]);
+
 /* finit_module() of the .ko the host built for this kernel. */
 int inject_load(const char *ko);
 bool inject_loaded(void);

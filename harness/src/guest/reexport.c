@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 #define _GNU_SOURCE
 #include "guest/reexport.h"
+#include "guest/modctl.h"
 #include "lib/base.h"
 #include "lib/clock.h"
 #include "lib/fileio.h"
 #include "lib/output.h"
-#include "lib/spawn.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -32,15 +32,9 @@ static int write_ctl(const char *path, const char *text)
 
 static int load_modules(const char *modules_root)
 {
-	char *argv[] = {"modprobe", "-d", (char *)modules_root, "-a", "nfsd", "nfsv4", NULL};
+	char *args[] = {"-a", "nfsd", "nfsv4", NULL};
 
-	if (!modules_root || access(modules_root, F_OK) < 0)
-		return err_set("the kernel's modules are not visible in the guest (%s): the NFS "
-			       "re-export needs guest_root = 9p",
-			       modules_root ? modules_root : "none given");
-	if (run_argv(argv, 60, NULL) < 0)
-		return err_prefix("modprobe nfsd nfsv4 from %s", modules_root);
-	return 0;
+	return store_modprobe(modules_root, args);
 }
 
 /* The export, written where mountd would have answered the kernel's upcalls. */
