@@ -767,6 +767,28 @@ START_TEST(a_knfsd_reexport_serves_client_1_and_outlives_its_expired_client)
 }
 END_TEST
 
+START_TEST(an_nfsv3_reexport_mounts_through_nfs3d_and_its_data_reads_back)
+{
+	_cleanup_free_ char *scn = data("knfsd-v3.ini");
+	char *args[] = {"-s", scn, NULL};
+	_cleanup_free_ char *console = NULL;
+	json_t *v = run_passing_trial(args, &console), *integ;
+	const char *m = console ? strstr(console, "NFS re-export mounted: ") : NULL;
+
+	/* nfsd took v3 (so lockd and nfsd registered with nfs3d) and MOUNT gave the root. */
+	ck_assert_msg(m, "console.log: no NFS mount line");
+	ck_assert_msg(strstr(m, " nfs ") && strstr(m, "vers=3") &&
+			      strstr(m, "vers=3") < strchr(m, '\n'),
+		      "not an NFSv3 mount: %.200s", m);
+	ck_assert_int_eq(count_event_lines("\"group\":\"nfs-writers\"", "\"failed\":true"), 0);
+	ck_assert_int_eq(count_event_lines("\"group\":\"nfs-writers\"", " operations, "), 2);
+	integ = json_object_get(v, "integrity");
+	ck_assert_int_gt(json_integer_value(json_object_get(integ, "verified_bytes")), 0);
+	ck_assert_int_eq(json_integer_value(json_object_get(integ, "mismatches")), 0);
+	json_decref(v);
+}
+END_TEST
+
 START_TEST(a_local_fscache_serves_reads_and_is_withdrawn_under_them)
 {
 	/* Without the cache device's read errors: 6.12 returns them as EIO (bench/README.md). */
@@ -1240,6 +1262,7 @@ Suite *test_suite(void)
 	add_test(tc, lost_truncate_injection_deadlocks_the_flusher_with_its_signature);
 	add_test(tc, a_spoiled_page_is_caught_as_data_corruption_with_its_place);
 	add_test(tc, a_knfsd_reexport_serves_client_1_and_outlives_its_expired_client);
+	add_test(tc, an_nfsv3_reexport_mounts_through_nfs3d_and_its_data_reads_back);
 	add_test(tc, a_local_fscache_serves_reads_and_is_withdrawn_under_them);
 	add_test(tc, patched_kernel_survives_the_injection_that_hangs_the_stock_one);
 	add_test(tc, bisect_step_calls_the_stock_kernel_bad_and_stops_on_a_bad_scenario);

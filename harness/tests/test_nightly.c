@@ -77,7 +77,10 @@ START_TEST(a_bad_config_says_where_and_what_to_do)
 }
 END_TEST
 
-/* The last good kernel is the newest good night's, never tonight's own. */
+/*
+ * The last good kernel is the newest good (or first, baseline) night's, never
+ * tonight's own, never a regression's.
+ */
 START_TEST(the_baseline_is_the_targets_last_good_kernel)
 {
 	_cleanup_free_ char *db = test_path("history.sqlite");
@@ -88,7 +91,7 @@ START_TEST(the_baseline_is_the_targets_last_good_kernel)
 	ck_assert_ptr_null(history_nightly_last_good(h, "6.12", "s", "b"));
 	ck_assert_int_eq(
 		history_nightly_add(h, &(struct nightly_row){"2026-12-01", "6.12", "s", "a", NULL,
-							     "good", NULL, NULL}),
+							     "baseline", NULL, NULL}),
 		0);
 	ck_assert_int_eq(
 		history_nightly_add(h, &(struct nightly_row){"2026-12-02", "6.12", "s", "b", "a",
@@ -99,6 +102,13 @@ START_TEST(the_baseline_is_the_targets_last_good_kernel)
 			 0);
 	k = history_nightly_last_good(h, "6.12", "s", "b");
 	ck_assert_str_eq(k, "a");
+	free(k);
+	ck_assert_int_eq(
+		history_nightly_add(h, &(struct nightly_row){"2026-12-03", "6.12", "s", "d", "a",
+							     "good", NULL, NULL}),
+		0);
+	k = history_nightly_last_good(h, "6.12", "s", "e");
+	ck_assert_str_eq(k, "d");
 	free(k);
 	/* A good night of another target or scenario is not this one's baseline. */
 	ck_assert_ptr_null(history_nightly_last_good(h, "6.12", "other", "b"));

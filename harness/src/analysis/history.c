@@ -462,7 +462,7 @@ char *history_nightly_last_good(struct history *h, const char *target, const cha
 				const char *not_kernel)
 {
 	static const char sql[] = "SELECT kernel FROM nightly WHERE target = ?1 AND scenario = ?2"
-				  " AND status = 'good' AND kernel != ?3"
+				  " AND status IN ('good', 'baseline') AND kernel != ?3"
 				  " ORDER BY night DESC, rowid DESC LIMIT 1";
 	sqlite3_stmt *st;
 	char *k = NULL;

@@ -49,8 +49,9 @@ int history_decided(struct history *h, const char *kernel, const char *scenario)
 /*
  * `iputstorm nightly`'s own record: per night, target and scenario, the
  * kernel tested, the baseline it was compared with, and the outcome:
- * "good" (no worse than its baseline; a target's first kernel is good by
- * definition), "regression", "undecided".
+ * "baseline" (a target's first kernel: run alone, whatever its verdicts,
+ * what later nights compare with), "good" (no worse than its baseline),
+ * "regression", "undecided".
  */
 struct nightly_row {
 	const char *night, *target, *scenario, *kernel, *baseline, *status, *run_dir, *detail;

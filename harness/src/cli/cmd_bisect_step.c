@@ -121,12 +121,40 @@ static const struct cmd_spec bisect_spec = {
 	.more = "Exit status: 0 good, 1 bad, 125 skip (build failure, infrastructure, too few "
 		"decided trials), 128 the step cannot run at all (usage or scenario error, "
 		"interrupted): `git bisect run` stops there instead of marking the commit bad.\n"
-		"Steps share one object directory per tree (incremental builds); each step's "
-		"kernel is stored as bisect-<commit>.\nExample: git bisect run iputstorm "
+		"Steps share one object directory per tree (incremental builds): a clean git "
+		"tree's "
+		"commit is built in a clone shared with `kernel build --ref` and `nightly`, so "
+		"the checkout is only read; a tree with uncommitted changes is built in place. "
+		"Each step's kernel is stored as bisect-<commit>.\nExample: git bisect run "
+		"iputstorm "
 		"bisect-step -s writeback-iput-fi -n 6",
 };
 
-/* One object directory per tree for every step: make rebuilds what changed. */
+/*
+ * The commit git bisect checked out, as a full sha, when the tree has no
+ * uncommitted change: the step then builds that commit in the tree's shared
+ * clone and object directory (those of `nightly` too), and git bisect's own
+ * checkout is never written to. NULL: build the tree in place.
+ */
+static char *clean_head(const char *tree)
+{
+	char *status[] = {
+		"git", "-C", (char *)tree, "status", "--porcelain", "--untracked-files=no", NULL};
+	char *head[] = {"git", "-C", (char *)tree, "rev-parse", "--verify", "-q", "HEAD", NULL};
+	_cleanup_free_ char *st = NULL;
+	char *sha = NULL;
+
+	if (run_capture(status, 60, &st) < 0 || *str_strip(st))
+		return NULL;
+	if (run_capture(head, 30, &sha) < 0) {
+		free(sha);
+		return NULL;
+	}
+	str_strip(sha);
+	return sha;
+}
+
+/* One object directory per tree built in place: make rebuilds what changed. */
 static char *work_name(const char *tree)
 {
 	_cleanup_free_ char *abs = realpath(tree, NULL);
@@ -227,10 +255,12 @@ int cmd_bisect_step(int argc, char **argv)
 		struct tree_build b = {.tree = a.tree ? a.tree : ".",
 				       .patches = a.patches.v,
 				       .npatches = a.patches.n};
-		_cleanup_free_ char *work = work_name(b.tree);
+		_cleanup_free_ char *sha = clean_head(b.tree);
+		_cleanup_free_ char *work = sha ? NULL : work_name(b.tree);
 
 		name = step_name(b.tree);
 		b.name = name;
+		b.ref = sha;
 		b.work = work;
 		if (kernel_build_tree(&b, &k) < 0) {
 			p_err("bisect-step: %s; skipping this commit", err_msg());

@@ -181,7 +181,8 @@ static char *new_run(const char *results, const char *before)
 /*
  * Tonight's kernel against the baseline: "good", "regression" or
  * "undecided"; *run_dir is the run or matrix it made. With no baseline
- * yet, the kernel is run alone and becomes the target's first good one.
+ * yet, the kernel is run alone and is the "baseline", whatever its
+ * verdicts: a kernel that hangs every trial is no regression of itself.
  */
 static const char *test_kernel(struct night *n, const struct nightly_scenario *s,
 			       const char *kernel, const char *base, char **run_dir)
@@ -204,7 +205,7 @@ static const char *test_kernel(struct night *n, const struct nightly_scenario *s
 	if (code == 2 || code < 0 || !*run_dir)
 		return "undecided";
 	if (!base)
-		return code == 3 ? "undecided" : "good";
+		return code == 3 ? "undecided" : "baseline";
 	{
 		char *cmp[] = {"compare", "--baseline", (char *)base, *run_dir};
 		struct strv cargs = {.v = cmp, .n = ARRAY_SIZE(cmp)};

@@ -252,7 +252,8 @@ static int do_reexport(struct agent *a, int unused)
 		fprintf(stderr, "iputstorm agent: cannot create %s: %s\n", top, strerror(errno));
 		return 1;
 	}
-	if (reexport_start(a->mounts[1], NFS_MOUNT, a->trial.modules_root) < 0) {
+	if (reexport_start(a->mounts[1], NFS_MOUNT, a->trial.modules_root,
+			   a->scn.global.nfs_version == NFS_V3 ? 3 : 4) < 0) {
 		fprintf(stderr, "iputstorm agent: %s\n", err_msg());
 		return 1;
 	}

@@ -2,6 +2,7 @@
 #define _GNU_SOURCE
 #include "guest/reexport.h"
 #include "guest/modctl.h"
+#include "guest/nfs3d.h"
 #include "lib/base.h"
 #include "lib/clock.h"
 #include "lib/fileio.h"
@@ -9,6 +10,8 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mount.h>
@@ -30,11 +33,56 @@ static int write_ctl(const char *path, const char *text)
 	return 0;
 }
 
-static int load_modules(const char *modules_root)
+static int load_modules(const char *modules_root, int version)
 {
-	char *args[] = {"-a", "nfsd", "nfsv4", NULL};
+	char *args[] = {"-a", "nfsd", version == 3 ? "nfsv3" : "nfsv4", NULL};
 
 	return store_modprobe(modules_root, args);
+}
+
+static int hex_nibble(char c)
+{
+	return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+}
+
+/* The export's root filehandle as nfsd composes it: what mountd hands out. */
+static int root_filehandle(const char *export_path, uint8_t *fh, size_t *len)
+{
+	_cleanup_free_ char *req = xasprintf(DOMAIN " %s %d\n", export_path, NFS3D_FH_MAX);
+	char buf[2 * NFS3D_FH_MAX + 8] = "";
+	int fd = open(NFSD_FS "/filehandle", O_RDWR | O_CLOEXEC);
+	ssize_t n;
+	const char *p;
+
+	if (fd < 0)
+		return err_set("%s/filehandle: %s", NFSD_FS, strerror(errno));
+	/* A transaction file: the answer to the write is read back from the same open file. */
+	if (write(fd, req, strlen(req)) < 0 || (n = read(fd, buf, sizeof(buf) - 1)) <= 0) {
+		err_set("asking %s/filehandle for %s: %s", NFSD_FS, export_path, strerror(errno));
+		close(fd);
+		return -1;
+	}
+	close(fd);
+	buf[n] = '\0';
+	if (strncmp(buf, "\\x", 2) != 0)
+		return err_set("%s/filehandle answered '%s' for %s", NFSD_FS, str_strip(buf),
+			       export_path);
+	for (*len = 0, p = buf + 2; hex_nibble(p[0]) >= 0 && hex_nibble(p[1]) >= 0; p += 2)
+		if (*len < NFS3D_FH_MAX)
+			fh[(*len)++] = (uint8_t)(hex_nibble(p[0]) << 4 | hex_nibble(p[1]));
+	return *len ? 0 : err_set("%s/filehandle answered an empty filehandle", NFSD_FS);
+}
+
+/* NFSv3 needs an rpcbind to register with and a MOUNT service: nfs3d gives both. */
+static int start_v3_services(const char *export_path, int *mount_port)
+{
+	uint8_t fh[NFS3D_FH_MAX];
+	size_t len = 0;
+	pid_t pid;
+
+	if (root_filehandle(export_path, fh, &len) < 0)
+		return -1;
+	return nfs3d_start(fh, len, mount_port, &pid);
 }
 
 /* The export, written where mountd would have answered the kernel's upcalls. */
@@ -67,17 +115,27 @@ static int wait_grace_end(double secs)
 		       NFSD_FS, v[0] ? v : "unreadable");
 }
 
-static int start_server(void)
+static int mount_nfsd_fs(void)
 {
 	if (mount("nfsd", NFSD_FS, "nfsd", 0, NULL) < 0 && errno != EBUSY)
 		return err_set("mount -t nfsd %s: %s", NFSD_FS, strerror(errno));
-	/* v4.1+ only: no lockd, no rpcbind, sessions instead of callbacks to a port. */
+	return 0;
+}
+
+static int start_server(int version)
+{
+	/*
+	 * v4.1+ alone needs no lockd and no rpcbind (sessions instead of
+	 * callbacks to a port); v3 brings lockd and registers with nfs3d.
+	 */
+	const char *versions = version == 3 ? "+3 -4.0 +4.1 +4.2\n" : "-3 -4.0 +4.1 +4.2\n";
+
 	/*
 	 * The grace period as short as nfsd allows: with no nfsdcld to track
 	 * clients, v4_end_grace refuses to end it, and until it ends every
 	 * OPEN that creates a file is sent back (NFS4ERR_GRACE).
 	 */
-	if (write_ctl(NFSD_FS "/versions", "-3 -4.0 +4.1 +4.2\n") < 0 ||
+	if (write_ctl(NFSD_FS "/versions", versions) < 0 ||
 	    write_ctl(NFSD_FS "/nfsv4gracetime", "10\n") < 0 ||
 	    write_ctl(NFSD_FS "/portlist", "tcp 2049\n") < 0 ||
 	    write_ctl(NFSD_FS "/threads", "8\n") < 0)
@@ -85,23 +143,50 @@ static int start_server(void)
 	return wait_grace_end(30);
 }
 
-static int mount_client(const char *mnt)
+static int mount_client(const char *mnt, int version, int mount_port)
 {
-	const char *opts = "vers=4.2,proto=tcp,port=2049,addr=127.0.0.1,clientaddr=127.0.0.1";
+	/* Every port given: the client asks no rpcbind; nolock: no lockd on the client. */
+	_cleanup_free_ char *opts =
+		version == 3 ? xasprintf("vers=3,proto=tcp,port=2049,mountproto=udp,mountport=%d,"
+					 "mountaddr=127.0.0.1,addr=127.0.0.1,nolock",
+					 mount_port)
+			     : xstrdup("vers=4.2,proto=tcp,port=2049,addr=127.0.0.1,"
+				       "clientaddr=127.0.0.1");
+	const char *type = version == 3 ? "nfs" : "nfs4";
 
 	if (mkdir_p(mnt, 0755) < 0)
 		return err_set("cannot create %s: %s", mnt, strerror(errno));
-	if (mount("127.0.0.1:/", mnt, "nfs4", 0, opts) < 0)
-		return err_set("mount -t nfs4 127.0.0.1:/ %s -o %s: %s", mnt, opts,
+	if (mount("127.0.0.1:/", mnt, type, 0, opts) < 0)
+		return err_set("mount -t %s 127.0.0.1:/ %s -o %s: %s", type, mnt, opts,
 			       strerror(errno));
 	return 0;
 }
 
-int reexport_start(const char *export_path, const char *mnt, const char *modules_root)
+/* The client's mount as the kernel took it (version, ports): on the console. */
+static void log_mount(const char *mnt)
 {
-	if (load_modules(modules_root) < 0 || fill_export_caches(export_path) < 0 ||
-	    start_server() < 0 || mount_client(mnt) < 0)
-		return err_prefix("NFS re-export of %s", export_path);
+	_cleanup_free_ char *text = read_file("/proc/self/mounts", NULL);
+	_cleanup_free_ char *needle = xasprintf(" %s nfs", mnt);
+	char *l = text ? strstr(text, needle) : NULL;
+
+	while (l && l > text && l[-1] != '\n')
+		l--;
+	if (l)
+		fprintf(stderr, "iputstorm agent: NFS re-export mounted: %.*s\n",
+			(int)strcspn(l, "\n"), l);
+}
+
+int reexport_start(const char *export_path, const char *mnt, const char *modules_root, int version)
+{
+	int mount_port = 0;
+
+	if (load_modules(modules_root, version) < 0 || mount_nfsd_fs() < 0 ||
+	    fill_export_caches(export_path) < 0 ||
+	    (version == 3 && start_v3_services(export_path, &mount_port) < 0) ||
+	    start_server(version) < 0 || mount_client(mnt, version, mount_port) < 0)
+		return err_prefix("NFSv%s re-export of %s", version == 3 ? "3" : "4.2",
+				  export_path);
+	log_mount(mnt);
 	return 0;
 }
 

@@ -122,6 +122,7 @@ static const char *const guest_roots[] = {
 	[ROOT_AUTO] = "auto", [ROOT_9P] = "9p", [ROOT_BLK] = "blk", NULL};
 
 static const char *const access_vias[] = {[VIA_CEPH] = "ceph", [VIA_NFS] = "nfs", NULL};
+static const char *const nfs_versions[] = {[NFS_V42] = "4.2", [NFS_V3] = "3", NULL};
 
 static const char *const injection_names[INJ_NKINDS + 1] = {
 	[INJ_LOST_TRUNCATE] = "lost-truncate",
@@ -316,6 +317,16 @@ static const struct key_def keys[] = {
 		"fail for 1 s (dm-flakey `error_reads` under the cache; writes go on), so netfs "
 		"retries those reads from the OSDs. 0: never."},
 
+	{.name = "nfs_version",
+	 .types = T_GLOBAL,
+	 AT(scn_global, nfs_version, K_ENUM),
+	 .def = "4.2",
+	 .choices = nfs_versions,
+	 .doc = "The NFS protocol of the re-export (groups with via = nfs): `4.2`, or `3`, whose "
+		"server opens files per request and closes them later from its file cache, with "
+		"no OPEN or CLOSE from the client. For v3 the guest answers rpcbind registrations "
+		"and MOUNT itself (nothing from nfs-utils); the client mounts with nolock."},
+
 	/* [cluster] */
 	{.name = "ceph_config",
 	 .types = T_CLUSTER,
@@ -366,7 +377,8 @@ static const struct key_def keys[] = {
 	 .def = "ceph",
 	 .choices = access_vias,
 	 .doc = "How the group reaches its client's files: `ceph` (the CephFS mount) or `nfs` "
-		"(the in-kernel NFS server re-exports client 1's mount, NFSv4.2 on 127.0.0.1, "
+		"(the in-kernel NFS server re-exports client 1's mount on 127.0.0.1, NFSv4.2 or v3 "
+		"(nfs_version), "
 		"and the guest's NFS client mounts it: a gateway's path, docs/iput-routes-7.3.md). "
 		"`nfs` needs client 1 and guest_root = 9p."},
 	{.name = "dir",
@@ -1256,6 +1268,10 @@ static int check_group(const struct scenario *s, const struct scn_group *g)
 	if (g->type == SEC_NFS_EXPIRE && !scenario_reexports(s))
 		return err_set("%s:%d: [%s] (type nfs-expire) expires the clients of the NFS "
 			       "re-export: some group needs via = nfs",
+			       s->path, g->line, g->name);
+	if (g->type == SEC_NFS_EXPIRE && s->global.nfs_version == NFS_V3)
+		return err_set("%s:%d: [%s] (type nfs-expire) expires NFSv4 clients' state: "
+			       "NFSv3 has none (nfs_version = 3); drop the group or use 4.2",
 			       s->path, g->line, g->name);
 	if (g->type == SEC_SYSRQ && strlen(g->key) != 1)
 		return value_error(s, kv_find(sec, "key"), "key must be one character");

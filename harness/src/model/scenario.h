@@ -62,6 +62,9 @@ enum injection_kind { INJ_LOST_TRUNCATE, INJ_READ_DELAY, INJ_CORRUPT_PAGE, INJ_N
 /* How a workload reaches its client's files: the ceph mount, or knfsd's re-export of it. */
 enum access_via { VIA_CEPH, VIA_NFS };
 
+/* The NFS protocol of the re-export (via = nfs). */
+enum nfs_version { NFS_V42, NFS_V3 };
+
 /* [global]: the trial's settings. */
 struct scn_global {
 	const char *description;
@@ -90,6 +93,7 @@ struct scn_global {
 	bool telemetry;
 	bool fscache;		    /* a local cachefiles cache, every client mounted with fsc */
 	double fscache_read_errors; /* > 0: its reads fail for 1 s in every this many seconds */
+	enum nfs_version nfs_version;
 };
 
 /* [cluster]: what the host sets on the cluster before a trial. */

@@ -532,21 +532,47 @@ static int configure(const char *src, const char *obj, const char *log)
 	return r < 0 ? -1 : run_argv(olddef, 600, log);
 }
 
-/* REF of a git tree, exported (git archive) so the user's checkout is never touched. */
-static int export_ref(const char *tree, const char *ref, const char *dst, const char *log)
+/* "/src/ceph-client" -> "tree-_src_ceph-client": one key per tree for its clone and objects. */
+char *kbuild_tree_key(const char *abs_tree)
 {
-	_cleanup_free_ char *tar = xasprintf("%s.tar", dst);
-	char *archive[] = {"git", "-C", (char *)tree, "archive", "--format=tar",
-			   "-o",  tar,	(char *)ref,  NULL};
-	char *untar[] = {"tar", "-xf", tar, "-C", (char *)dst, NULL};
-	int r;
+	char *key = xasprintf("tree-%s", abs_tree);
 
-	rm_rf(dst);
-	if (mkdir_p(dst, 0755) < 0)
-		return err_set("cannot create %s: %s", dst, strerror(errno));
-	r = run_argv(archive, 600, log) < 0 || run_argv(untar, 600, log) < 0 ? -1 : 0;
-	unlink(tar);
-	return r;
+	for (char *p = key + 5; *p; p++)
+		if (*p == '/' || *p == ' ')
+			*p = '_';
+	return key;
+}
+
+/*
+ * REF of a git tree into dst: a clone sharing the tree's objects, kept from
+ * build to build, so checking out a nearby commit rewrites (and make then
+ * rebuilds) only the files that differ. The user's checkout is never touched.
+ */
+static int checkout_ref(const char *tree, const char *ref, const char *dst, const char *log)
+{
+	char *clone[] = {"git",		  "clone",	"-q",	     "--shared",
+			 "--no-checkout", (char *)tree, (char *)dst, NULL};
+	char *parse[] = {"git",	     "-C", (char *)tree, "rev-parse",
+			 "--verify", "-q", (char *)ref,	 NULL};
+	_cleanup_free_ char *sha = NULL, *dotgit = path_join(dst, ".git");
+
+	if (run_capture(parse, 60, &sha) < 0)
+		return err_set("--ref %s: not a commit of %s", ref, tree);
+	str_strip(sha);
+	if (!path_exists(dotgit)) {
+		rm_rf(dst);
+		if (run_argv(clone, 1800, log) < 0)
+			return -1;
+	}
+	{
+		char *co[] = {"git",	 "-C",	     (char *)dst, "checkout", "-q",
+			      "--force", "--detach", sha,	  NULL};
+		char *clean[] = {"git", "-C", (char *)dst, "clean", "-q", "-f", "-d", "-x", NULL};
+
+		if (run_argv(co, 1800, log) < 0 || run_argv(clean, 600, log) < 0)
+			return -1;
+	}
+	return 0;
 }
 
 static bool is_git_tree(const char *tree)
@@ -571,15 +597,21 @@ static int copy_tree(const char *tree, const char *dst, const char *log)
 
 int kernel_build_tree(const struct tree_build *b, struct kernel *k)
 {
-	_cleanup_free_ char *work =
-		xasprintf("%s/builds/%s", cache_dir(), b->work ? b->work : b->name);
+	_cleanup_free_ char *tree = realpath(b->tree, NULL);
+	bool git = tree && is_git_tree(tree);
+	/* a git tree's builds share one clone and object directory: make rebuilds what changed */
+	_cleanup_free_ char *key =
+		git && !b->work && (b->ref || b->npatches) ? kbuild_tree_key(tree) : NULL;
+	_cleanup_free_ char *work = xasprintf("%s/builds/%s", cache_dir(),
+					      b->work ? b->work
+					      : key   ? key
+						      : b->name);
 	_cleanup_free_ char *obj = path_join(work, "obj"), *mods = path_join(work, "mods");
 	_cleanup_free_ char *log = path_join(work, "build.log"), *src = NULL, *image = NULL;
 	_cleanup_free_ char *o = xasprintf("O=%s", obj),
 			    *inst = xasprintf("INSTALL_MOD_PATH=%s", mods);
 	_cleanup_free_ char *jobs =
 		xasprintf("-j%ld", b->jobs > 0 ? (long)b->jobs : sysconf(_SC_NPROCESSORS_ONLN));
-	_cleanup_free_ char *tree = realpath(b->tree, NULL);
 	_cleanup_json_ json_t *origin = json_object();
 	double t0 = now_mono();
 
@@ -589,19 +621,17 @@ int kernel_build_tree(const struct tree_build *b, struct kernel *k)
 	if (mkdir_p(obj, 0755) < 0)
 		return err_set("cannot create %s: %s", obj, strerror(errno));
 	unlink(log);
-	if (is_git_tree(tree)) {
+	if (git) {
 		json_decref(origin);
 		origin = git_origin(tree, b->ref, !b->ref && !b->npatches);
 	}
 	if (b->ref || b->npatches) {
-		bool git = is_git_tree(tree);
-
 		src = path_join(work, "src");
 		if (b->ref && !git) {
 			err_set("--ref %s: %s is not a git work tree", b->ref, tree);
 			goto fail;
 		}
-		if ((git ? export_ref(tree, b->ref ? b->ref : "HEAD", src, log)
+		if ((git ? checkout_ref(tree, b->ref ? b->ref : "HEAD", src, log)
 			 : copy_tree(tree, src, log)) < 0 ||
 		    apply_patches(src, b->patches, b->npatches, log) < 0)
 			goto fail;

@@ -27,13 +27,21 @@ int kernel_build_module(const char *base_spec, char *const patches[], size_t npa
  */
 struct tree_build {
 	const char *tree, *ref, *name;
-	const char *work; /* cache_dir()/builds/WORK holds src/ and obj/ (default: name) */
+	/*
+	 * cache_dir()/builds/WORK holds src/ and obj/; default: the tree's key for
+	 * a git tree built at a ref or with patches (one clone and object
+	 * directory for all its commits), else name
+	 */
+	const char *work;
 	char *const *patches;
 	size_t npatches;
 	int jobs;
 };
 
 int kernel_build_tree(const struct tree_build *b, struct kernel *k);
+
+/* "tree-" and the tree's absolute path with '/' as '_': its builds' WORK. */
+char *kbuild_tree_key(const char *abs_tree);
 
 /*
  * olddefconfig drops what a tree's dependencies do not allow, silently: fail
