@@ -7,6 +7,7 @@
 #include "check_main.h"
 #include "lib/base.h"
 #include "lib/fileio.h"
+#include "lib/strbuf.h"
 #include "model/bounded.h"
 #include "model/klog.h"
 
@@ -298,6 +299,38 @@ START_TEST(printk_caller_ids_are_stripped)
 }
 END_TEST
 
+/*
+ * 7.3's warnings ("WARNING: fs/inode.c:1591 at ihold+0x23/0x30, CPU#0:
+ * kworker/u8:2/37"), and a BUG between them: each its own report, and the
+ * BUG keeps its own RIP whatever the kernel prints after its trace.
+ */
+START_TEST(new_style_warnings_and_the_bug_between_them_keep_their_own_rip)
+{
+	struct collected c = parse("read-retry-7.3.log");
+	struct strbuf titles = {0};
+
+	for (int i = 0; i < c.n; i++) {
+		_cleanup_free_ char *t = kreport_title(c.r[i]);
+
+		sb_printf(&titles, " [%s]", t);
+	}
+	ck_assert_msg(c.n == 4, "%d reports:%s", c.n, titles.buf);
+	sb_release(&titles);
+	ck_assert_int_eq(c.r[0]->kind, KR_WARNING);
+	assert_title(c.r[0], "WARNING in ihold");
+	ck_assert_str_eq(c.r[0]->task, "kworker/u8:2");
+	ck_assert_int_eq(c.r[0]->pid, 37);
+	ck_assert_int_eq(c.r[1]->kind, KR_BUG);
+	assert_title(c.r[1], "kernel BUG in clear_inode");
+	ck_assert_str_eq(c.r[1]->task, "kworker/1:1");
+	ck_assert(kreport_is_crash(c.r[1]));
+	assert_title(c.r[2], "WARNING in ihold");
+	ck_assert_str_eq(c.r[2]->task, "kworker/u8:1");
+	assert_title(c.r[3], "WARNING in ihold");
+	release(&c);
+}
+END_TEST
+
 START_TEST(warning_bug_and_panic_are_titled)
 {
 	struct collected c = parse("crashes.log");
@@ -444,6 +477,7 @@ Suite *test_suite(void)
 	tcase_add_test(tc, printk_caller_ids_are_stripped);
 	tcase_add_test(tc, an_oops_with_eflags_no_cpu_can_hold_is_marked);
 	tcase_add_test(tc, warning_bug_and_panic_are_titled);
+	tcase_add_test(tc, new_style_warnings_and_the_bug_between_them_keep_their_own_rip);
 	tcase_add_test(tc, sysrq_dump_keeps_task_states);
 	tcase_add_test(tc, an_unmount_in_its_bounded_wait_and_its_timeout_notice);
 	tcase_add_test(tc, lines_of_other_subsystems_inside_a_trace_are_skipped);

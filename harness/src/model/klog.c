@@ -405,12 +405,39 @@ static void parse_rsp_line(struct kreport *r, const char *t)
 }
 
 /* "WARNING: CPU: 0 PID: 1 at fs/ceph/caps.c:123 fn+0x1/0x2 [ceph]" */
+/*
+ * Since 6.19 a warning's first line is "WARNING: fs/inode.c:1591 at
+ * ihold+0x23/0x30, CPU#0: kworker/u8:2/37": the function right after " at ",
+ * the task as COMM/PID at the end.
+ */
+static bool is_warning_line(const char *t)
+{
+	return str_startswith(t, "WARNING: CPU: ") ||
+	       (str_startswith(t, "WARNING: ") && strstr(t, " at ") && strstr(t, ", CPU#"));
+}
+
 static void parse_warning_line(struct kreport *r, const char *t)
 {
 	const char *at = strstr(t, " at ");
+	const char *cpu = strstr(t, ", CPU#");
 	struct kframe f;
 	const char *sp;
 
+	if (!str_startswith(t, "WARNING: CPU: ") && at && cpu && at < cpu) {
+		_cleanup_free_ char *fn = xstrndup(at + 4, cpu - at - 4);
+		const char *task = strstr(cpu, ": ");
+		const char *slash = task ? strrchr(task, '/') : NULL;
+
+		if (parse_frame(fn, &f) == 0) {
+			r->rip = f.fn;
+			free(f.module);
+		}
+		if (task && slash && !r->task) {
+			r->task = xstrndup(task + 2, slash - task - 2);
+			r->pid = atoi(slash + 1);
+		}
+		return;
+	}
 	parse_cpu_line(r, t);
 	if (!at)
 		return;
@@ -444,7 +471,7 @@ static bool starts_report(struct klog_parser *p, const char *t, double ts)
 		if (p->cur && p->cur->kind == KR_BUG && !p->in_trace)
 			return true;
 		r = new_report(p, KR_OOPS, t, ts);
-	} else if (str_startswith(t, "WARNING: CPU: ") || str_startswith(t, "WARNING: possible ")) {
+	} else if (is_warning_line(t) || str_startswith(t, "WARNING: possible ")) {
 		r = new_report(p, KR_WARNING, t, ts);
 		parse_warning_line(r, t);
 	} else if (str_startswith(t, "Kernel panic - not syncing")) {
@@ -614,6 +641,15 @@ void klog_feed(struct klog_parser *p, const char *line)
 	r = p->cur;
 	if (!r)
 		return;
+	/*
+	 * A BUG, Oops or WARNING ends here; what the kernel prints after it
+	 * (its registers again, another task's warning) is not this report's.
+	 */
+	if (str_startswith(t, "---[ end trace") && r->kind != KR_HUNG_TASK &&
+	    r->kind != KR_TASK_DUMP) {
+		finish(p);
+		return;
+	}
 	if (str_startswith(t, "Workqueue: ")) {
 		parse_workqueue_line(r, t);
 	} else if (str_startswith(t, "CPU: ")) {
