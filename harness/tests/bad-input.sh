@@ -81,12 +81,14 @@ ini fscwithdraw.ini '[global]\n[a]\ntype = churn\nkind = writer\n[x]\ntype = fsc
 ini fscblk.ini '[global]\nfscache = yes please\n[a]\ntype = churn\nkind = writer\n'
 ini nfsv4.ini '[global]\nnfs_version = 4\n[a]\ntype = churn\nkind = writer\nvia = nfs\n'
 ini nfs3expire.ini '[global]\nnfs_version = 3\n[a]\ntype = churn\nkind = writer\nvia = nfs\n[x]\ntype = nfs-expire\nat = 1s\n'
+ini fscdelay.ini '[global]\nfscache_read_delay = 300ms\n[a]\ntype = churn\nkind = writer\n'
+ini fscdelaybig.ini '[global]\nfscache = true\nfscache_read_delay = 11s\n[a]\ntype = churn\nkind = writer\n'
 ini nfsevery.ini '[global]\n[a]\ntype = churn\nkind = writer\nvia = nfs\n[x]\ntype = nfs-expire\nat = 1s\nevery = -1\n'
 head -c 52428800 /dev/zero | tr '\0' a >"$w/big.ini"
 { echo "[global]"; for i in $(seq 300); do printf '[g%d]\ntype = churn\nkind = writer\n' "$i"; done; } >"$w/many.ini"
 mkdir "$w/dir.ini"
 for f in nul utf8 ctl unknown dup notype badtype nosec emptysec opensec novalue space negdur big many \
-	samefiles oneclient safewithout safeblind nfsvia nfsreclaim nfsexpire nfsv4 nfs3expire nfsevery fscwithdraw fscblk; do
+	samefiles oneclient safewithout safeblind nfsvia nfsreclaim nfsexpire nfsv4 nfs3expire nfsevery fscwithdraw fscblk fscdelay fscdelaybig; do
 	case_ "scenario $f" refuse -- "$exe" validate "$w/$f.ini"
 done
 case_ "scenario is a directory" refuse -- "$exe" validate "$w/dir.ini"

@@ -1124,9 +1124,9 @@ static int agent_setup(struct agent *a)
 	}
 	if (setup_inject(a) < 0)
 		return -1;
-	if (a->g->fscache &&
-	    (fscache_prepare(a->trial.modules_root, a->g->fscache_read_errors) < 0 ||
-	     fscache_start(true, &a->fscache_pid) < 0)) {
+	if (a->g->fscache && (fscache_prepare(a->trial.modules_root, a->g->fscache_read_errors,
+					      a->g->fscache_read_delay) < 0 ||
+			      fscache_start(true, &a->fscache_pid) < 0)) {
 		fail_setup(a, "fscache", "infra");
 		return -1;
 	}

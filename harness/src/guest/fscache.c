@@ -9,6 +9,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <math.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -30,52 +31,118 @@ static int run_or_say(char *const argv[], const char *what)
 }
 
 /*
- * dm-flakey over the RAM disk, failing reads only (error_reads) for 1 s in
- * every `every`: a cache read then ends in EIO and netfs retries it from
- * the OSDs, while writes to the cache go on (ext4 stays up).
+ * A device-mapper target (`target`, its table line without the sector
+ * range, naming *dev below it) stacked on *dev, which becomes the new one: /dev/dm-N, N counting the targets
+ * made so far (no udev in the guest: devtmpfs has the node, /dev/mapper
+ * does not).
  */
-static int make_flaky(const char *modules_root, double every, const char **dev)
+static int stack_target(const char *modules_root, const char *module, const char *target,
+			char **dev, int *made)
 {
-	char *flakey[] = {"dm-flakey", NULL};
+	char *mod[] = {(char *)module, NULL};
 	char sectors[32] = "";
-	_cleanup_free_ char *table = NULL;
-	int up = (int)(every + 0.5) - 1;
+	_cleanup_free_ char *name = xasprintf("iputstorm-cache-%d", *made);
+	_cleanup_free_ char *what = xasprintf("dmsetup create (%s)", module);
+	_cleanup_free_ char *table = NULL, *size = NULL;
+	const char *base = strrchr(*dev, '/') + 1;
 
-	if (store_modprobe(modules_root, flakey) < 0)
+	if (store_modprobe(modules_root, mod) < 0)
 		return -1;
-	if (read_file_trim("/sys/block/ram0/size", sectors, sizeof(sectors)) <= 0)
-		return err_set("/sys/block/ram0/size: %s", strerror(errno));
-	table = xasprintf("0 %s flakey %s 0 %d 1 1 error_reads", sectors, CACHE_DEV,
-			  up > 0 ? up : 1);
+	size = xasprintf("/sys/block/%s/size", base);
+	if (read_file_trim(size, sectors, sizeof(sectors)) <= 0)
+		return err_set("%s: %s", size, strerror(errno));
+	table = xasprintf("0 %s %s", sectors, target);
 	{
-		char *create[] = {"dmsetup", "--noudevsync", "create", "iputstorm-cache",
+		char *create[] = {"dmsetup", "--noudevsync", "create", name,
 				  "--table", table,	     NULL};
 
-		if (run_or_say(create, "dmsetup create (dm-flakey)") < 0)
+		if (run_or_say(create, what) < 0)
 			return -1;
 	}
-	/* No udev in the guest: devtmpfs has the node, /dev/mapper does not. */
-	*dev = "/dev/dm-0";
+	free(*dev);
+	*dev = xasprintf("/dev/dm-%d", (*made)++);
 	return 0;
 }
 
-int fscache_prepare(const char *modules_root, double read_errors_every)
+#define FLAKY_NAME "iputstorm-cache-0"
+
+/*
+ * Where dm-flakey goes: a plain linear map first, so that making and
+ * mounting the file system (slow when reads are delayed) never meets a bad
+ * second; arm_flaky() swaps the flakey table in once it is mounted.
+ */
+static int make_flaky(const char *modules_root, char **dev, int *made)
 {
-	const char *dev = CACHE_DEV;
+	char *flakey[] = {"dm-flakey", NULL};
+	_cleanup_free_ char *target = xasprintf("linear %s 0", *dev);
+
+	if (store_modprobe(modules_root, flakey) < 0)
+		return -1;
+	return stack_target(modules_root, "dm-mod", target, dev, made);
+}
+
+/*
+ * dm-flakey, failing reads only (error_reads) for 1 s in every `every`: a
+ * cache read then ends in EIO and netfs retries it from the OSDs, while
+ * writes to the cache go on (ext4 stays up).
+ */
+static int arm_flaky(double every)
+{
+	int up = (int)(every + 0.5) - 1;
+	char sectors[32] = "";
+	_cleanup_free_ char *table = NULL;
+
+	if (read_file_trim("/sys/block/ram0/size", sectors, sizeof(sectors)) <= 0)
+		return err_set("/sys/block/ram0/size: %s", strerror(errno));
+	table = xasprintf("0 %s flakey " CACHE_DEV " 0 %d 1 1 error_reads", sectors,
+			  up > 0 ? up : 1);
+	{
+		char *load[] = {"dmsetup", "--noudevsync", "load", FLAKY_NAME,
+				"--table", table,	   NULL};
+		char *resume[] = {"dmsetup", "--noudevsync", "resume", FLAKY_NAME, NULL};
+
+		if (run_or_say(load, "dmsetup load (dm-flakey)") < 0 ||
+		    run_or_say(resume, "dmsetup resume (dm-flakey)") < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/*
+ * dm-delay over it, reads only: a cache read ends `secs` after it was
+ * issued (failing then, when dm-flakey below is in its bad second), so the
+ * OSD reads of the same request finish first.
+ */
+static int make_slow(const char *modules_root, double secs, char **dev, int *made)
+{
+	/* The same device below for reads and for writes (which are not delayed). */
+	_cleanup_free_ char *target =
+		xasprintf("delay %s 0 %ld %s 0 0", *dev, lround(secs * 1000), *dev);
+
+	return stack_target(modules_root, "dm-delay", target, dev, made);
+}
+
+int fscache_prepare(const char *modules_root, double read_errors_every, double read_delay)
+{
+	_cleanup_free_ char *dev = xstrdup(CACHE_DEV);
 	char *brd[] = {"brd", "rd_nr=1", "rd_size=" CACHE_KB, NULL};
 	char *more[] = {"-a", "ext4", "cachefiles", NULL};
+	int made = 0;
 
 	if (store_modprobe(modules_root, brd) < 0 || store_modprobe(modules_root, more) < 0 ||
-	    (read_errors_every > 0 && make_flaky(modules_root, read_errors_every, &dev) < 0))
+	    (read_errors_every > 0 && make_flaky(modules_root, &dev, &made) < 0) ||
+	    (read_delay > 0 && make_slow(modules_root, read_delay, &dev, &made) < 0))
 		return err_prefix("fscache");
 	{
-		char *mkfs[] = {"mkfs.ext4", "-q", "-F", "-b", "4096", (char *)dev, NULL};
+		char *mkfs[] = {"mkfs.ext4", "-q", "-F", "-b", "4096", dev, NULL};
 
 		if (run_or_say(mkfs, "mkfs.ext4") < 0)
 			return err_prefix("fscache");
 	}
 	if (mkdir_p(CACHE_MNT, 0755) < 0 || mount(dev, CACHE_MNT, "ext4", 0, NULL) < 0)
 		return err_set("fscache: mount %s on %s: %s", dev, CACHE_MNT, strerror(errno));
+	if (read_errors_every > 0 && arm_flaky(read_errors_every) < 0)
+		return err_prefix("fscache");
 	return 0;
 }
 

@@ -18,10 +18,11 @@
 
 /*
  * Modules, RAM disk, file system: once per guest. read_errors_every > 0
- * puts dm-flakey under it, failing every read for 1 s in each such period.
- * 0 or -1 with err_msg().
+ * puts dm-flakey under it, failing every read for 1 s in each such period;
+ * read_delay > 0 puts dm-delay on top, so every read of the cache takes
+ * that long (and fails only then). 0 or -1 with err_msg().
  */
-int fscache_prepare(const char *modules_root, double read_errors_every);
+int fscache_prepare(const char *modules_root, double read_errors_every, double read_delay);
 
 /*
  * Forks the keeper: it binds the cache, then waits for SIGTERM. With wait,

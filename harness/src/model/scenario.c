@@ -317,6 +317,17 @@ static const struct key_def keys[] = {
 		"fail for 1 s (dm-flakey `error_reads` under the cache; writes go on), so netfs "
 		"retries those reads from the OSDs. 0: never."},
 
+	{.name = "fscache_read_delay",
+	 .types = T_GLOBAL,
+	 AT(scn_global, fscache_read_delay, K_SECS),
+	 .def = "0",
+	 .min = 0,
+	 .max = 10,
+	 .doc = "With fscache: every read of the cache device takes this long (dm-delay, reads "
+		"only; with fscache_read_errors the failing reads fail only then), like a slow or "
+		"failing cache disk: the OSD reads of the same readahead finish first. 0: no "
+		"delay."},
+
 	{.name = "nfs_version",
 	 .types = T_GLOBAL,
 	 AT(scn_global, nfs_version, K_ENUM),
@@ -1359,6 +1370,10 @@ static int check_fscache(const struct scenario *s)
 	if (s->global.fscache_read_errors > 0 && !s->global.fscache)
 		return value_error(s, kv_find(section_find(s, "global"), "fscache_read_errors"),
 				   "fscache_read_errors fails reads of the local cache: it needs "
+				   "fscache = true");
+	if (s->global.fscache_read_delay > 0 && !s->global.fscache)
+		return value_error(s, kv_find(section_find(s, "global"), "fscache_read_delay"),
+				   "fscache_read_delay slows reads of the local cache: it needs "
 				   "fscache = true");
 	if (s->global.fscache_read_errors > 0 && s->global.fscache_read_errors < 2)
 		return value_error(

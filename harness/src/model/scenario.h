@@ -93,6 +93,7 @@ struct scn_global {
 	bool telemetry;
 	bool fscache;		    /* a local cachefiles cache, every client mounted with fsc */
 	double fscache_read_errors; /* > 0: its reads fail for 1 s in every this many seconds */
+	double fscache_read_delay;  /* > 0: every read of it takes this long */
 	enum nfs_version nfs_version;
 };
 
