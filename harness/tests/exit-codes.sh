@@ -86,6 +86,7 @@ expect 2 "$exe" kernel bogus
 # backport: 0, 1 and 3 need Debian's archive and kernels run.
 expect 2 "$exe" backport
 expect 2 "$exe" backport --patch "$w/quiet.log"
+expect 2 "$exe" backport --patch "$w/quiet.log" --kernels 6.12. --flavor armhf
 # nightly: 1 and 3 need kernels run; a dry run over a stored kernel name needs neither.
 printf '[nightly]\nresults = %s/ny\n[target a]\nkernel = some-store-name\n[scenario smoke]\n' "$w" >"$w/ny.ini"
 expect 0 "$exe" nightly --dry-run "$w/ny.ini"

@@ -11,6 +11,7 @@
 
 #include "check_main.h"
 #include "host/records.h"
+#include "host/results.h"
 #include "lib/base.h"
 #include "lib/fileio.h"
 #include "lib/path.h"
@@ -147,6 +148,45 @@ START_TEST(a_run_its_dead_owner_left_running_is_closed_not_removed)
 }
 END_TEST
 
+static void write_run(const char *id, const char *run_json, const char *ini)
+{
+	_cleanup_free_ char *dir = xasprintf("%s/results/%s", test_dir, id);
+	_cleanup_free_ char *runp = path_join(dir, "run.json");
+	_cleanup_free_ char *inip = path_join(dir, "scenario.ini");
+
+	ck_assert_int_eq(mkdir_p(dir, 0755), 0);
+	ck_assert_int_eq(write_file(runp, run_json, strlen(run_json)), 0);
+	ck_assert_int_eq(write_file(inip, ini, strlen(ini)), 0);
+}
+
+START_TEST(only_a_finished_run_of_the_same_text_kernels_and_trials_is_found_again)
+{
+	_cleanup_free_ char *base = path_join(test_dir, "results");
+	const char *pair[] = {"6.12.115+deb12-amd64", "6.12.115+deb12-amd64+bp-1"};
+	const char *swapped[] = {pair[1], pair[0]};
+	const char done[] = "{\"kernels\": [\"6.12.115+deb12-amd64\", "
+			    "\"6.12.115+deb12-amd64+bp-1\"], \"planned_trials\": 6, "
+			    "\"finished\": \"2026-12-03T05:00:00Z\"}";
+	const char cut[] = "{\"kernels\": [\"6.12.115+deb12-amd64\", "
+			   "\"6.12.115+deb12-amd64+bp-1\"], \"planned_trials\": 6, "
+			   "\"finished\": \"2026-12-03T06:00:00Z\", \"interrupted\": true}";
+	char *dir;
+
+	ck_assert_ptr_null(results_find_finished(base, "[global]\nduration = 60\n", pair, 2, 6));
+	write_run("20261203-050000-natural-caps", done, "[global]\nduration = 60\n");
+	/* Newer, but cut short: the older finished one is the answer. */
+	write_run("20261203-060000-natural-caps", cut, "[global]\nduration = 60\n");
+	dir = results_find_finished(base, "[global]\nduration = 60\n", pair, 2, 6);
+	ck_assert_ptr_nonnull(dir);
+	ck_assert_str_eq(base_of(dir), "20261203-050000-natural-caps");
+	free(dir);
+	ck_assert_ptr_null(results_find_finished(base, "[global]\nduration = 30\n", pair, 2, 6));
+	ck_assert_ptr_null(results_find_finished(base, "[global]\nduration = 60\n", pair, 2, 2));
+	ck_assert_ptr_null(results_find_finished(base, "[global]\nduration = 60\n", swapped, 2, 6));
+	ck_assert_ptr_null(results_find_finished(base, "[global]\nduration = 60\n", pair, 1, 6));
+}
+END_TEST
+
 Suite *test_suite(void)
 {
 	Suite *su = suite_create("records");
@@ -157,6 +197,7 @@ Suite *test_suite(void)
 	tcase_add_test(tc, a_forgotten_pid_is_not_killed);
 	tcase_add_test(tc, orphaned_records_are_reaped_and_persistent_ones_kept);
 	tcase_add_test(tc, a_run_its_dead_owner_left_running_is_closed_not_removed);
+	tcase_add_test(tc, only_a_finished_run_of_the_same_text_kernels_and_trials_is_found_again);
 	suite_add_tcase(su, tc);
 	return su;
 }

@@ -34,12 +34,16 @@ int verb_select(const char *cmd, const struct verb *verbs, int argc, char **argv
 
 int cmd_run_self(const struct strv *args)
 {
-	_cleanup_free_ char *exe = self_exe();
 	struct strv argv = {0};
 	pid_t pid;
 	int st;
 
-	strv_push(&argv, exe);
+	/*
+	 * This very program, even when a rebuild has replaced its file in the
+	 * middle of an hours-long backport or nightly: the forked child's
+	 * /proc/self/exe is still the parent's binary.
+	 */
+	strv_push(&argv, "/proc/self/exe");
 	for (size_t i = 0; i < args->n; i++)
 		strv_push(&argv, args->v[i]);
 	pid = spawn(argv.v, NULL);

@@ -24,6 +24,7 @@
 #include "lib/spawn.h"
 #include "lib/strbuf.h"
 #include "lib/strv.h"
+#include "model/scenario.h"
 #include "store/debian.h"
 #include "store/kbuild.h"
 #include "store/kernel.h"
@@ -42,10 +43,11 @@ enum {
 	OPT_NATURAL_OPTION,
 	OPT_RESULTS_BP,
 	OPT_APPLY_ONLY,
+	OPT_FLAVOR,
 };
 
 struct bargs {
-	struct strv patches, patterns, options, natural_options;
+	struct strv patches, patterns, options, natural_options, flavors;
 	const char *scenario, *natural, *results;
 	int trials, natural_trials;
 	bool apply_only;
@@ -87,6 +89,11 @@ static int backport_opt(int id, const char *arg, void *ctx)
 	case OPT_APPLY_ONLY:
 		a->apply_only = true;
 		break;
+	case OPT_FLAVOR:
+		if (strcmp(arg, "generic") && strcmp(arg, "cloud") && strcmp(arg, "rt"))
+			return err_set("--flavor takes generic, cloud or rt, not '%s'", arg);
+		strv_push(&a->flavors, arg);
+		break;
 	}
 	return 0;
 }
@@ -103,12 +110,16 @@ static const struct opt backport_opts[] = {
 	{OPT_NATURAL_OPTION, "natural-option", "KEY=VALUE", "for it (default duration=120)"},
 	{OPT_RESULTS_BP, "results", "DIR", "runs and the table (default results/backport)"},
 	{OPT_APPLY_ONLY, "apply-only", NULL, "only whether the series applies: no build, no VM"},
+	{OPT_FLAVOR, "flavor", "F",
+	 "build and test only this flavor (generic, cloud, rt; repeatable); the other matching "
+	 "ABIs are only checked for applying (default: every flavor)"},
 	{0},
 };
 
 static const struct cmd_spec backport_spec = {
 	.name = "backport",
-	.usage = "--patch P... --kernels PATTERN... [-s S] [-n N] [--natural S] [--apply-only]",
+	.usage = "--patch P... --kernels PATTERN... [-s S] [-n N] [--natural S] [--flavor F] "
+		 "[--apply-only]",
 	.summary = "Validate a fix's backport on every matching Debian kernel: applies (clean, "
 		   "offset, fuzz, rejected hunks), builds, fixes the injected reproducer at p < "
 		   "0.01, and adds no failure under a natural scenario. Writes backport.md, "
@@ -128,6 +139,35 @@ struct row {
 	char *fix_run, *natural_run;
 };
 
+/* The scenario text a matrix with these options would record, or NULL. */
+static char *scenario_as_run(const char *scenario, const struct strv *options)
+{
+	_cleanup_free_ char *path = scenario_resolve(scenario);
+	_cleanup_scenario_ struct scenario s = {0};
+
+	if (scenario_load(&s, path) < 0)
+		return NULL;
+	for (size_t i = 0; i < options->n; i++)
+		if (scenario_override(&s, options->v[i]) < 0)
+			return NULL;
+	return scenario_dump(&s);
+}
+
+/*
+ * A finished run of the same scenario text, trials and two kernels: a
+ * backport over dozens of ABIs that was stopped goes on where it stopped
+ * instead of running hours of trials again.
+ */
+static char *find_done_run(const char *results, const char *scenario, int trials,
+			   const struct strv *options, const char *stock, const char *fixed)
+{
+	_cleanup_free_ char *want = scenario_as_run(scenario, options);
+	/* The store names a fetched Debian kernel by its bare ABI. */
+	const char *kernels[] = {strncmp(stock, "debian:", 7) ? stock : stock + 7, fixed};
+
+	return want ? results_find_finished(results, want, kernels, 2, 2 * trials) : NULL;
+}
+
 /* matrix stock vs patched, then compare; compare's exit code, -1 when no run. */
 static int matrix_and_compare(const char *results, const char *scenario, int trials,
 			      const struct strv *options, const char *stock, const char *fixed,
@@ -138,6 +178,12 @@ static int matrix_and_compare(const char *results, const char *scenario, int tri
 	_cleanup_free_ char *before = results_latest(results);
 	int code;
 
+	*run = find_done_run(results, scenario, trials, options, stock, fixed);
+	if (*run) {
+		p_info("backport: %s on %s and %s is done in %s; comparing it again", scenario,
+		       stock, fixed, *run);
+		goto compare;
+	}
 	snprintf(n, sizeof(n), "%d", trials);
 	strv_push(&args, "matrix");
 	strv_push(&args, "-s");
@@ -163,6 +209,7 @@ static int matrix_and_compare(const char *results, const char *scenario, int tri
 	}
 	if (code == 2 || code < 0 || !*run)
 		return -1;
+compare:
 	strv_push(&args, "compare");
 	if (expect_fixed)
 		strv_push(&args, "--expect-fixed");
@@ -170,6 +217,19 @@ static int matrix_and_compare(const char *results, const char *scenario, int tri
 	code = cmd_run_self(&args);
 	strv_release(&args);
 	return code;
+}
+
+/* Built and run on VMs, or only checked for applying. */
+static bool row_is_tested(const struct bargs *a, const struct row *r)
+{
+	if (a->apply_only)
+		return false;
+	if (!a->flavors.n)
+		return true;
+	for (size_t i = 0; i < a->flavors.n; i++)
+		if (!strcmp(a->flavors.v[i], r->k->flavor))
+			return true;
+	return false;
 }
 
 static void test_row(const struct bargs *a, struct row *r)
@@ -181,7 +241,7 @@ static void test_row(const struct bargs *a, struct row *r)
 	r->build = r->fixed = r->natural = "-";
 	if (!r->apply ||
 	    !strcmp(json_string_value(json_object_get(r->apply, "status")), "rejected") ||
-	    a->apply_only)
+	    !row_is_tested(a, r))
 		return;
 	base = xasprintf("debian:%s", r->k->abi);
 	r->name = xasprintf("%s+bp-%.8s", r->k->abi, hash ? hash : "patches");
@@ -235,7 +295,7 @@ static int row_exit(const struct row *r, const struct bargs *a)
 		return 1;
 	if (!st)
 		return 3;
-	if (a->apply_only)
+	if (!row_is_tested(a, r))
 		return 0;
 	if (!strcmp(r->build, "failed") || !strcmp(r->fixed, "not shown") ||
 	    !strcmp(r->natural, "new failure"))
@@ -389,5 +449,6 @@ out:
 	strv_release(&a.patterns);
 	strv_release(&a.options);
 	strv_release(&a.natural_options);
+	strv_release(&a.flavors);
 	return ret;
 }

@@ -35,6 +35,47 @@ static void update_latest(struct run_results *r)
 	unlink(tmp);
 }
 
+static bool run_is_finished_on(json_t *run, const char *const *kernels, size_t nk,
+			       int planned_trials)
+{
+	json_t *k = json_object_get(run, "kernels");
+
+	if (!json_is_string(json_object_get(run, "finished")) ||
+	    json_is_true(json_object_get(run, "interrupted")) || json_array_size(k) != nk ||
+	    json_integer_value(json_object_get(run, "planned_trials")) != planned_trials)
+		return false;
+	for (size_t i = 0; i < nk; i++)
+		if (strcmp(json_string_value(json_array_get(k, i)) ?: "", kernels[i]))
+			return false;
+	return true;
+}
+
+char *results_find_finished(const char *base, const char *scenario_text, const char *const *kernels,
+			    size_t nk, int planned_trials)
+{
+	_cleanup_free_ char *pattern = path_join(base, "*/run.json");
+	char *found = NULL;
+	glob_t g;
+
+	if (glob(pattern, 0, NULL, &g))
+		return NULL;
+	/* Run ids start with their UTC start time: glob's order is age. */
+	for (size_t i = g.gl_pathc; i-- > 0 && !found;) {
+		_cleanup_json_ json_t *run = json_load_file(g.gl_pathv[i], 0, NULL);
+		_cleanup_free_ char *dir = dir_of(g.gl_pathv[i]);
+		_cleanup_free_ char *ini = path_join(dir, "scenario.ini");
+		_cleanup_free_ char *text = NULL;
+
+		if (!run || !run_is_finished_on(run, kernels, nk, planned_trials))
+			continue;
+		text = read_file(ini, NULL);
+		if (text && !strcmp(text, scenario_text))
+			found = xstrdup(dir);
+	}
+	globfree(&g);
+	return found;
+}
+
 char *results_latest(const char *base)
 {
 	_cleanup_free_ char *link = path_join(base, "latest");

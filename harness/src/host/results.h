@@ -36,6 +36,13 @@ void results_free(struct run_results *r);
  * trials give. run.json itself is only ever replaced by rename, so it is valid.
  */
 int results_recover(const char *dir);
+/*
+ * The newest run directory under BASE that finished (not interrupted) with
+ * scenario.ini equal to scenario_text, exactly these kernels in this order
+ * and planned_trials trials in all; NULL when there is none.
+ */
+char *results_find_finished(const char *base, const char *scenario_text, const char *const *kernels,
+			    size_t nk, int planned_trials);
 /* The run id BASE/latest points to, or NULL when there is none yet. */
 char *results_latest(const char *base);
 
