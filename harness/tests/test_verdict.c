@@ -198,6 +198,18 @@ static const struct {
 	  .corrupt_title = "data corruption in f at offset 0"},
 	 V_FAIL,
 	 "data corruption in f"},
+	{"a hang proven by the deadline's task dump says so, and what the MDS's failovers set "
+	 "aside",
+	 {.booted = true,
+	  .dump_blocked = 5,
+	  .dump_why = "trial deadline",
+	  .mds_held = 19,
+	  .cluster_checked = true,
+	  .cluster_ok = true,
+	  .hang_title = "task hung in __ceph_do_pending_vmtruncate"},
+	 V_FAIL,
+	 "(0 stuck, 0 hung-task reports, 5 blocked in the task dump (trial deadline); 19 set "
+	 "aside while the MDS was down)"},
 	{"QEMU dying without a panic is MISS",
 	 {.qemu_died = true, .qemu_status = "signal 9"},
 	 V_MISS,

@@ -24,6 +24,24 @@ static bool hang_evidence(const struct trial_facts *f)
 	return f->stuck > 0 || f->hung_reports > 0 || f->dump_blocked > 0;
 }
 
+/*
+ * The evidence the FAIL rests on. A hang proven only by the task dump, while
+ * an MDS failing over kept the watchdog's own evidence aside, must say so:
+ * "0 stuck, 0 hung-task reports" alone reads as a verdict without a cause.
+ */
+static void set_hang(struct verdict_result *out, const struct trial_facts *f, const char *title)
+{
+	char dump[160] = "", held[160] = "";
+
+	if (f->dump_blocked)
+		snprintf(dump, sizeof(dump), ", %d blocked in the task dump (%s)", f->dump_blocked,
+			 f->dump_why ? f->dump_why : "asked for");
+	if (f->mds_held)
+		snprintf(held, sizeof(held), "; %d set aside while the MDS was down", f->mds_held);
+	set(out, V_FAIL, "%s (%d stuck, %d hung-task reports%s%s)", title, f->stuck,
+	    f->hung_reports, dump, held);
+}
+
 void verdict_decide(const struct trial_facts *f, struct verdict_result *out)
 {
 	const char *title = f->hang_title ? f->hang_title : "task hung";
@@ -81,8 +99,7 @@ void verdict_decide(const struct trial_facts *f, struct verdict_result *out)
 			    f->stuck + f->dump_blocked);
 			return;
 		}
-		set(out, V_FAIL, "%s (%d stuck, %d hung-task reports)", title, f->stuck,
-		    f->hung_reports);
+		set_hang(out, f, title);
 		return;
 	}
 	if (f->fail_on_warning && (f->warnings || f->notices)) {

@@ -27,6 +27,8 @@ struct trial_facts {
 	int stuck;	      /* tasks the watchdog saw stuck */
 	int hung_reports;     /* hung-task / RCU-stall / soft-lockup reports */
 	int dump_blocked;     /* D tasks in sysrq dumps */
+	const char *dump_why; /* what asked for the dump ("trial deadline") */
+	int mds_held;	      /* stuck tasks and reports set aside: the MDS was down */
 	bool panic, crash;    /* panic; BUG/Oops */
 	bool crash_int3;      /* the first crash was "Oops: int3" ... */
 	bool emulated;	      /* ... on a TCG guest: a stale code-patching breakpoint */

@@ -232,6 +232,20 @@ static bool row_is_tested(const struct bargs *a, const struct row *r)
 	return false;
 }
 
+/* The store has name, built by build-module from this base and patch set. */
+static bool patched_kernel_is_stored(const char *name, const char *abi, const char *hash)
+{
+	struct kernel k;
+	bool same;
+
+	if (!hash || kernel_open(name, &k) < 0)
+		return false;
+	same = !strcmp(json_string_value(json_object_get(k.meta, "base")) ?: "", abi) &&
+	       !strcmp(json_string_value(json_object_get(k.meta, "patchset_hash")) ?: "", hash);
+	kernel_close(&k);
+	return same;
+}
+
 static void test_row(const struct bargs *a, struct row *r)
 {
 	struct strv args = {0};
@@ -245,6 +259,11 @@ static void test_row(const struct bargs *a, struct row *r)
 		return;
 	base = xasprintf("debian:%s", r->k->abi);
 	r->name = xasprintf("%s+bp-%.8s", r->k->abi, hash ? hash : "patches");
+	if (patched_kernel_is_stored(r->name, r->k->abi, hash)) {
+		p_info("backport: %s is in the store, built from this patch set", r->name);
+		code = 0;
+		goto built;
+	}
 	strv_push(&args, "kernel");
 	strv_push(&args, "build-module");
 	strv_push(&args, "--base");
@@ -254,6 +273,7 @@ static void test_row(const struct bargs *a, struct row *r)
 	strv_push(&args, r->name);
 	code = cmd_run_self(&args);
 	strv_release(&args);
+built:
 	r->build = code == 0 ? "built" : "failed";
 	if (code)
 		return;

@@ -1233,6 +1233,8 @@ int trial_run(const struct trial_spec *ts, struct trial_result *res)
 	t.f.workload_error = t.workload_error;
 	t.f.cluster_reason = t.cluster_reason;
 	t.f.qemu_status = t.qemu_status;
+	t.f.dump_why = t.dump_why;
+	t.f.mds_held = (int)(json_array_size(t.held) + json_array_size(t.mds_reports));
 	/* A mount that failed: was the cluster to blame? */
 	if (t.f.mount_failed && t.f.booted && ts->c)
 		check_cluster(&t);
