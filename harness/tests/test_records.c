@@ -176,6 +176,11 @@ START_TEST(only_a_finished_run_of_the_same_text_kernels_and_trials_is_found_agai
 	write_run("20261203-050000-natural-caps", done, "[global]\nduration = 60\n");
 	/* Newer, but cut short: the older finished one is the answer. */
 	write_run("20261203-060000-natural-caps", cut, "[global]\nduration = 60\n");
+	{
+		_cleanup_free_ char *latest = path_join(base, "latest");
+
+		ck_assert_int_eq(symlink("20261203-050000-natural-caps", latest), 0);
+	}
 	dir = results_find_finished(base, "[global]\nduration = 60\n", pair, 2, 6);
 	ck_assert_ptr_nonnull(dir);
 	ck_assert_str_eq(base_of(dir), "20261203-050000-natural-caps");

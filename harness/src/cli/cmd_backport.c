@@ -137,6 +137,7 @@ struct row {
 	const char *natural; /* "no new failure", "new failure", "undecided", "-" */
 	char *name;	     /* the patched kernel */
 	char *fix_run, *natural_run;
+	char *natural_news; /* the patched kernel's hang titles stock never showed */
 };
 
 /* The scenario text a matrix with these options would record, or NULL. */
@@ -246,6 +247,45 @@ static bool patched_kernel_is_stored(const char *name, const char *abi, const ch
 	return same;
 }
 
+/* "T1 x2; T2 x1": FAIL titles on fixed that stock's trials never showed, or NULL. */
+static char *titles_new_on(const char *run_dir, const char *stock, const char *fixed)
+{
+	_cleanup_free_ char *path = path_join(run_dir, "run.json");
+	_cleanup_json_ json_t *run = json_load_file(path, 0, NULL);
+	_cleanup_json_ json_t *seen = json_object(), *news = json_object();
+	struct strbuf sb;
+	const char *title;
+	json_t *t, *v;
+	size_t i;
+
+	if (!strncmp(stock, "debian:", 7))
+		stock += 7;
+	json_array_foreach (json_object_get(run, "trials"), i, t) {
+		const char *k = json_string_value(json_object_get(t, "kernel")) ?: "";
+
+		title = json_string_value(json_object_get(t, "title"));
+		if (!title ||
+		    strcmp(json_string_value(json_object_get(t, "verdict")) ?: "", "FAIL"))
+			continue;
+		if (!strcmp(k, stock))
+			json_object_set_new(seen, title, json_true());
+		else if (!strcmp(k, fixed))
+			json_object_set_new(
+				news, title,
+				json_integer(json_integer_value(json_object_get(news, title)) + 1));
+	}
+	sb_init(&sb);
+	json_object_foreach (news, title, v)
+		if (!json_object_get(seen, title))
+			sb_printf(&sb, "%s%s x%lld", sb.len ? "; " : "", title,
+				  (long long)json_integer_value(v));
+	if (!sb.len) {
+		sb_release(&sb);
+		return NULL;
+	}
+	return sb_detach(&sb);
+}
+
 static void test_row(const struct bargs *a, struct row *r)
 {
 	struct strv args = {0};
@@ -283,6 +323,8 @@ built:
 	code = matrix_and_compare(a->results, a->natural, a->natural_trials, &a->natural_options,
 				  base, r->name, false, false, &r->natural_run);
 	r->natural = code == 0 ? "no new failure" : code == 1 ? "new failure" : "undecided";
+	if (code == 1 && r->natural_run)
+		r->natural_news = titles_new_on(r->natural_run, base, r->name);
 }
 
 static const char *apply_words(const struct row *r, struct strbuf *sb)
@@ -345,16 +387,18 @@ static int write_table(const struct bargs *a, struct row *rows, size_t n)
 		struct strbuf w;
 
 		sb_init(&w);
-		sb_printf(&md, "| %s | %s | %s | %s | %s | %s |\n", rows[i].k->abi,
+		sb_printf(&md, "| %s | %s | %s | %s | %s | %s%s%s |\n", rows[i].k->abi,
 			  rows[i].k->version, apply_words(&rows[i], &w), rows[i].build,
-			  rows[i].fixed, rows[i].natural);
+			  rows[i].fixed, rows[i].natural, rows[i].natural_news ? ": " : "",
+			  rows[i].natural_news ?: "");
 		json_array_append_new(
 			j,
-			json_pack("{s:s, s:s, s:O?, s:s, s:s, s:s, s:s?, s:s?, s:s?}", "abi",
+			json_pack("{s:s, s:s, s:O?, s:s, s:s, s:s, s:s?, s:s?, s:s?, s:s?}", "abi",
 				  rows[i].k->abi, "version", rows[i].k->version, "apply",
 				  rows[i].apply, "module", rows[i].build, "fix", rows[i].fixed,
-				  "natural", rows[i].natural, "patched_kernel", rows[i].name,
-				  "fix_run", rows[i].fix_run, "natural_run", rows[i].natural_run));
+				  "natural", rows[i].natural, "natural_new_hangs",
+				  rows[i].natural_news, "patched_kernel", rows[i].name, "fix_run",
+				  rows[i].fix_run, "natural_run", rows[i].natural_run));
 		sb_release(&w);
 	}
 	r = write_file(md_path, md.buf, md.len) < 0 || json_save(json_path, j) < 0 ? -1 : 0;
@@ -462,6 +506,7 @@ out:
 		free(rows[i].name);
 		free(rows[i].fix_run);
 		free(rows[i].natural_run);
+		free(rows[i].natural_news);
 	}
 	free(rows);
 	debian_kernels_free(&l);

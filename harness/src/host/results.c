@@ -66,7 +66,11 @@ char *results_find_finished(const char *base, const char *scenario_text, const c
 		_cleanup_free_ char *ini = path_join(dir, "scenario.ini");
 		_cleanup_free_ char *text = NULL;
 
-		if (!run || !run_is_finished_on(run, kernels, nk, planned_trials))
+		struct stat st;
+
+		/* BASE/latest is a link to one of them: name the run by its id. */
+		if (lstat(dir, &st) < 0 || S_ISLNK(st.st_mode) || !run ||
+		    !run_is_finished_on(run, kernels, nk, planned_trials))
 			continue;
 		text = read_file(ini, NULL);
 		if (text && !strcmp(text, scenario_text))
