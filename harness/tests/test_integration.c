@@ -1015,6 +1015,8 @@ START_TEST(tasks_waiting_out_an_mds_outage_are_held_then_released)
 		      json_string_value(json_object_get(v, "reason")));
 	ck_assert_uint_ge(json_array_size(json_object_get(waits, "released")), 1);
 	ck_assert_uint_eq(json_array_size(json_object_get(waits, "still_held")), 0);
+	/* docs/signatures.md promises the kernel's reports set aside beside them. */
+	ck_assert(json_is_array(json_object_get(waits, "hung_task_reports")));
 	ck_assert_uint_eq(json_array_size(json_object_get(v, "stuck")), 0);
 	json_decref(v);
 }

@@ -981,10 +981,12 @@ static json_t *build_verdict(struct trial *t, struct verdict_result *vr)
 	json_object_set(v, "stuck", t->stuck);
 	json_object_set(v, "reports", t->reports);
 	json_object_set(v, "bounded_waits", t->bounded);
-	if (json_array_size(t->held) || json_array_size(t->released))
-		json_object_set_new(
-			v, "mds_waits",
-			json_pack("{s:O, s:O}", "released", t->released, "still_held", t->held));
+	if (json_array_size(t->held) || json_array_size(t->released) ||
+	    json_array_size(t->mds_reports))
+		json_object_set_new(v, "mds_waits",
+				    json_pack("{s:O, s:O, s:O}", "released", t->released,
+					      "still_held", t->held, "hung_task_reports",
+					      t->mds_reports));
 	json_object_set(v, "workload_failures", t->failures);
 	json_object_set(v, "agent_errors", t->errors);
 	json_object_set(v, "ceph_actions", t->actions);
