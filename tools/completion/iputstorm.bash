@@ -16,6 +16,10 @@ _iputstorm() {
 		COMPREPLY=($(compgen -W "$words" -- "$cur") $(compgen -f -- "$cur"))
 		return
 		;;
+	--flavor)
+		COMPREPLY=($(compgen -W "generic cloud rt" -- "$cur"))
+		return
+		;;
 	-k | --kernel | --base)
 		words=$(iputstorm kernel list 2>/dev/null | cut -f1)
 		COMPREPLY=($(compgen -W "$words" -- "$cur"))
