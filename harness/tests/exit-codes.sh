@@ -62,6 +62,12 @@ expect 2 "$exe" validate "$w/bad.ini"
 expect 0 "$exe" triage "$w/quiet.log"
 expect 1 "$exe" triage "$log"
 expect 2 "$exe" triage "$w/missing.log"
+# A crash and no blocked task: exit 0 as documented, but the crash is named.
+expect 0 "$exe" triage harness/tests/data/klog/read-retry-7.3.log
+if ! grep -q "^the kernel reported: kernel BUG in clear_inode (line 40)$" "$w/out"; then
+	echo "exit-codes: triage of a log with a kernel BUG does not name it: $(head -c 300 "$w/out")"
+	bad=$((bad + 1))
+fi
 expect 0 "$exe" summary "$w/fixed"
 expect 2 "$exe" summary "$w/notarun"
 expect 0 "$exe" compare --expect-fixed "$w/fixed"

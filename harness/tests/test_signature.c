@@ -653,15 +653,30 @@ START_TEST(triage_says_when_the_log_shows_injections)
 }
 END_TEST
 
-START_TEST(triage_without_hangs_exits_0)
+START_TEST(triage_without_hangs_exits_0_and_names_the_crashes)
 {
 	_cleanup_free_ char *log = data("klog", "crashes.log");
 	char *args[] = {"triage", log, NULL};
-	struct ran r = run_triage(NULL, args);
+	char *jargs[] = {"--json", "triage", log, NULL};
+	struct ran r = run_triage(NULL, args), jr;
+	json_t *j;
 
 	ck_assert_msg(r.code == 0, "exit %d: %s", r.code, r.err);
-	ck_assert_str_eq(r.out, "no blocked task found\n");
+	ck_assert_str_eq(r.out,
+			 "no blocked task found\n"
+			 "the kernel reported: WARNING in ceph_put_wrbuffer_cap_refs (line 2)\n"
+			 "the kernel reported: BUG: kernel NULL pointer dereference in "
+			 "ceph_handle_caps (line 12)\n"
+			 "the kernel reported: kernel panic: sysrq triggered crash (line 24)\n");
 	ran_free(&r);
+	jr = run_triage(NULL, jargs);
+	j = json_of(&jr);
+	ck_assert_int_eq(json_array_size(json_object_get(j, "crashes")), 3);
+	ck_assert_str_eq(json_string_value(json_object_get(
+				 json_array_get(json_object_get(j, "crashes"), 1), "kind")),
+			 "bug");
+	json_decref(j);
+	ran_free(&jr);
 }
 END_TEST
 
@@ -721,7 +736,7 @@ Suite *test_suite(void)
 	tcase_add_test(cmd, triage_json_names_the_root_and_its_reproducer);
 	tcase_add_test(cmd, triage_reads_stdin_with_json_after_the_verb);
 	tcase_add_test(cmd, triage_prints_one_line_per_hang_then_root_and_command);
-	tcase_add_test(cmd, triage_without_hangs_exits_0);
+	tcase_add_test(cmd, triage_without_hangs_exits_0_and_names_the_crashes);
 	tcase_add_test(cmd, triage_calls_a_bounded_unmount_wait_no_hang_and_names_the_timeout);
 	tcase_add_test(cmd, triage_says_when_the_log_shows_injections);
 	tcase_add_test(cmd, triage_of_unreadable_input_exits_2);

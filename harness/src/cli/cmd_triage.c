@@ -36,7 +36,8 @@ static const struct cmd_spec triage_spec = {
 		"--json prints {\"hangs\": [{task, pid, title, signature, role}], \"signatures\": "
 		"[...],\n  \"root\": {task, pid, title, signature, role} or null, \"reproducer\": "
 		"scenario or null,\n  \"notices\": [{title, line}] (\"ceph: umount timed out\": a "
-		"bounded wait ran out)}.\n"
+		"bounded wait ran out),\n  \"crashes\": [{kind, title, line}] (BUG, Oops, panic, "
+		"WARNING: reported, not matched to signatures)}.\n"
 		"Signatures and their keys: docs/signatures.md.\n"
 		"Exit status: 0 no blocked task (or only tasks in waits the kernel bounds, role "
 		"bounded), 1 a hang was found, 2 unreadable input, a bad signature file or a usage "
@@ -116,6 +117,41 @@ static void print_notices(json_t *reports)
 			       (long long)json_integer_value(json_object_get(r, "line")));
 }
 
+static bool is_crash_kind(const char *kind)
+{
+	return kind && (!strcmp(kind, "bug") || !strcmp(kind, "oops") || !strcmp(kind, "panic") ||
+			!strcmp(kind, "warning"));
+}
+
+/*
+ * A log with a BUG and no blocked task is not a clean log: say what the
+ * kernel printed, even though the signatures only name hangs.
+ */
+static void print_crashes(json_t *reports)
+{
+	json_t *r;
+	size_t i;
+
+	json_array_foreach (reports, i, r)
+		if (is_crash_kind(jstr(r, "kind")))
+			printf("the kernel reported: %s (line %lld)\n", jstr(r, "title") ?: "?",
+			       (long long)json_integer_value(json_object_get(r, "line")));
+}
+
+static json_t *crashes_json(json_t *reports)
+{
+	json_t *out = json_array(), *r;
+	size_t i;
+
+	json_array_foreach (reports, i, r)
+		if (is_crash_kind(jstr(r, "kind")))
+			json_array_append_new(out,
+					      json_pack("{s:s?, s:s?, s:O?}", "kind",
+							jstr(r, "kind"), "title", jstr(r, "title"),
+							"line", json_object_get(r, "line")));
+	return out;
+}
+
 /* Lines our inject module printed: a hang in this log was provoked. */
 static int injections_in(json_t *reports)
 {
@@ -190,12 +226,14 @@ static int triage(const char *path, const struct triage_args *a)
 	analysis = sig_analyse(&set, tasks);
 	if (json_output) {
 		json_object_set_new(analysis, "notices", notices_json(reports));
+		json_object_set_new(analysis, "crashes", crashes_json(reports));
 		json_object_set_new(analysis, "injections", json_integer(injections_in(reports)));
 		json_print(analysis);
 	} else
 		print_human(analysis, &set);
 	if (!json_output) {
 		print_notices(reports);
+		print_crashes(reports);
 		if (injections_in(reports))
 			printf("fault injection was on: iputstorm_inject injected %d time(s) in "
 			       "this "
