@@ -103,6 +103,12 @@ expect 2 "$exe" reproduce
 expect 2 "$exe" reproduce "$w/quiet.log"
 printf '[ 1.0] CPU: 0 PID: 1 Comm: init Not tainted 6.12.117+deb12-amd64 #1\n' >"$w/nohang.log"
 expect 2 "$exe" reproduce "$w/nohang.log"
+# A crash and no hang: matched by its title, so the scenario must be given.
+expect 2 "$exe" reproduce harness/tests/data/klog/read-retry-7.3.log
+if ! grep -q "shows a crash and no hang: kernel BUG in clear_inode (line 40); give the scenario" "$w/out"; then
+	echo "exit-codes: reproduce of a crash log does not ask for -s: $(head -c 300 "$w/out")"
+	bad=$((bad + 1))
+fi
 # trial: 0 and 1 come from `run -j 2` in the integration tests.
 expect 2 "$exe" trial --trial 1
 mkdir -p "$w/fixed/trials/1" && cp scenarios/smoke.ini "$w/fixed/scenario.ini"

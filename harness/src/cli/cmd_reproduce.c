@@ -39,16 +39,38 @@ static const struct cmd_spec reproduce_spec = {
 		   "or \"Tainted:\" line (e.g. 6.12.117+deb12-amd64), fetch that kernel from "
 		   "Debian if the store does not have it, triage the hang, run the shipped "
 		   "scenario that reproduces its root N times on it, and say whether the trials "
-		   "hung with the same root signature, and at what rate.",
+		   "hung with the same root signature, and at what rate. A report with a BUG, "
+		   "Oops or panic and no hang is matched by that crash's title, on the scenario "
+		   "given with -s.",
 	.opts = reproduce_opts,
 	.more = "A kernel Debian does not ship: `iputstorm kernel add NAME IMAGE MODULES`, then "
 		"-k NAME.\n"
-		"Exit status: 0 reproduced (a trial hung with the report's root signature), 1 "
+		"Exit status: 0 reproduced (a trial hung with the report's root signature, or "
+		"ended in its crash), 1 "
 		"not reproduced (no trial did), 2 usage error or a log without a kernel release "
 		"or a hang, 3 could not decide (no trial decided).",
 };
 
-/* Triage of the report: its root's signature and the scenario that reproduces it. */
+/* The report's first BUG, Oops or panic ({title, line}), or NULL. */
+static json_t *first_crash(json_t *reports)
+{
+	json_t *r;
+	size_t i;
+
+	json_array_foreach (reports, i, r) {
+		const char *kind = json_string_value(json_object_get(r, "kind")) ?: "";
+
+		if (!strcmp(kind, "bug") || !strcmp(kind, "oops") || !strcmp(kind, "panic"))
+			return json_pack("{s:O?, s:O?}", "title", json_object_get(r, "title"),
+					 "line", json_object_get(r, "line"));
+	}
+	return NULL;
+}
+
+/*
+ * Triage of the report: its root's signature and the scenario that
+ * reproduces it, and its first crash.
+ */
 static json_t *triage_log(const char *log)
 {
 	_cleanup_json_ json_t *reports = json_array(), *tasks = json_array();
@@ -64,6 +86,7 @@ static json_t *triage_log(const char *log)
 	sig_collect_reports(reports, tasks);
 	analysis = sig_analyse(&set, tasks);
 	sigset_free(&set);
+	json_object_set_new(analysis, "crash", first_crash(reports));
 	return analysis;
 }
 
@@ -79,15 +102,20 @@ struct answer {
 	int same, other, decided;
 };
 
-static void count_roots(json_t *trials, const char *want, struct answer *an)
+/*
+ * A hang is the same when its root signature is; a crash (by_title) when the
+ * trial's title is the report's crash title ("kernel BUG in clear_inode").
+ */
+static void count_roots(json_t *trials, const char *want, bool by_title, struct answer *an)
 {
 	json_t *t;
 	size_t i;
 
 	json_array_foreach (trials, i, t) {
 		int v = verdict_parse(json_string_value(json_object_get(t, "verdict")));
-		const char *sig =
-			json_string_value(json_object_get(json_object_get(t, "root"), "signature"));
+		const char *sig = by_title ? json_string_value(json_object_get(t, "title"))
+					   : json_string_value(json_object_get(
+						     json_object_get(t, "root"), "signature"));
 
 		if (v != V_PASS && v != V_FAIL)
 			continue;
@@ -99,7 +127,8 @@ static void count_roots(json_t *trials, const char *want, struct answer *an)
 	}
 }
 
-static int prepare(const char *log, struct run_args *a, char **release, char **root, char **picked)
+static int prepare(const char *log, struct run_args *a, char **release, char **root, char **picked,
+		   bool *crash)
 {
 	_cleanup_free_ char *text = read_file(log, NULL);
 	_cleanup_json_ json_t *an = NULL;
@@ -117,6 +146,19 @@ static int prepare(const char *log, struct run_args *a, char **release, char **r
 		return -1;
 	sig = json_string_value(json_object_get(json_object_get(an, "root"), "signature"));
 	repro = json_string_value(json_object_get(an, "reproducer"));
+	if (!sig && !json_array_size(json_object_get(an, "hangs")) &&
+	    json_object_get(an, "crash")) {
+		json_t *c = json_object_get(an, "crash");
+
+		/* Signatures name hangs: a crash is matched by its title, on a scenario given. */
+		if (!a->scenario)
+			return err_set("%s shows a crash and no hang: %s (line %lld); give the "
+				       "scenario that reproduces it with -s",
+				       log, json_string_value(json_object_get(c, "title")),
+				       json_integer_value(json_object_get(c, "line")));
+		sig = json_string_value(json_object_get(c, "title"));
+		*crash = true;
+	}
 	if (!sig)
 		return err_set("%s: no hang with a known root signature (`iputstorm triage %s` "
 			       "shows what is there)",
@@ -138,7 +180,7 @@ int cmd_reproduce(int argc, char **argv)
 	struct run_args a = {0};
 	_cleanup_free_ char *release = NULL, *root = NULL, *picked = NULL;
 	struct answer an = {0};
-	bool injected = false;
+	bool injected = false, crash = false;
 	struct run_session s;
 	int first = opt_parse(&reproduce_spec, argc, argv, run_opt, &a), ret;
 
@@ -153,7 +195,7 @@ int cmd_reproduce(int argc, char **argv)
 	}
 	if (!a.trials)
 		a.trials = 3;
-	if (prepare(argv[first], &a, &release, &root, &picked) < 0) {
+	if (prepare(argv[first], &a, &release, &root, &picked, &crash) < 0) {
 		p_err("reproduce: %s", err_msg());
 		run_args_release(&a);
 		return EXIT_USAGE;
@@ -167,13 +209,13 @@ int cmd_reproduce(int argc, char **argv)
 		      release, argv[first]);
 	if (ret == 0) {
 		session_run_trials(&s, a.jobs);
-		count_roots(json_object_get(s.r.run, "trials"), root, &an);
+		count_roots(json_object_get(s.r.run, "trials"), root, crash, &an);
 		injected = scenario_has_injection(&s.scn);
 		json_object_set_new(s.r.run, "reproduce",
-				    json_pack("{s:s, s:s?, s:s, s:i, s:i, s:i}", "log", argv[first],
-					      "release", release, "root", root, "same_root",
-					      an.same, "other_hang", an.other, "decided",
-					      an.decided));
+				    json_pack("{s:s, s:s?, s:s, s:b, s:i, s:i, s:i}", "log",
+					      argv[first], "release", release, "root", root,
+					      "crash", crash, "same_root", an.same, "other_hang",
+					      an.other, "decided", an.decided));
 	}
 	ret = session_close(&s, ret);
 	run_args_release(&a);
@@ -186,10 +228,11 @@ int cmd_reproduce(int argc, char **argv)
 	{
 		struct interval ci = wilson(an.same, an.decided, 1.96);
 
-		printf("reproduce: %s: %d of %d trials hung with root %s, as in the report "
-		       "(rate %.2f, 95 %% CI [%.2f, %.2f]); %d hung otherwise\n",
-		       an.same ? "reproduced" : "not reproduced", an.same, an.decided, root,
-		       (double)an.same / an.decided, ci.lo, ci.hi, an.other);
+		printf("reproduce: %s: %d of %d trials %s %s, as in the report "
+		       "(rate %.2f, 95 %% CI [%.2f, %.2f]); %d failed otherwise\n",
+		       an.same ? "reproduced" : "not reproduced", an.same, an.decided,
+		       crash ? "ended in" : "hung with root", root, (double)an.same / an.decided,
+		       ci.lo, ci.hi, an.other);
 		if (injected)
 			printf("reproduce: with fault injection: the report's code path, our "
 			       "trigger; a natural reproduction needs a natural scenario (-s)\n");
