@@ -161,6 +161,9 @@ static const struct {
 	/* The wait not inlined, and no "Workqueue:" line: the frames say ceph-msgr. */
 	{"caller-id.log", 1, "kworker/u8:3", 58, "ceph-msgr-evict-netfs",
 	 "task hung in ceph_evict_inode", "msgr-iput-fi.ini"},
+	/* Stock 6.16.12, nothing injected: the retried cache read's OSD worker evicts. */
+	{"console-6.16-fscache-retry-msgr-evict.log", 10, "kworker/1:1", 45,
+	 "ceph-msgr-evict-netfs", "task hung in ceph_evict_inode", "msgr-iput-fi.ini"},
 	{"journal-6.1-msgr-truncate.log", 1, "kworker/1:2", 102, "ceph-msgr-evict-truncate",
 	 "task hung in truncate_inode_pages_range", "msgr-iput-fi.ini"},
 	/* ceph_evict_inode only as a "? " frame: evict() → truncate_inode_pages_final(). */
