@@ -140,6 +140,12 @@ struct row {
 	char *natural_news; /* the patched kernel's hang titles stock never showed */
 };
 
+/* The store names a fetched Debian kernel ("debian:ABI") by its bare ABI. */
+static const char *store_name(const char *spec)
+{
+	return str_startswith(spec, "debian:") ? spec + 7 : spec;
+}
+
 /* The scenario text a matrix with these options would record, or NULL. */
 static char *scenario_as_run(const char *scenario, const struct strv *options)
 {
@@ -163,8 +169,7 @@ static char *find_done_run(const char *results, const char *scenario, int trials
 			   const struct strv *options, const char *stock, const char *fixed)
 {
 	_cleanup_free_ char *want = scenario_as_run(scenario, options);
-	/* The store names a fetched Debian kernel by its bare ABI. */
-	const char *kernels[] = {strncmp(stock, "debian:", 7) ? stock : stock + 7, fixed};
+	const char *kernels[] = {store_name(stock), fixed};
 
 	return want ? results_find_finished(results, want, kernels, 2, 2 * trials) : NULL;
 }
@@ -258,8 +263,7 @@ static char *titles_new_on(const char *run_dir, const char *stock, const char *f
 	json_t *t, *v;
 	size_t i;
 
-	if (!strncmp(stock, "debian:", 7))
-		stock += 7;
+	stock = store_name(stock);
 	json_array_foreach (json_object_get(run, "trials"), i, t) {
 		const char *k = json_string_value(json_object_get(t, "kernel")) ?: "";
 
