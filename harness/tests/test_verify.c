@@ -177,6 +177,51 @@ START_TEST(an_append_through_the_other_path_reads_back_exactly)
 }
 END_TEST
 
+/* Until killed: spoils the first bytes of every file the writer made, on disk. */
+static void spoil_the_writers_files(void)
+{
+	for (;;) {
+		for (int k = 0; k < 4; k++) {
+			_cleanup_free_ char *f = xasprintf("%s/v-1-0-%d", dir, k);
+			int fd = open(f, O_WRONLY);
+
+			if (fd >= 0) {
+				if (pwrite(fd, "\xff\xff", 2, 20) < 0)
+					_exit(1);
+				close(fd);
+			}
+		}
+		usleep(20000);
+	}
+}
+
+START_TEST(a_wrong_block_read_through_the_cache_is_looked_up_on_disk_too)
+{
+	_cleanup_free_ char *rep = xasprintf("%s/w.json", dir);
+	pid_t spoiler = fork();
+	json_t *r, *first;
+	const char *how, *osd;
+
+	ck_assert_int_ge(spoiler, 0);
+	if (!spoiler)
+		spoil_the_writers_files();
+	ck_assert_int_eq(run_churner(WRITER, 10, rep), VERIFY_EXIT_CORRUPT);
+	kill(spoiler, SIGKILL);
+	waitpid(spoiler, NULL, 0);
+	r = load_report(rep);
+	first = json_object_get(r, "first");
+	how = json_string_value(json_object_get(first, "how"));
+	osd = json_string_value(json_object_get(first, "osd_copy"));
+	ck_assert_ptr_nonnull(how);
+	/* Spoiled on disk: an O_DIRECT read finds it spoiled too; a direct read is not looked at twice. */
+	if (!strcmp(how, "O_DIRECT read"))
+		ck_assert_ptr_null(osd);
+	else
+		ck_assert_str_eq(osd ?: "(none)", "wrong");
+	json_decref(r);
+}
+END_TEST
+
 /* The first file of the model that holds data, and its first block's offset. */
 static const char *a_written_file(json_t *model)
 {
@@ -256,6 +301,7 @@ Suite *test_suite(void)
 	tcase_add_test(tc, the_reader_names_a_flipped_byte_with_its_offset_and_bytes);
 	tcase_add_test(tc, an_append_through_the_other_path_reads_back_exactly);
 	tcase_add_test(tc, the_check_after_remount_finds_the_files_moved_and_a_flipped_byte);
+	tcase_add_test(tc, a_wrong_block_read_through_the_cache_is_looked_up_on_disk_too);
 	suite_add_tcase(su, tc);
 	return su;
 }

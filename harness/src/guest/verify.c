@@ -150,12 +150,16 @@ static int write_report(const struct vstate *s, const char *kind)
 
 	if (*s->error)
 		json_object_set_new(r, "error", json_string(s->error));
-	if (s->mismatches)
-		json_object_set_new(r, "first",
-				    json_pack("{s:s, s:I, s:s, s:s, s:s}", "file", s->bad.file,
-					      "offset", (json_int_t)s->bad.offset, "expected",
-					      s->bad.expected, "found", s->bad.found, "how",
-					      s->bad.how));
+	if (s->mismatches) {
+		json_t *first =
+			json_pack("{s:s, s:I, s:s, s:s, s:s}", "file", s->bad.file, "offset",
+				  (json_int_t)s->bad.offset, "expected", s->bad.expected, "found",
+				  s->bad.found, "how", s->bad.how);
+
+		if (s->bad.osd_copy)
+			json_object_set_new(first, "osd_copy", json_string(s->bad.osd_copy));
+		json_object_set_new(r, "first", first);
+	}
 	if (s->o->report_path && json_dump_file(r, s->o->report_path, JSON_COMPACT) < 0) {
 		fprintf(stderr, "verify: cannot write %s: %s\n", s->o->report_path,
 			strerror(errno));
@@ -316,6 +320,34 @@ static const char *const vread_how[] = {
 	[VR_REMOUNT] = "read after unmounting and mounting again",
 };
 
+/*
+ * The first wrong block came through the page cache or the local cache: an
+ * O_DIRECT read of the same block from the OSDs tells a stale read (the
+ * OSDs hold the right data) from data lost for good (they do not).
+ */
+static void look_at_the_osd_copy(struct vwriter *w, struct vfile *f)
+{
+	struct vstate *s = &w->s;
+	uint32_t b = (uint32_t)(s->bad.offset / VBLOCK);
+	uint8_t *p = s->buf + (size_t)b * VBLOCK;
+	int fd = open(f->name, O_RDONLY | O_CLOEXEC | O_DIRECT);
+	/* Written back first: dirty pages the OSDs have not seen are not a loss. */
+	ssize_t got = fd < 0 || fsync(fd) < 0
+			      ? -1
+			      : pread_all(fd, s->buf, (size_t)s->max_blocks * VBLOCK, 0);
+
+	if (fd >= 0)
+		close(fd);
+	if (got < 0)
+		return;
+	if (b < f->nblk && (size_t)got >= (size_t)(b + 1) * VBLOCK)
+		s->bad.osd_copy = vblock_diff(p, f->fid, b, f->gen[b]) < 0 ? "right" : "wrong";
+	else
+		s->bad.osd_copy = (size_t)got == (size_t)f->nblk * VBLOCK ? "right" : "wrong";
+	fprintf(stderr, "verify: an O_DIRECT read of %s finds the %s data at offset %lld\n",
+		f->name, s->bad.osd_copy, s->bad.offset);
+}
+
 static int verify_file(struct vwriter *w, struct vfile *f, enum vread how)
 {
 	int flags = O_RDONLY | O_CLOEXEC | (how == VR_DIRECT ? O_DIRECT : 0);
@@ -338,6 +370,8 @@ static int verify_file(struct vwriter *w, struct vfile *f, enum vread how)
 	if (got < 0)
 		return vfail(&w->s, "read", f->name);
 	check_against_model(w, f, (size_t)got, vread_how[how]);
+	if (w->s.mismatches == 1 && !w->s.bad.osd_copy && how != VR_DIRECT)
+		look_at_the_osd_copy(w, f);
 	return 0;
 }
 

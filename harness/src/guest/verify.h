@@ -31,6 +31,8 @@ struct vmismatch {
 	long long offset;
 	char expected[2 * VHEX_BYTES + 1], found[2 * VHEX_BYTES + 1];
 	const char *how; /* "buffered read", "read after fsync and DONTNEED", ... */
+	/* What an O_DIRECT read of the OSDs then found there: "right", "wrong", NULL: not looked. */
+	const char *osd_copy;
 };
 
 void vhex(const uint8_t *p, size_t n, char *out);
