@@ -68,7 +68,7 @@ START_TEST(hex_shows_the_bytes_in_order)
 }
 END_TEST
 
-enum which { WRITER, READER, APPENDER };
+enum which { WRITER, READER, APPENDER, RESIZER };
 
 /* Runs a churner in a child for secs seconds; returns its exit status. */
 static int run_churner(enum which which, double secs, const char *report)
@@ -95,6 +95,7 @@ static int run_churner(enum which which, double secs, const char *report)
 		setitimer(ITIMER_REAL, &it, NULL);
 		_exit(which == READER	  ? verify_reader_run(&o)
 		      : which == APPENDER ? verify_append_run(&o)
+		      : which == RESIZER  ? verify_resize_run(&o)
 					  : verify_writer_run(&o));
 	}
 	ck_assert_int_eq(waitpid(pid, &st, 0), pid);
@@ -174,6 +175,28 @@ START_TEST(an_append_through_the_other_path_reads_back_exactly)
 	ck_assert_int_gt(json_integer_value(json_object_get(r, "operations")), 10);
 	ck_assert_int_gt(json_integer_value(json_object_get(r, "verified_bytes")), 0);
 	json_decref(r);
+}
+END_TEST
+
+START_TEST(a_file_grown_shrunk_and_grown_again_reads_zeros_at_its_end)
+{
+	_cleanup_free_ char *rep = xasprintf("%s/z.json", dir);
+	_cleanup_free_ char *model = xasprintf("%s/z.json.model", dir);
+	json_t *r, *m, *f;
+
+	ck_assert_int_eq(run_churner(RESIZER, 1, rep), 0);
+	r = load_report(rep);
+	ck_assert_int_eq(json_integer_value(json_object_get(r, "mismatches")), 0);
+	ck_assert_int_gt(json_integer_value(json_object_get(r, "operations")), 4);
+	ck_assert_int_gt(json_integer_value(json_object_get(r, "verified_bytes")), 0);
+	json_decref(r);
+	/* The model it leaves: a full-size file whose last quarter is zeros. */
+	m = load_report(model);
+	f = json_array_get(json_object_get(m, "files"), 0);
+	ck_assert_int_eq(json_array_size(json_object_get(f, "gens")), 4 * 2 * 8);
+	ck_assert_int_eq(json_integer_value(json_array_get(json_object_get(f, "gens"), 63)), 0);
+	ck_assert_int_gt(json_integer_value(json_array_get(json_object_get(f, "gens"), 0)), 0);
+	json_decref(m);
 }
 END_TEST
 
@@ -302,6 +325,7 @@ Suite *test_suite(void)
 	tcase_add_test(tc, an_append_through_the_other_path_reads_back_exactly);
 	tcase_add_test(tc, the_check_after_remount_finds_the_files_moved_and_a_flipped_byte);
 	tcase_add_test(tc, a_wrong_block_read_through_the_cache_is_looked_up_on_disk_too);
+	tcase_add_test(tc, a_file_grown_shrunk_and_grown_again_reads_zeros_at_its_end);
 	suite_add_tcase(su, tc);
 	return su;
 }

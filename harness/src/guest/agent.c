@@ -95,6 +95,7 @@ struct agent {
 	bool telemetry; /* the module's counters are read and reported */
 	double last_tele;
 	double last_safe_check; /* end_when_safe: when the counters were last read */
+	bool corrupt_seen;	/* a verify churner read a block back wrong */
 };
 
 static volatile sig_atomic_t got_sigchld;
@@ -603,6 +604,7 @@ static void instance_exited(struct agent *a, struct instance *in, int st)
 		in->finished = true; /* ran its course (fio's runtime) */
 	} else if (corrupt) {
 		in->finished = true;
+		a->corrupt_seen = true;
 	} else {
 		failed = true;
 		in->finished = true;
@@ -882,7 +884,8 @@ static void phase_stress(struct agent *a)
 		if (instance_due(a, &a->inst[i]))
 			start_instance(a, &a->inst[i]);
 	run_actions(a);
-	if (stress_left(a) <= 0 || injections_all_safe(a)) {
+	if (stress_left(a) <= 0 || injections_all_safe(a) ||
+	    (a->corrupt_seen && a->g->end_on_corruption)) {
 		report_telemetry(a);
 		set_phase(a, PH_STOPPING);
 		a->end_t0 = now_mono();

@@ -350,6 +350,8 @@ static int run_verify(const struct churn_opts *o)
 		return verify_reader_run(&v);
 	if (!strcmp(o->kind, "verify-append"))
 		return verify_append_run(&v);
+	if (!strcmp(o->kind, "verify-resize"))
+		return verify_resize_run(&v);
 	return verify_writer_run(&v);
 }
 

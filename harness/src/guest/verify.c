@@ -310,7 +310,7 @@ static void check_against_model(struct vwriter *w, struct vfile *f, size_t got, 
 	s->verified += got;
 }
 
-enum vread { VR_CACHE, VR_OSD, VR_DIRECT, VR_AFTER_PEER_APPEND, VR_REMOUNT };
+enum vread { VR_CACHE, VR_OSD, VR_DIRECT, VR_AFTER_PEER_APPEND, VR_REMOUNT, VR_AFTER_RESIZE };
 
 static const char *const vread_how[] = {
 	[VR_CACHE] = "buffered read",
@@ -318,6 +318,8 @@ static const char *const vread_how[] = {
 	[VR_DIRECT] = "O_DIRECT read",
 	[VR_AFTER_PEER_APPEND] = "buffered read after the other client appended",
 	[VR_REMOUNT] = "read after unmounting and mounting again",
+	[VR_AFTER_RESIZE] = "read after growing, shrinking and growing it again (fsync, page cache "
+			    "dropped)",
 };
 
 /*
@@ -360,7 +362,8 @@ static int verify_file(struct vwriter *w, struct vfile *f, enum vread how)
 	}
 	if (fd < 0)
 		return errno == ENOENT && !f->nblk ? 0 : vfail(&w->s, "open", f->name);
-	if (how == VR_OSD && (fsync(fd) < 0 || posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED))) {
+	if ((how == VR_OSD || how == VR_AFTER_RESIZE) &&
+	    (fsync(fd) < 0 || posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED))) {
 		close(fd);
 		return vfail(&w->s, "fsync", f->name);
 	}
@@ -791,6 +794,94 @@ int verify_append_run(const struct verify_opts *o)
 		save_model(&w, "verify-append");
 	writer_free(&w);
 	return finish(&w.s, "verify-append", err);
+}
+
+/* ---- verify-resize: a file grown and shrunk under a local cache ---- */
+
+/* n blocks of a new generation at block b0, through fd; the model follows. */
+static int write_at(struct vwriter *w, struct vfile *f, int fd, uint32_t b0, uint32_t n)
+{
+	uint32_t gen = ++w->next_gen;
+
+	fill_range(w, f, b0, n, gen);
+	if (pwrite_all(fd, w->s.buf, (size_t)n * VBLOCK, (off_t)b0 * VBLOCK) < 0)
+		return vfail(&w->s, "write", f->name);
+	model_write(f, b0, n, gen);
+	return 0;
+}
+
+static int resize_to(struct vwriter *w, struct vfile *f, int fd, uint32_t nblk)
+{
+	if (ftruncate(fd, (off_t)nblk * VBLOCK) < 0)
+		return vfail(&w->s, "truncate", f->name);
+	model_truncate(f, nblk);
+	return 0;
+}
+
+static int write_back(struct vwriter *w, struct vfile *f, int fd)
+{
+	return fsync(fd) < 0 ? vfail(&w->s, "fsync", f->name) : 0;
+}
+
+/*
+ * One round, through one descriptor: the first half written back; the file
+ * grown to full size by truncate (while this client holds Fx, a size only
+ * it knows, which ceph does not pass to the cache); its last quarter
+ * written back; shrunk to just past the half (more than the cache believes
+ * the file held, so the cache may keep that quarter); grown again. The last
+ * quarter must now read as zeros from wherever the read comes from.
+ */
+static int resize_round(struct vwriter *w, struct vfile *f)
+{
+	uint32_t full = w->s.max_blocks, half = full / 2, quarter = full / 4;
+	int fd = open(f->name, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	int err;
+
+	if (fd < 0)
+		return vfail(&w->s, "open", f->name);
+	model_truncate(f, 0);
+	err = write_at(w, f, fd, 0, half);
+	err = err ?: write_back(w, f, fd);
+	err = err ?: resize_to(w, f, fd, full);
+	err = err ?: write_at(w, f, fd, full - quarter, quarter);
+	err = err ?: write_back(w, f, fd);
+	err = err ?: resize_to(w, f, fd, half + BLOCKS_PER_DIO / 2);
+	err = err ?: resize_to(w, f, fd, full);
+	close(fd);
+	return err ?: verify_file(w, f, VR_AFTER_RESIZE);
+}
+
+int verify_resize_run(const struct verify_opts *o)
+{
+	struct vwriter w = {0};
+	int err = 0;
+
+	if (vstate_init(&w.s, o) < 0)
+		return 1;
+	w.nfiles = MAX(1, MIN(o->files, 4095));
+	w.f = xcalloc((size_t)w.nfiles, sizeof(*w.f));
+	for (int k = 0; k < w.nfiles; k++) {
+		snprintf(w.f[k].name, sizeof(w.f[k].name), "vz-%d-%d-%d", o->client, o->instance,
+			 k);
+		w.f[k].fid = file_id(o->client | 0x40, o->instance, k);
+		w.f[k].gen = xcalloc(w.s.max_blocks, sizeof(uint32_t));
+	}
+	while (!err && !*o->stopping && !w.s.mismatches) {
+		struct vfile *f = &w.f[w.s.ops % (unsigned)w.nfiles];
+
+		err = resize_round(&w, f);
+		if (err && errno == EINTR && *o->stopping) {
+			f->uncertain = true; /* as in the writer: cut short by the stop */
+			err = 0;
+		}
+		w.s.ops++;
+		if (o->interval > 0)
+			vnap(&w.s, o->interval);
+	}
+	if (!err && !w.s.mismatches)
+		save_model(&w, "verify-resize");
+	writer_free(&w);
+	return finish(&w.s, "verify-resize", err);
 }
 
 /* ---- after the remount: the writers' last model, checked on a fresh mount ---- */

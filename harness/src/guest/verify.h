@@ -57,6 +57,8 @@ int verify_writer_run(const struct verify_opts *o);
 int verify_reader_run(const struct verify_opts *o);
 /* Writes a file here, appends to it through peer_dir, reads it back here: exact content. */
 int verify_append_run(const struct verify_opts *o);
+/* Grows a file by truncate, writes its end, shrinks and grows it, reads: zeros at the end. */
+int verify_resize_run(const struct verify_opts *o);
 
 /*
  * After the trial's unmount: a writer's last model (REPORT.model, left by

@@ -108,11 +108,17 @@ static const char *const sec_type_names[SEC_NTYPES + 1] = {
 };
 
 static const char *const churn_kinds[CHURN_NKINDS + 1] = {
-	[CHURN_WRITER] = "writer",	     [CHURN_TRUNCATE] = "truncate",
-	[CHURN_METADATA] = "metadata",	     [CHURN_SNAPSHOT] = "snapshot",
-	[CHURN_READER] = "reader",	     [CHURN_PREFETCH] = "prefetch",
-	[CHURN_APPEND] = "append",	     [CHURN_VERIFY] = "verify",
-	[CHURN_VERIFY_READ] = "verify-read", [CHURN_VERIFY_APPEND] = "verify-append",
+	[CHURN_WRITER] = "writer",
+	[CHURN_TRUNCATE] = "truncate",
+	[CHURN_METADATA] = "metadata",
+	[CHURN_SNAPSHOT] = "snapshot",
+	[CHURN_READER] = "reader",
+	[CHURN_PREFETCH] = "prefetch",
+	[CHURN_APPEND] = "append",
+	[CHURN_VERIFY] = "verify",
+	[CHURN_VERIFY_READ] = "verify-read",
+	[CHURN_VERIFY_APPEND] = "verify-append",
+	[CHURN_VERIFY_RESIZE] = "verify-resize",
 };
 
 static const char *const oom_policies[] = {
@@ -282,6 +288,13 @@ static const struct key_def keys[] = {
 	 AT(scn_global, fail_on_warning, K_BOOL),
 	 .def = "false",
 	 .doc = "A kernel `WARNING:` makes the trial FAIL (otherwise it is recorded only)."},
+	{.name = "end_on_corruption",
+	 .types = T_GLOBAL,
+	 AT(scn_global, end_on_corruption, K_BOOL),
+	 .def = "true",
+	 .doc = "End the stress when a verify churner reads a block back wrong: the trial is a "
+		"FAIL already (docs/verification.md), and the unmount and its checks come at "
+		"once. false runs the whole `duration`."},
 	{.name = "end_when_safe",
 	 .types = T_GLOBAL,
 	 AT(scn_global, end_when_safe, K_INT),
@@ -476,7 +489,10 @@ static const struct key_def keys[] = {
 		"and unlink while open, each read back and checked; docs/verification.md), "
 		"`verify-read` (reads the `verify` files of `dir` from another client and checks "
 		"every block), `verify-append` (writes a file, appends to it through the other "
-		"client's mount, reads it back: exact size and content; needs `clients = 2`)."},
+		"client's mount, reads it back: exact size and content; needs `clients = 2`), "
+		"`verify-resize` (writes half a file, grows it by truncate, writes its last "
+		"quarter, shrinks it to just past the half and grows it again: the last quarter "
+		"must read back as zeros; docs/fscache-stale-data.md)."},
 	{.name = "files",
 	 .types = T(SEC_CHURN) | T(SEC_INJECT),
 	 AT(scn_group, files, K_INT),

@@ -49,6 +49,7 @@ enum churn_kind {
 	CHURN_VERIFY,
 	CHURN_VERIFY_READ,
 	CHURN_VERIFY_APPEND,
+	CHURN_VERIFY_RESIZE,
 	CHURN_NKINDS,
 };
 
@@ -90,6 +91,7 @@ struct scn_global {
 	struct strv sysctl; /* "name=value" */
 	bool fail_on_warning;
 	long long end_when_safe; /* injected inodes evicted safely that end the stress; 0: off */
+	bool end_on_corruption;	 /* the first block read back wrong ends the stress */
 	bool telemetry;
 	bool fscache;		    /* a local cachefiles cache, every client mounted with fsc */
 	double fscache_read_errors; /* > 0: its reads fail for 1 s in every this many seconds */
