@@ -589,6 +589,41 @@ START_TEST(corrupt_data_the_baseline_never_had_is_worse_whatever_the_rate)
 }
 END_TEST
 
+START_TEST(a_fix_of_corrupt_data_is_called_so_not_a_hang)
+{
+	_cleanup_free_ char *p = path_join(test_dir, "run.json");
+	_cleanup_free_ char *md = NULL;
+	json_t *trials = json_array(), *run;
+
+	/* The baseline fails every trial with data read back wrong, the fix none. */
+	for (int i = 0; i < 10; i++) {
+		bool fix = i % 2;
+		json_t *t = json_pack(
+			"{s:i, s:s, s:s, s:s, s:f, s:{s:f, s:f}, s:{s:I, s:I}}", "trial", i + 1,
+			"kernel", fix ? "fix" : "base", "verdict", fix ? "PASS" : "FAIL", "reason",
+			fix ? "no hang" : "data corruption in vz-1-0-0 at offset 24576", "duration",
+			20.0, "timing", "stress_start", 5.0, "total", 20.0, "integrity",
+			"verified_bytes", (json_int_t)1000, "mismatches",
+			(json_int_t)(fix ? 0 : 1));
+
+		if (!fix)
+			json_object_set_new(
+				t, "title",
+				json_string("data corruption in vz-1-0-0 at offset 24576"));
+		json_array_append_new(trials, t);
+	}
+	run = json_pack("{s:s, s:s, s:s, s:b, s:o}", "id", "r1", "scenario", "fscache-resize",
+			"baseline", "base", "injected", 0, "trials", trials);
+	ck_assert_int_eq(json_dump_file(run, p, 0), 0);
+	json_decref(run);
+	ck_assert_int_eq(compare(""), 0);
+	md = report("report.md");
+	ck_assert_msg(strstr(md, "fix removes the data corruption of base: 0/5 vs 5/5, p = 0.0079"),
+		      "%s", md);
+	ck_assert_msg(!strstr(md, "removes the hang"), "%s", md);
+}
+END_TEST
+
 Suite *test_suite(void)
 {
 	Suite *su = suite_create("compare");
@@ -607,6 +642,7 @@ Suite *test_suite(void)
 	tcase_add_test(tc, too_few_trials_is_undecided_and_a_missing_fix_fails);
 	tcase_add_test(tc, a_hang_the_baseline_never_showed_is_news_whatever_the_rate);
 	tcase_add_test(tc, corrupt_data_the_baseline_never_had_is_worse_whatever_the_rate);
+	tcase_add_test(tc, a_fix_of_corrupt_data_is_called_so_not_a_hang);
 	suite_add_tcase(su, tc);
 	return su;
 }

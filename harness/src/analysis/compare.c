@@ -167,13 +167,29 @@ void comparison_analyse(struct comparison *c, int base)
 	}
 }
 
+/* Every FAIL of this kernel was data read back wrong, none a hang or a crash. */
+static bool fails_by_corruption_only(const struct kstat *k)
+{
+	return k->tally.n[V_FAIL] && k->corrupt_trials == k->tally.n[V_FAIL];
+}
+
+static const char *verdict_verb(const struct kstat *k, const struct kstat *b)
+{
+	if (k->decided_better && fails_by_corruption_only(b))
+		return k->tally.n[V_FAIL] ? "corrupts data less often than"
+					  : "removes the data corruption of";
+	if (k->decided_better)
+		return k->tally.n[V_FAIL] ? "hangs less than" : "removes the hang of";
+	if (k->decided_worse)
+		return fails_by_corruption_only(k) ? "corrupts data more often than"
+						   : "hangs more than";
+	return "shows no significant difference from";
+}
+
 char *comparison_words(const struct comparison *c, int i)
 {
 	const struct kstat *k = &c->k[i], *b = &c->k[c->base];
-	const char *what =
-		k->decided_better ? (k->tally.n[V_FAIL] ? "hangs less than" : "removes the hang of")
-		: k->decided_worse ? "hangs more than"
-				   : "shows no significant difference from";
+	const char *what = verdict_verb(k, b);
 	struct strbuf w = {0};
 	const char *title;
 	json_t *v;

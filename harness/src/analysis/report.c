@@ -72,8 +72,8 @@ static void md_report(const struct comparison *c, FILE *f)
 		fprintf(f,
 			"**Fault injection was on** in these runs: a reproduction shows the code "
 			"path deadlocks, not how often production meets it.\n\n");
-	fprintf(f, "| kernel | trials | FAIL | PASS | ERROR | MISS | hang rate | 95 %% CI | "
-		   "median time to hang |\n|---|---|---|---|---|---|---|---|---|\n");
+	fprintf(f, "| kernel | trials | FAIL | PASS | ERROR | MISS | FAIL rate | 95 %% CI | "
+		   "median time to FAIL |\n|---|---|---|---|---|---|---|---|---|\n");
 	for (int i = 0; i < c->nk; i++) {
 		const struct kstat *k = &c->k[i];
 		double med = kstat_median(k);
@@ -103,7 +103,7 @@ static void md_report(const struct comparison *c, FILE *f)
 		w = comparison_words(c, i);
 		fprintf(f, "- %s (Fisher's exact test, two-sided, alpha %g)\n", w, c->alpha);
 	}
-	fprintf(f, "\n## Signatures and titles of hangs\n\n");
+	fprintf(f, "\n## Signatures and titles of failures\n\n");
 	for (int i = 0; i < c->nk; i++) {
 		json_t *v;
 		const char *key, *sep = " ";
