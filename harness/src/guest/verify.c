@@ -758,30 +758,30 @@ static int append_round(struct vwriter *w, struct vfile *f)
 	return verify_file(w, f, VR_AFTER_PEER_APPEND);
 }
 
-int verify_append_run(const struct verify_opts *o)
+/*
+ * A churner of rounds: each round on the next of its files (PREFIX-C-I-K, file
+ * ids marked with mark), until told to stop or a block reads back wrong.
+ */
+static int run_rounds(const struct verify_opts *o, const char *kind, const char *prefix, int mark,
+		      int (*round)(struct vwriter *, struct vfile *))
 {
 	struct vwriter w = {0};
 	int err = 0;
 
-	if (!o->peer_dir) {
-		fprintf(stderr, "verify-append: needs clients = 2 (it appends through the other "
-				"client's mount)\n");
-		return 1;
-	}
 	if (vstate_init(&w.s, o) < 0)
 		return 1;
 	w.nfiles = MAX(1, MIN(o->files, 4095));
 	w.f = xcalloc((size_t)w.nfiles, sizeof(*w.f));
 	for (int k = 0; k < w.nfiles; k++) {
-		snprintf(w.f[k].name, sizeof(w.f[k].name), "va-%d-%d-%d", o->client, o->instance,
-			 k);
-		w.f[k].fid = file_id(o->client | 0x80, o->instance, k);
+		snprintf(w.f[k].name, sizeof(w.f[k].name), "%s-%d-%d-%d", prefix, o->client,
+			 o->instance, k);
+		w.f[k].fid = file_id(o->client | mark, o->instance, k);
 		w.f[k].gen = xcalloc(w.s.max_blocks, sizeof(uint32_t));
 	}
 	while (!err && !*o->stopping && !w.s.mismatches) {
 		struct vfile *f = &w.f[w.s.ops % (unsigned)w.nfiles];
 
-		err = append_round(&w, f);
+		err = round(&w, f);
 		if (err && errno == EINTR && *o->stopping) {
 			f->uncertain = true; /* as in the writer: cut short by the stop */
 			err = 0;
@@ -791,9 +791,19 @@ int verify_append_run(const struct verify_opts *o)
 			vnap(&w.s, o->interval);
 	}
 	if (!err && !w.s.mismatches)
-		save_model(&w, "verify-append");
+		save_model(&w, kind);
 	writer_free(&w);
-	return finish(&w.s, "verify-append", err);
+	return finish(&w.s, kind, err);
+}
+
+int verify_append_run(const struct verify_opts *o)
+{
+	if (!o->peer_dir) {
+		fprintf(stderr, "verify-append: needs clients = 2 (it appends through the other "
+				"client's mount)\n");
+		return 1;
+	}
+	return run_rounds(o, "verify-append", "va", 0x80, append_round);
 }
 
 /* ---- verify-resize: a file grown and shrunk under a local cache ---- */
@@ -853,35 +863,7 @@ static int resize_round(struct vwriter *w, struct vfile *f)
 
 int verify_resize_run(const struct verify_opts *o)
 {
-	struct vwriter w = {0};
-	int err = 0;
-
-	if (vstate_init(&w.s, o) < 0)
-		return 1;
-	w.nfiles = MAX(1, MIN(o->files, 4095));
-	w.f = xcalloc((size_t)w.nfiles, sizeof(*w.f));
-	for (int k = 0; k < w.nfiles; k++) {
-		snprintf(w.f[k].name, sizeof(w.f[k].name), "vz-%d-%d-%d", o->client, o->instance,
-			 k);
-		w.f[k].fid = file_id(o->client | 0x40, o->instance, k);
-		w.f[k].gen = xcalloc(w.s.max_blocks, sizeof(uint32_t));
-	}
-	while (!err && !*o->stopping && !w.s.mismatches) {
-		struct vfile *f = &w.f[w.s.ops % (unsigned)w.nfiles];
-
-		err = resize_round(&w, f);
-		if (err && errno == EINTR && *o->stopping) {
-			f->uncertain = true; /* as in the writer: cut short by the stop */
-			err = 0;
-		}
-		w.s.ops++;
-		if (o->interval > 0)
-			vnap(&w.s, o->interval);
-	}
-	if (!err && !w.s.mismatches)
-		save_model(&w, "verify-resize");
-	writer_free(&w);
-	return finish(&w.s, "verify-resize", err);
+	return run_rounds(o, "verify-resize", "vz", 0x40, resize_round);
 }
 
 /* ---- after the remount: the writers' last model, checked on a fresh mount ---- */
