@@ -839,7 +839,9 @@ static int write_back(struct vwriter *w, struct vfile *f, int fd)
  * it knows, which ceph does not pass to the cache); its last quarter
  * written back; shrunk to just past the half (more than the cache believes
  * the file held, so the cache may keep that quarter); grown again. The last
- * quarter must now read as zeros from wherever the read comes from.
+ * quarter must now read as zeros from wherever the read comes from. Odd
+ * instances then write one block inside that quarter and write it back: the
+ * rest of its folio is read first, and what the read found goes to the OSDs.
  */
 static int resize_round(struct vwriter *w, struct vfile *f)
 {
@@ -857,6 +859,10 @@ static int resize_round(struct vwriter *w, struct vfile *f)
 	err = err ?: write_back(w, f, fd);
 	err = err ?: resize_to(w, f, fd, half + BLOCKS_PER_DIO / 2);
 	err = err ?: resize_to(w, f, fd, full);
+	if (w->s.o->instance % 2) {
+		err = err ?: write_at(w, f, fd, full - quarter + 1, 1);
+		err = err ?: write_back(w, f, fd);
+	}
 	close(fd);
 	return err ?: verify_file(w, f, VR_AFTER_RESIZE);
 }
