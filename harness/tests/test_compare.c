@@ -624,6 +624,38 @@ START_TEST(a_fix_of_corrupt_data_is_called_so_not_a_hang)
 }
 END_TEST
 
+START_TEST(corruption_at_another_offset_is_no_new_failure)
+{
+	_cleanup_free_ char *p = path_join(test_dir, "run.json");
+	_cleanup_free_ char *md = NULL;
+	json_t *trials = json_array(), *run;
+
+	for (int i = 0; i < 6; i++) {
+		bool cand = i % 2;
+		_cleanup_free_ char *title =
+			xasprintf("data corruption in v-1-0-%d at offset %d", i, 512 * (i + 1));
+		json_t *t =
+			json_pack("{s:i, s:s, s:s, s:s, s:s, s:f, s:{s:f, s:f}, s:{s:I, s:I}}",
+				  "trial", i + 1, "kernel", cand ? "cand" : "base", "verdict",
+				  "FAIL", "reason", title, "title", title, "duration", 20.0,
+				  "timing", "stress_start", 5.0, "total", 20.0, "integrity",
+				  "verified_bytes", (json_int_t)1000, "mismatches", (json_int_t)1);
+
+		json_array_append_new(trials, t);
+	}
+	run = json_pack("{s:s, s:s, s:s, s:b, s:o}", "id", "r1", "scenario", "fscache-stale",
+			"baseline", "base", "injected", 0, "trials", trials);
+	ck_assert_int_eq(json_dump_file(run, p, 0), 0);
+	json_decref(run);
+	ck_assert_int_eq(compare(""), 0);
+	md = report("report.md");
+	ck_assert_msg(
+		strstr(md, "cand shows no significant difference from base: 3/3 vs 3/3, p = 1 "),
+		"%s", md);
+	ck_assert_msg(!strstr(md, "new hang"), "%s", md);
+}
+END_TEST
+
 Suite *test_suite(void)
 {
 	Suite *su = suite_create("compare");
@@ -643,6 +675,7 @@ Suite *test_suite(void)
 	tcase_add_test(tc, a_hang_the_baseline_never_showed_is_news_whatever_the_rate);
 	tcase_add_test(tc, corrupt_data_the_baseline_never_had_is_worse_whatever_the_rate);
 	tcase_add_test(tc, a_fix_of_corrupt_data_is_called_so_not_a_hang);
+	tcase_add_test(tc, corruption_at_another_offset_is_no_new_failure);
 	suite_add_tcase(su, tc);
 	return su;
 }

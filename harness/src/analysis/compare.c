@@ -132,8 +132,13 @@ static void new_failures(struct kstat *k, const struct kstat *b)
 	const char *title;
 	json_t *v;
 
+	/*
+	 * A corruption's title names its file and offset, new in every trial:
+	 * whether corruption is new is asked of the kernel (new_corruption).
+	 */
 	json_object_foreach (k->titles, title, v)
-		if (!json_object_get(b->titles, title))
+		if (!json_object_get(b->titles, title) &&
+		    !str_startswith(title, "data corruption in "))
 			json_object_set(k->new_titles, title, v);
 	k->new_errors = k->tally.n[V_ERROR] && !b->tally.n[V_ERROR];
 	k->new_corruption = k->corrupt_trials && !b->corrupt_trials;
