@@ -327,12 +327,12 @@ static const char *const vread_how[] = {
  * O_DIRECT read of the same block from the OSDs tells a stale read (the
  * OSDs hold the right data) from data lost for good (they do not).
  */
-static void look_at_the_osd_copy(struct vwriter *w, struct vfile *f)
+static void look_at_the_osd_copy(struct vwriter *w, struct vfile *f, const char *path)
 {
 	struct vstate *s = &w->s;
 	uint32_t b = (uint32_t)(s->bad.offset / VBLOCK);
 	uint8_t *p = s->buf + (size_t)b * VBLOCK;
-	int fd = open(f->name, O_RDONLY | O_CLOEXEC | O_DIRECT);
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_DIRECT);
 	/* Written back first: dirty pages the OSDs have not seen are not a loss. */
 	ssize_t got = fd < 0 || fsync(fd) < 0
 			      ? -1
@@ -374,7 +374,7 @@ static int verify_file(struct vwriter *w, struct vfile *f, enum vread how)
 		return vfail(&w->s, "read", f->name);
 	check_against_model(w, f, (size_t)got, vread_how[how]);
 	if (w->s.mismatches == 1 && !w->s.bad.osd_copy && how != VR_DIRECT)
-		look_at_the_osd_copy(w, f);
+		look_at_the_osd_copy(w, f, f->name);
 	return 0;
 }
 
@@ -578,6 +578,12 @@ static int op_unlink_open(struct vwriter *w, struct vfile *f)
 		return vfail(&w->s, "read back unlinked", f->name);
 	}
 	check_against_model(w, f, (size_t)got, "read of an unlinked file still open");
+	if (w->s.mismatches == 1 && !w->s.bad.osd_copy) {
+		/* The name is gone: the descriptor's own link opens the same file. */
+		_cleanup_free_ char *self = xasprintf("/proc/self/fd/%d", fd);
+
+		look_at_the_osd_copy(w, f, self);
+	}
 	close(fd);
 	model_truncate(f, 0);
 	return 0;
