@@ -323,9 +323,9 @@ static const char *const vread_how[] = {
 };
 
 /*
- * The first wrong block came through the page cache or the local cache: an
- * O_DIRECT read of the same block from the OSDs tells a stale read (the
- * OSDs hold the right data) from data lost for good (they do not).
+ * The first wrong block: after fsync, an O_DIRECT read of the same block
+ * from the OSDs tells a stale read (through a cache; or an O_DIRECT read
+ * that missed pages still dirty) from data lost for good (they hold it wrong).
  */
 static void look_at_the_osd_copy(struct vwriter *w, struct vfile *f, const char *path)
 {
@@ -373,7 +373,7 @@ static int verify_file(struct vwriter *w, struct vfile *f, enum vread how)
 	if (got < 0)
 		return vfail(&w->s, "read", f->name);
 	check_against_model(w, f, (size_t)got, vread_how[how]);
-	if (w->s.mismatches == 1 && !w->s.bad.osd_copy && how != VR_DIRECT)
+	if (w->s.mismatches == 1 && !w->s.bad.osd_copy)
 		look_at_the_osd_copy(w, f, f->name);
 	return 0;
 }
