@@ -846,8 +846,9 @@ static int write_back(struct vwriter *w, struct vfile *f, int fd)
  * written back; shrunk to just past the half (more than the cache believes
  * the file held, so the cache may keep that quarter); grown again. The last
  * quarter must now read as zeros from wherever the read comes from. Odd
- * instances then write one block inside that quarter and write it back: the
- * rest of its folio is read first, and what the read found goes to the OSDs.
+ * instances then write one block inside that quarter and write it back:
+ * the rest of that folio is read first, a way stale cached blocks could
+ * reach the OSDs (docs/fscache-stale-data.md says what it did).
  */
 static int resize_round(struct vwriter *w, struct vfile *f)
 {
