@@ -819,6 +819,28 @@ START_TEST(a_local_fscache_serves_reads_and_is_withdrawn_under_them)
 }
 END_TEST
 
+START_TEST(a_file_shrunk_under_a_local_fscache_reads_stale_and_the_stress_ends_there)
+{
+	/* Stock 6.12.117 keeps the cut blocks in the cache (docs/fscache-stale-data.md). */
+	char *args[] = {"-s", "fscache-resize", "-o", "duration=60", NULL};
+	int code = finish(start(args), 600);
+	_cleanup_free_ char *vp = trial_file("verdict.json");
+	json_t *v = load(vp), *first = json_object_get(json_object_get(v, "integrity"), "first");
+	const char *title = json_string_value(json_object_get(v, "title"));
+
+	ck_assert_msg(code == 1, "exit %d: %s", code,
+		      json_string_value(json_object_get(v, "reason")));
+	ck_assert_msg(title && !strncmp(title, "data corruption in vz-1-", 24), "title %s", title);
+	/* Zeros expected; the OSDs hold them, the cache does not. */
+	ck_assert_str_eq(json_string_value(json_object_get(first, "expected")),
+			 "00000000000000000000000000000000");
+	ck_assert_str_eq(json_string_value(json_object_get(first, "osd_copy")), "right");
+	/* The first wrong block ended the stress: not the 60 s asked for. */
+	ck_assert_double_lt(json_real_value(json_object_get(v, "duration")), 40);
+	json_decref(v);
+}
+END_TEST
+
 START_TEST(lost_truncate_injection_deadlocks_the_flusher_with_its_signature)
 {
 	char *args[] = {"-s", "writeback-iput-fi", NULL};
@@ -1274,6 +1296,7 @@ Suite *test_suite(void)
 	add_test(tc, a_knfsd_reexport_serves_client_1_and_outlives_its_expired_client);
 	add_test(tc, an_nfsv3_reexport_mounts_through_nfs3d_and_its_data_reads_back);
 	add_test(tc, a_local_fscache_serves_reads_and_is_withdrawn_under_them);
+	add_test(tc, a_file_shrunk_under_a_local_fscache_reads_stale_and_the_stress_ends_there);
 	add_test(tc, patched_kernel_survives_the_injection_that_hangs_the_stock_one);
 	add_test(tc, bisect_step_calls_the_stock_kernel_bad_and_stops_on_a_bad_scenario);
 	add_test(tc, stopped_osd_gives_stuck_stacks_and_miss_not_fail);
