@@ -318,8 +318,7 @@ static const char *const vread_how[] = {
 	[VR_DIRECT] = "O_DIRECT read",
 	[VR_AFTER_PEER_APPEND] = "buffered read after the other client appended",
 	[VR_REMOUNT] = "read after unmounting and mounting again",
-	[VR_AFTER_RESIZE] = "read after growing, shrinking and growing it again (fsync, page cache "
-			    "dropped)",
+	[VR_AFTER_RESIZE] = "read after a grow, a shrink and a grow (fsync, no page cache)",
 };
 
 /*
