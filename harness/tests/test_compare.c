@@ -554,33 +554,45 @@ START_TEST(a_hang_the_baseline_never_showed_is_news_whatever_the_rate)
 }
 END_TEST
 
-START_TEST(corrupt_data_the_baseline_never_had_is_worse_whatever_the_rate)
+/* One trial with verify churners: title NULL is a PASS, else a FAIL of that corruption. */
+static json_t *verify_trial(int n, const char *kernel, const char *title, long long verified,
+			    long long mismatches)
+{
+	json_t *t = json_pack("{s:i, s:s, s:s, s:s, s:f, s:{s:f, s:f}, s:{s:I, s:I}}", "trial", n,
+			      "kernel", kernel, "verdict", title ? "FAIL" : "PASS", "reason",
+			      title ?: "no hang", "duration", 20.0, "timing", "stress_start", 5.0,
+			      "total", 20.0, "integrity", "verified_bytes", (json_int_t)verified,
+			      "mismatches", (json_int_t)mismatches);
+
+	if (title)
+		json_object_set_new(t, "title", json_string(title));
+	return t;
+}
+
+/* Writes the run of these trials (baseline "base") and compares it: compare's exit. */
+static int compare_verify_run(const char *scenario, json_t *trials)
 {
 	_cleanup_free_ char *p = path_join(test_dir, "run.json");
-	_cleanup_free_ char *md = NULL;
-	json_t *trials = json_array(), *run;
+	json_t *run = json_pack("{s:s, s:s, s:s, s:b, s:o}", "id", "r1", "scenario", scenario,
+				"baseline", "base", "injected", 0, "trials", trials);
 
-	for (int i = 0; i < 8; i++) {
-		bool cand = i % 2, bad = i == 7;
-		json_t *t = json_pack("{s:i, s:s, s:s, s:s, s:f, s:{s:f, s:f}, s:{s:I, s:I}}",
-				      "trial", i + 1, "kernel", cand ? "cand" : "base", "verdict",
-				      bad ? "FAIL" : "PASS", "reason",
-				      bad ? "data corruption in v-1-0-2 at offset 512" : "no hang",
-				      "duration", 40.0, "timing", "stress_start", 5.0, "total",
-				      40.0, "integrity", "verified_bytes", (json_int_t)1000000,
-				      "mismatches", (json_int_t)(bad ? 2 : 0));
-
-		if (bad)
-			json_object_set_new(
-				t, "title",
-				json_string("data corruption in v-1-0-2 at offset 512"));
-		json_array_append_new(trials, t);
-	}
-	run = json_pack("{s:s, s:s, s:s, s:b, s:o}", "id", "r1", "scenario", "default", "baseline",
-			"base", "injected", 0, "trials", trials);
 	ck_assert_int_eq(json_dump_file(run, p, 0), 0);
 	json_decref(run);
-	ck_assert_int_eq(compare(""), 1);
+	return compare("");
+}
+
+START_TEST(corrupt_data_the_baseline_never_had_is_worse_whatever_the_rate)
+{
+	_cleanup_free_ char *md = NULL;
+	json_t *trials = json_array();
+
+	for (int i = 0; i < 8; i++)
+		json_array_append_new(
+			trials,
+			verify_trial(i + 1, i % 2 ? "cand" : "base",
+				     i == 7 ? "data corruption in v-1-0-2 at offset 512" : NULL,
+				     1000000, i == 7 ? 2 : 0));
+	ck_assert_int_eq(compare_verify_run("default", trials), 1);
 	md = report("report.md");
 	ck_assert_msg(strstr(md, "data corruption on cand in 1 trial(s) (2 blocks), none on base"),
 		      "%s", md);
@@ -591,32 +603,17 @@ END_TEST
 
 START_TEST(a_fix_of_corrupt_data_is_called_so_not_a_hang)
 {
-	_cleanup_free_ char *p = path_join(test_dir, "run.json");
 	_cleanup_free_ char *md = NULL;
-	json_t *trials = json_array(), *run;
+	json_t *trials = json_array();
 
 	/* The baseline fails every trial with data read back wrong, the fix none. */
-	for (int i = 0; i < 10; i++) {
-		bool fix = i % 2;
-		json_t *t = json_pack(
-			"{s:i, s:s, s:s, s:s, s:f, s:{s:f, s:f}, s:{s:I, s:I}}", "trial", i + 1,
-			"kernel", fix ? "fix" : "base", "verdict", fix ? "PASS" : "FAIL", "reason",
-			fix ? "no hang" : "data corruption in vz-1-0-0 at offset 24576", "duration",
-			20.0, "timing", "stress_start", 5.0, "total", 20.0, "integrity",
-			"verified_bytes", (json_int_t)1000, "mismatches",
-			(json_int_t)(fix ? 0 : 1));
-
-		if (!fix)
-			json_object_set_new(
-				t, "title",
-				json_string("data corruption in vz-1-0-0 at offset 24576"));
-		json_array_append_new(trials, t);
-	}
-	run = json_pack("{s:s, s:s, s:s, s:b, s:o}", "id", "r1", "scenario", "fscache-resize",
-			"baseline", "base", "injected", 0, "trials", trials);
-	ck_assert_int_eq(json_dump_file(run, p, 0), 0);
-	json_decref(run);
-	ck_assert_int_eq(compare(""), 0);
+	for (int i = 0; i < 10; i++)
+		json_array_append_new(
+			trials,
+			verify_trial(i + 1, i % 2 ? "fix" : "base",
+				     i % 2 ? NULL : "data corruption in vz-1-0-0 at offset 24576",
+				     1000, i % 2 ? 0 : 1));
+	ck_assert_int_eq(compare_verify_run("fscache-resize", trials), 0);
 	md = report("report.md");
 	ck_assert_msg(strstr(md, "fix removes the data corruption of base: 0/5 vs 5/5, p = 0.0079"),
 		      "%s", md);
@@ -626,28 +623,17 @@ END_TEST
 
 START_TEST(corruption_at_another_offset_is_no_new_failure)
 {
-	_cleanup_free_ char *p = path_join(test_dir, "run.json");
 	_cleanup_free_ char *md = NULL;
-	json_t *trials = json_array(), *run;
+	json_t *trials = json_array();
 
 	for (int i = 0; i < 6; i++) {
-		bool cand = i % 2;
 		_cleanup_free_ char *title =
 			xasprintf("data corruption in v-1-0-%d at offset %d", i, 512 * (i + 1));
-		json_t *t =
-			json_pack("{s:i, s:s, s:s, s:s, s:s, s:f, s:{s:f, s:f}, s:{s:I, s:I}}",
-				  "trial", i + 1, "kernel", cand ? "cand" : "base", "verdict",
-				  "FAIL", "reason", title, "title", title, "duration", 20.0,
-				  "timing", "stress_start", 5.0, "total", 20.0, "integrity",
-				  "verified_bytes", (json_int_t)1000, "mismatches", (json_int_t)1);
 
-		json_array_append_new(trials, t);
+		json_array_append_new(trials,
+				      verify_trial(i + 1, i % 2 ? "cand" : "base", title, 1000, 1));
 	}
-	run = json_pack("{s:s, s:s, s:s, s:b, s:o}", "id", "r1", "scenario", "fscache-stale",
-			"baseline", "base", "injected", 0, "trials", trials);
-	ck_assert_int_eq(json_dump_file(run, p, 0), 0);
-	json_decref(run);
-	ck_assert_int_eq(compare(""), 0);
+	ck_assert_int_eq(compare_verify_run("fscache-stale", trials), 0);
 	md = report("report.md");
 	ck_assert_msg(
 		strstr(md, "cand shows no significant difference from base: 3/3 vs 3/3, p = 1 "),
