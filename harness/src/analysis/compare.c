@@ -138,7 +138,7 @@ static void new_failures(struct kstat *k, const struct kstat *b)
 	 */
 	json_object_foreach (k->titles, title, v)
 		if (!json_object_get(b->titles, title) &&
-		    !str_startswith(title, "data corruption in "))
+		    !str_startswith(title, CORRUPTION_TITLE_PREFIX))
 			json_object_set(k->new_titles, title, v);
 	k->new_errors = k->tally.n[V_ERROR] && !b->tally.n[V_ERROR];
 	k->new_corruption = k->corrupt_trials && !b->corrupt_trials;

@@ -58,9 +58,7 @@ static json_t *first_crash(json_t *reports)
 	size_t i;
 
 	json_array_foreach (reports, i, r) {
-		const char *kind = json_string_value(json_object_get(r, "kind")) ?: "";
-
-		if (!strcmp(kind, "bug") || !strcmp(kind, "oops") || !strcmp(kind, "panic"))
+		if (kr_kind_name_is_crash(json_string_value(json_object_get(r, "kind"))))
 			return json_pack("{s:O?, s:O?}", "title", json_object_get(r, "title"),
 					 "line", json_object_get(r, "line"));
 	}

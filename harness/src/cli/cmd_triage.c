@@ -119,8 +119,7 @@ static void print_notices(json_t *reports)
 
 static bool is_crash_kind(const char *kind)
 {
-	return kind && (!strcmp(kind, "bug") || !strcmp(kind, "oops") || !strcmp(kind, "panic") ||
-			!strcmp(kind, "warning"));
+	return kr_kind_name_is_crash(kind) || (kind && !strcmp(kind, "warning"));
 }
 
 /*

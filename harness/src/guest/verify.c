@@ -700,7 +700,19 @@ int verify_writer_run(const struct verify_opts *o)
 	return finish(&w.s, "verify", err);
 }
 
-/* ---- cross-client append: write here, append there, read here ---- */
+/* ---- rounds: cross-client append, resize ---- */
+
+/* n blocks of a new generation at block b0, through fd; the model follows. */
+static int write_at(struct vwriter *w, struct vfile *f, int fd, uint32_t b0, uint32_t n)
+{
+	uint32_t gen = ++w->next_gen;
+
+	fill_range(w, f, b0, n, gen);
+	if (pwrite_all(fd, w->s.buf, (size_t)n * VBLOCK, (off_t)b0 * VBLOCK) < 0)
+		return vfail(&w->s, "write", f->name);
+	model_write(f, b0, n, gen);
+	return 0;
+}
 
 static int write_blocks(struct vwriter *w, struct vfile *f, const char *path, int flags,
 			uint32_t b0, uint32_t n, uint32_t gen)
@@ -728,13 +740,8 @@ static int append_round_open(struct vwriter *w, struct vfile *f, const char *the
 
 	if (fd < 0)
 		return vfail(&w->s, "open", f->name);
-	fill_range(w, f, 0, n1, ++w->next_gen);
-	if (pwrite_all(fd, w->s.buf, (size_t)n1 * VBLOCK, 0) < 0) {
-		close(fd);
-		return vfail(&w->s, "write", f->name);
-	}
-	model_write(f, 0, n1, w->next_gen);
-	if (write_blocks(w, f, there, O_APPEND, n1, n2, ++w->next_gen) < 0) {
+	if (write_at(w, f, fd, 0, n1) < 0 ||
+	    write_blocks(w, f, there, O_APPEND, n1, n2, ++w->next_gen) < 0) {
 		close(fd);
 		return -1;
 	}
@@ -812,18 +819,6 @@ int verify_append_run(const struct verify_opts *o)
 }
 
 /* ---- verify-resize: a file grown and shrunk under a local cache ---- */
-
-/* n blocks of a new generation at block b0, through fd; the model follows. */
-static int write_at(struct vwriter *w, struct vfile *f, int fd, uint32_t b0, uint32_t n)
-{
-	uint32_t gen = ++w->next_gen;
-
-	fill_range(w, f, b0, n, gen);
-	if (pwrite_all(fd, w->s.buf, (size_t)n * VBLOCK, (off_t)b0 * VBLOCK) < 0)
-		return vfail(&w->s, "write", f->name);
-	model_write(f, b0, n, gen);
-	return 0;
-}
 
 static int resize_to(struct vwriter *w, struct vfile *f, int fd, uint32_t nblk)
 {

@@ -436,7 +436,7 @@ static void on_integrity(struct trial *t, const struct event *e)
 					e->integrity.instance, "report", r));
 	if (json_is_object(first) && !t->corrupt_title) {
 		_cleanup_free_ char *title =
-			xasprintf("data corruption in %s at offset %" JSON_INTEGER_FORMAT,
+			xasprintf(CORRUPTION_TITLE_PREFIX "%s at offset %" JSON_INTEGER_FORMAT,
 				  json_string_value(json_object_get(first, "file")) ?: "?",
 				  json_integer_value(json_object_get(first, "offset")));
 

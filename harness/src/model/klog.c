@@ -712,6 +712,14 @@ bool kreport_is_crash(const struct kreport *r)
 	return r->kind == KR_BUG || r->kind == KR_OOPS || r->kind == KR_PANIC;
 }
 
+bool kr_kind_name_is_crash(const char *name)
+{
+	for (int k = 0; name && k < KR_NKINDS; k++)
+		if (kind_names[k] && !strcmp(name, kind_names[k]))
+			return kreport_is_crash(&(struct kreport){.kind = (enum kr_kind)k});
+	return false;
+}
+
 static bool frame_is_plumbing(const char *fn)
 {
 	static const char *const skip[] = {

@@ -115,6 +115,8 @@ const char *kr_kind_name(enum kr_kind k);
 /* A hang or a crash (not a WARNING, not an OOM kill, not a running task in a dump). */
 bool kreport_is_hang(const struct kreport *r);
 bool kreport_is_crash(const struct kreport *r);
+/* The same for a kreport_json() object's "kind": "bug", "oops" or "panic". */
+bool kr_kind_name_is_crash(const char *name);
 
 /* syzbot-style: "task hung in evict", "BUG: ... in fn", "WARNING in fn". */
 char *kreport_title(const struct kreport *r);

@@ -15,6 +15,12 @@ const char *verdict_name(enum verdict v);
 /* The verdict a word names, or -1. */
 int verdict_parse(const char *s);
 
+/*
+ * A trial whose data read back wrong is titled CORRUPTION_TITLE_PREFIX "FILE
+ * at offset N": the file and offset differ in every trial.
+ */
+#define CORRUPTION_TITLE_PREFIX "data corruption in "
+
 /* Trials counted by verdict. */
 struct tally {
 	int n[V_NVERDICTS];
